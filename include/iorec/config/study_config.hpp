@@ -1,0 +1,140 @@
+#pragma once
+/// The study configuration: one YAML file, a superset of the reference schema.
+/// Loading validates everything and reports every problem at once (InputError).
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "iorec/space/space.hpp"
+#include "iorec/space/workload.hpp"
+
+namespace iorec::config {
+
+struct DataConfig {
+  std::string input_dir;  ///< resolved against the config file's directory; empty = synthetic
+  int n_patterns = 25;    ///< synthetic workloads when input_dir is empty
+  int n_features = 35;    ///< synthetic feature count
+  std::string feature_prefix = "pct_";
+};
+
+struct WarmStartConfig {
+  int target_size = 45;
+};
+
+enum class ModelMode { kRanking, kRegression };
+
+struct ModelConfig {
+  ModelMode mode = ModelMode::kRanking;
+  int relevance_levels = 5;
+  bool use_lightgbm = true;  ///< read as "use gradient-boosted trees"; must be true
+  int num_rounds = 120;      ///< boosting rounds per ensemble member
+  int max_depth = 5;
+  double learning_rate = 0.1;
+  double subsample_fraction = 0.9;  ///< bootstrap sample size as a fraction of rows
+  double min_child_weight = 0.1;
+};
+
+enum class ExploreMode { kUcb, kThompson };
+enum class OracleMode { kWarmOnly, kHeldout };
+
+struct ActiveConfig {
+  int ensemble_size = 6;
+  int iterations = 8;
+  int batch_per_iter = 3;
+  double beta_start = 1.2;
+  double beta_end = 0.4;
+  double lambda_redundancy = 0.2;
+  ExploreMode explore_mode = ExploreMode::kUcb;
+  int early_stop_rounds = 0;         ///< 0 disables
+  double low_sigma_threshold = 0.0;  ///< 0 disables
+  OracleMode oracle_mode = OracleMode::kWarmOnly;
+  uint64_t oracle_enum_threshold = 200000;
+  int oracle_sampled = 20000;
+  uint64_t enum_threshold_hard = 52920;
+  int candidate_max_pool = 12000;
+  int replicate_top_n = 0;
+  int replicate_repeats = 0;
+  double robust_score_z = 1.0;
+};
+
+struct DeployConfig {
+  int topk_per_pattern = 20;
+  int knn_neighbors = 5;
+  int return_top_k = 3;
+};
+
+enum class RunnerMode { kStub, kCommand, kReal };
+
+struct RunnerConfig {
+  RunnerMode mode = RunnerMode::kStub;
+  double noise_std = 0.0;  ///< stub: relative noise per replicate
+};
+
+enum class SplitMode { kHeldoutConfigsPerPattern, kHeldoutPatterns, kTemporal };
+
+struct EvaluationConfig {
+  bool enabled = false;
+  SplitMode split_mode = SplitMode::kHeldoutConfigsPerPattern;
+  bool temporal_split = false;
+  double holdout_fraction_configs = 0.2;
+  double holdout_fraction_patterns = 0.2;
+  double temporal_holdout_fraction = 0.2;
+  int top_k = 3;
+  double hit_tolerance = 0.05;
+  int bootstrap_iters = 200;
+  double ci_level = 0.95;
+};
+
+struct ReportingConfig {
+  bool write_markdown_summary = true;
+  bool plots = true;
+};
+
+struct StudyConfig {
+  std::filesystem::path source_path;  ///< the YAML file, for messages
+  uint64_t seed = 7;
+  space::Space space;
+  space::Config baseline;
+  DataConfig data;
+  WarmStartConfig warm_start;
+  ModelConfig model;
+  ActiveConfig active;
+  DeployConfig deploy;
+  RunnerConfig runner;
+  EvaluationConfig evaluation;
+  ReportingConfig reporting;
+};
+
+/// Parses and validates a YAML config. Throws core::InputError listing every problem,
+/// each prefixed "<file>: <key path>: ...".
+StudyConfig LoadStudyConfig(const std::filesystem::path& path);
+/// Same, from text; `origin` names the source in messages.
+StudyConfig ParseStudyConfig(const std::string& yaml_text, const std::filesystem::path& origin);
+
+/// Number of distinct anchor configs for this space and baseline (for target_size checks).
+size_t CountAnchors(const space::Space& space, const space::Config& baseline);
+
+/// Loads the workloads the config names: JSON files in data.input_dir (sorted by file
+/// name), or seeded synthetic workloads when input_dir is empty. Throws InputError
+/// naming the file for malformed JSON, missing features or disagreeing feature sets.
+space::WorkloadSet LoadWorkloads(const StudyConfig& cfg);
+
+/// Reads one workload JSON and orders its features as `feature_names`. Throws InputError
+/// naming missing and extra features.
+space::Workload LoadWorkloadFile(const std::filesystem::path& path,
+                                 const std::vector<std::string>& feature_names,
+                                 const std::string& feature_prefix);
+
+/// Seeded synthetic workloads: n_patterns x n_features fractions in [0,1], clustered so
+/// that nearest neighbours are meaningful.
+space::WorkloadSet SyntheticWorkloads(uint64_t seed, int n_patterns, int n_features);
+
+const char* ToString(ModelMode m);
+const char* ToString(ExploreMode m);
+const char* ToString(OracleMode m);
+const char* ToString(RunnerMode m);
+const char* ToString(SplitMode m);
+
+}  // namespace iorec::config
