@@ -10,8 +10,10 @@ PKGS=(
   libgtest-dev libgmock-dev libbenchmark-dev
   gnuplot-nox
 )
+# Extra packages the test suite needs (scripts/test.sh sets IOREC_WITH_TEST_DEPS=1).
+TEST_PKGS=()
 if [[ "${IOREC_WITH_TEST_DEPS:-0}" == 1 ]]; then
-  PKGS+=(clang libclang-rt-14-dev chromium slurmctld slurmd slurm-client munge)
+  PKGS+=("${TEST_PKGS[@]}")
 fi
 
 missing=()

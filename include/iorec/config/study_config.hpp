@@ -67,9 +67,29 @@ struct DeployConfig {
 
 enum class RunnerMode { kStub, kCommand, kReal };
 
+/// Settings of the reference's real testbed bridge (runner_real.py). Accepted and
+/// type-checked so the reference config loads as is; not used until `real` is implemented.
+struct RealRunnerConfig {
+  std::string io_synth_root;
+  std::string out_root;
+  double cap_total_gib = 512.0;
+  std::string io_api = "posix";
+  std::string meta_api = "posix";
+  std::string mpi_collective_mode = "none";
+  std::string meta_scope = "separate";
+  int nprocs_cap = 64;
+  std::string metric_key = "POSIX_agg_perf_by_slowest";
+  std::string metric_fallback = "bytes_over_f_time";
+  bool delete_existing_darshan = true;
+  double flush_wait_sec = 10.0;
+  bool use_sudo_for_lustre = false;
+  bool dry_run = false;
+};
+
 struct RunnerConfig {
   RunnerMode mode = RunnerMode::kStub;
   double noise_std = 0.0;  ///< stub: relative noise per replicate
+  RealRunnerConfig real;   ///< the reference's real-runner keys (runner.io_synth_root, ...)
 };
 
 enum class SplitMode { kHeldoutConfigsPerPattern, kHeldoutPatterns, kTemporal };
@@ -128,8 +148,10 @@ space::Workload LoadWorkloadFile(const std::filesystem::path& path,
                                  const std::string& feature_prefix);
 
 /// Seeded synthetic workloads: n_patterns x n_features fractions in [0,1], clustered so
-/// that nearest neighbours are meaningful.
-space::WorkloadSet SyntheticWorkloads(uint64_t seed, int n_patterns, int n_features);
+/// that nearest neighbours are meaningful. Features are named <prefix>f00, <prefix>f01, ...
+/// so a synthetic workload written to JSON loads like a real one.
+space::WorkloadSet SyntheticWorkloads(uint64_t seed, int n_patterns, int n_features,
+                                      const std::string& feature_prefix = "pct_");
 
 const char* ToString(ModelMode m);
 const char* ToString(ExploreMode m);

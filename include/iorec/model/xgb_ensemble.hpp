@@ -1,7 +1,11 @@
 #pragma once
 /// Bootstrap ensemble of XGBoost boosters (C API). Each member trains on a seeded
 /// sample with replacement of `subsample_fraction` of the rows, on its own thread with
-/// nthread=1, so results do not depend on scheduling.
+/// nthread=1, so results do not depend on scheduling. Member i draws its sample and its
+/// XGBoost seed from rng.Fork(i); Fit does not advance the caller's rng.
+/// Ranking uses rank:ndcg (LambdaMART) on RelevanceLabels of the gains; regression uses
+/// reg:squarederror on the gains. Trees are grown with tree_method=hist (deterministic
+/// with nthread=1).
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,9 +41,19 @@ class XgbEnsemble final : public Surrogate {
   XgbEnsemble& operator=(const XgbEnsemble&) = delete;
 
   void Fit(const Dataset& data, core::Rng& rng) override;
+  /// Mean and population stddev over members of the members' raw outputs. With
+  /// Objective::kRanking these are LambdaMART scores (only their order within a workload is
+  /// meaningful), not gains; with kRegression they estimate the gain.
+  /// Thread-safe: concurrent Predict/PredictMembers calls on one ensemble are allowed.
   Prediction Predict(const float* x, size_t num_rows, size_t num_cols) const override;
+  /// Evaluates the members' trees with a compact built-in evaluator (bit-identical to
+  /// XGBoost's CPU predictor), split over threads by rows when params.parallel.
   std::vector<double> PredictMembers(const float* x, size_t num_rows,
                                      size_t num_cols) const override;
+  /// Same as PredictMembers but through XGBoosterPredictFromDense, one member at a time.
+  /// The reference the fast path is tested against.
+  std::vector<double> PredictMembersReference(const float* x, size_t num_rows,
+                                              size_t num_cols) const;
   size_t num_members() const override;
   bool fitted() const override;
   std::vector<double> FeatureImportance(size_t num_cols) const override;
@@ -52,6 +66,7 @@ class XgbEnsemble final : public Surrogate {
 
  private:
   struct Impl;
+  void CheckPredictArgs(const float* x, size_t num_rows, size_t num_cols) const;
   EnsembleParams params_;
   std::unique_ptr<Impl> impl_;
 };

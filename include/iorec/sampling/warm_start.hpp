@@ -36,9 +36,11 @@ inline constexpr uint64_t kEnumerateLimit = 50000;
 WarmStartResult BuildWarmStart(const space::Space& space, const space::Config& baseline,
                                size_t target_size, core::Rng& rng);
 
-/// Smallest set found that covers every pair, starting from the anchors. For tests and
+/// Smallest set found that covers every pair. With anchors (default) they come first and are
+/// kept; without, the result is a plain covering array (baseline unused). For tests and
 /// reporting how far a target size is from full coverage.
 std::vector<space::Config> FullPairwiseCover(const space::Space& space,
-                                             const space::Config& baseline, core::Rng& rng);
+                                             const space::Config& baseline, core::Rng& rng,
+                                             bool with_anchors = true);
 
 }  // namespace iorec::sampling

@@ -1,0 +1,67 @@
+#pragma once
+/// Candidate pools and batch selection for one workload. Pure: same inputs and Rng
+/// state give the same output.
+#include <cstdint>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "iorec/core/rng.hpp"
+#include "iorec/space/space.hpp"
+
+namespace iorec::acquisition {
+
+using ConfigSet = std::unordered_set<space::Config, space::ConfigHash>;
+
+enum class PoolMode { kEnumerated, kMutation };
+const char* ToString(PoolMode m);
+
+struct CandidatePool {
+  std::vector<space::Config> configs;  ///< distinct, none tested
+  PoolMode mode = PoolMode::kEnumerated;
+};
+
+struct PoolParams {
+  uint64_t enum_threshold_hard = 52920;  ///< enumerate untested configs when Size() <= this
+  size_t max_pool = 12000;
+  size_t num_parents = 8;  ///< top configs whose 1- and 2-knob mutations are added
+};
+
+/// Enumerates all untested configs when the space is small; otherwise the 1-knob
+/// mutations of `parents` (best first), a share of their 2-knob mutations, then random
+/// configs, until `max_pool`.
+CandidatePool BuildCandidatePool(const space::Space& space, const ConfigSet& tested,
+                                 const std::vector<space::Config>& parents,
+                                 const PoolParams& params, core::Rng& rng);
+
+enum class ExploreMode { kUcb, kThompson };
+enum class Role { kExploit, kExplore, kDiversify, kFill };
+const char* ToString(Role r);
+
+struct Pick {
+  size_t candidate = 0;  ///< index into the pool
+  Role role = Role::kExploit;
+  double score = 0.0;  ///< the value the role maximised
+};
+
+struct BatchParams {
+  size_t batch = 3;
+  double beta = 1.0;    ///< UCB width
+  double lambda = 0.2;  ///< redundancy penalty weight
+  ExploreMode explore = ExploreMode::kUcb;
+};
+
+/// 1 - (min normalized L1 distance from c to `others`); 0 when `others` is empty.
+double Redundancy(const space::Space& space, const space::Config& c,
+                  const std::vector<space::Config>& others);
+
+/// Picks min(batch, pool size) distinct candidates: exploit (argmax mean), explore (UCB
+/// mean + beta*std - lambda*redundancy, or a Thompson draw from N(mean, std) minus the
+/// penalty), diversify (farthest from tested and already picked), then the rest by the
+/// explore score. Redundancy is measured against tested plus already-picked configs.
+std::vector<Pick> SelectBatch(const space::Space& space, const std::vector<space::Config>& pool,
+                              const std::vector<double>& mean, const std::vector<double>& stddev,
+                              const std::vector<space::Config>& tested, const BatchParams& params,
+                              core::Rng& rng);
+
+}  // namespace iorec::acquisition

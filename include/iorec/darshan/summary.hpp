@@ -1,0 +1,95 @@
+#pragma once
+/// Per-module aggregates matching darshan-parser (`--total`, `--file`, `--perf`), and the reader
+/// for darshan-parser text output. Both the binary and the text path produce a LogSummary.
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "iorec/darshan/log.hpp"
+
+namespace iorec::darshan {
+
+/// One row of `darshan-parser --file`: file count, bytes moved (read+written), max byte offset.
+struct FileCategory {
+  int64_t count = 0;
+  int64_t total_bytes = 0;
+  int64_t max_byte_offset = 0;
+  bool operator==(const FileCategory&) const = default;
+};
+
+/// `darshan-parser --file` categories. `shared` holds globally shared files (rank -1 records);
+/// `part_shared` files seen from several ranks but not all.
+struct FileCategories {
+  FileCategory total, read_only, write_only, read_write, unique, shared, part_shared;
+};
+
+/// `darshan-parser --perf` estimate. Times in seconds, throughput in MiB/s.
+struct PerfEstimate {
+  int64_t total_bytes = 0;
+  double slowest_rank_io_time = 0;         ///< unique files
+  double slowest_rank_meta_only_time = 0;  ///< unique files
+  double slowest_rank_rw_only_time = 0;    ///< unique files
+  int64_t slowest_rank = 0;
+  double shared_time_by_slowest = 0;  ///< sum over shared files of their slowest rank time
+  double agg_time_by_slowest = 0;     ///< slowest_rank_io_time + shared_time_by_slowest
+  double agg_perf_by_slowest = 0;     ///< MiB/s; 0 when agg_time_by_slowest is 0
+};
+
+/// Aggregates of one module ("POSIX", "MPIIO" or "STDIO").
+struct ModuleSummary {
+  std::string prefix;
+  int64_t num_records = 0;
+  std::map<std::string, int64_t> totals;   ///< `total_<NAME>` integer counters
+  std::map<std::string, double> ftotals;   ///< `total_<NAME>` floating-point counters
+  FileCategories files;
+  PerfEstimate perf;
+  bool has_files = false;
+  bool has_perf = false;
+
+  /// Counter total by full name ("POSIX_READS"); 0 when absent.
+  int64_t Total(std::string_view name) const;
+  double FTotal(std::string_view name) const;
+};
+
+/// Job-level fields plus per-module summaries, keyed by prefix.
+struct LogSummary {
+  std::string source;  ///< file the summary came from
+  std::string version;
+  int64_t jobid = 0;
+  int64_t uid = 0;
+  int64_t nprocs = 0;
+  int64_t start_time = 0;
+  int64_t end_time = 0;
+  double run_time = 0;
+  std::string exe;
+  std::map<std::string, ModuleSummary> modules;
+  std::vector<std::string> notes;
+
+  const ModuleSummary* Module(std::string_view prefix) const;
+};
+
+/// Aggregates one module's records like darshan-parser (total record, file categories, perf).
+ModuleSummary SummarizeModule(const ModuleData& module, int64_t nprocs);
+
+/// Summarizes a decoded binary log.
+LogSummary Summarize(const Log& log);
+
+/// Parses darshan-parser text output (any mix of --base/--total/--file/--perf sections).
+/// Per-record lines are aggregated when no `total_` lines are present.
+/// Throws core::InputError "<name>: line N: <problem>" on malformed input.
+LogSummary ParseParserText(std::string_view text, const std::string& name);
+
+/// Reads a darshan-parser text file.
+LogSummary ReadParserText(const std::filesystem::path& path);
+
+/// True when the file starts like darshan-parser output ("# darshan log version:").
+bool LooksLikeParserText(std::string_view head);
+
+/// Reads either a binary log or darshan-parser text (detected from content).
+LogSummary ReadAnyLog(const std::filesystem::path& path);
+
+}  // namespace iorec::darshan

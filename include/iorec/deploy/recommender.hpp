@@ -1,0 +1,85 @@
+#pragma once
+/// Deployment: recommend configs for a workload from its features, using the measured
+/// top configs of its nearest known workloads and the surrogate to rank them.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "iorec/model/surrogate.hpp"
+#include "iorec/space/space.hpp"
+#include "iorec/space/workload.hpp"
+
+namespace iorec::deploy {
+
+/// One measured config of a known workload, aggregated over its runs.
+struct MatrixEntry {
+  space::Config config;
+  double mean_gain = 0.0;    ///< mean gain over baseline across runs
+  double mean_perf = 0.0;
+  double std_perf = 0.0;     ///< across runs (0 for a single run)
+  double robust_gain = 0.0;  ///< mean_gain - z * std_gain
+  int runs = 0;
+};
+
+/// Top `topk_per_pattern` configs of each known workload, best first by robust gain.
+struct RecommendationMatrix {
+  std::vector<std::string> workload_ids;
+  std::vector<std::vector<MatrixEntry>> top;  ///< per workload
+};
+
+struct Neighbor {
+  std::string workload_id;
+  double distance = 0.0;
+};
+
+struct RecommendedConfig {
+  space::Config config;
+  double predicted_gain = 0.0;  ///< model mean (relative gain over baseline)
+  double predicted_std = 0.0;
+  double measured_gain = 0.0;   ///< from the matrix when measured on the workload itself
+  bool measured = false;        ///< measured on this exact workload
+  std::string source;           ///< "measured", "neighbor:<id>", "baseline"
+};
+
+struct Recommendation {
+  std::vector<RecommendedConfig> configs;
+  std::vector<Neighbor> neighbors;
+  bool exact_match = false;  ///< the features equal a known workload's
+  std::vector<std::string> warnings;
+};
+
+struct RecommenderParams {
+  int knn_neighbors = 5;
+  int return_top_k = 3;
+};
+
+/// Builds model input rows: features then one-hot config (the training layout).
+std::vector<float> EncodeRows(const space::Space& space, const std::vector<double>& features,
+                              const std::vector<space::Config>& configs);
+
+class Recommender {
+ public:
+  /// `known` features are in the same order as the model was trained on. Non-owning refs:
+  /// all arguments must outlive the recommender.
+  Recommender(const space::Space& space, const space::WorkloadSet& known,
+              const RecommendationMatrix& matrix, const model::Surrogate& model,
+              space::Config baseline, RecommenderParams params);
+
+  /// Precondition: features.size() == known.feature_names.size().
+  Recommendation Recommend(const std::vector<double>& features) const;
+
+  /// Distance used for neighbour search: Euclidean over features scaled to the known
+  /// workloads' range (each feature divided by its max-min span, span 0 -> 1).
+  double Distance(const std::vector<double>& a, const std::vector<double>& b) const;
+
+ private:
+  const space::Space& space_;
+  const space::WorkloadSet& known_;
+  const RecommendationMatrix& matrix_;
+  const model::Surrogate& model_;
+  space::Config baseline_;
+  RecommenderParams params_;
+  std::vector<double> inv_span_;
+};
+
+}  // namespace iorec::deploy

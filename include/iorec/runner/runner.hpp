@@ -1,0 +1,72 @@
+#pragma once
+/// What one trial is and what it returns. A failed or timed-out trial is data
+/// (TrialOutcome::ok == false), never an exception.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "iorec/space/space.hpp"
+#include "iorec/space/workload.hpp"
+
+namespace iorec::runner {
+
+enum class TrialSource { kBaseline, kWarm, kActive, kReplicate };
+const char* ToString(TrialSource s);
+
+struct TrialRequest {
+  uint32_t workload_index = 0;
+  const space::Workload* workload = nullptr;  ///< non-owning; outlives the trial
+  space::Config config;
+  TrialSource source = TrialSource::kWarm;
+  int iteration = -1;  ///< -1 for baseline and warm start
+  int replicate = 0;   ///< 0 for the first run of a config on a workload
+  uint64_t trial_id = 0;
+};
+
+struct TrialOutcome {
+  bool ok = false;
+  double value = 0.0;          ///< the measured metric (e.g. MiB/s); valid when ok
+  std::string failure_reason;  ///< set when !ok
+  double wall_seconds = 0.0;
+  std::string stdout_tail;
+  std::string stderr_tail;
+  std::string trial_dir;
+};
+
+/// Runs one trial. Implementations must be safe to call from several threads at once.
+class Runner {
+ public:
+  virtual ~Runner() = default;
+  virtual TrialOutcome Run(const TrialRequest& request) = 0;
+  /// Short name for summaries ("stub", "command", ...).
+  virtual std::string name() const = 0;
+};
+
+/// Called once per trial as soon as it finishes (any order), with its batch index.
+using TrialDoneFn = std::function<void(size_t index, const TrialOutcome& outcome)>;
+
+/// Where trials run: runs a batch and returns outcomes in request order.
+class Executor {
+ public:
+  virtual ~Executor() = default;
+  virtual std::vector<TrialOutcome> RunBatch(const std::vector<TrialRequest>& batch,
+                                             const TrialDoneFn& on_done) = 0;
+  std::vector<TrialOutcome> RunBatch(const std::vector<TrialRequest>& batch) {
+    return RunBatch(batch, TrialDoneFn());
+  }
+};
+
+/// Runs each trial in turn on the calling thread.
+class SerialExecutor final : public Executor {
+ public:
+  explicit SerialExecutor(Runner& runner) : runner_(runner) {}
+  using Executor::RunBatch;
+  std::vector<TrialOutcome> RunBatch(const std::vector<TrialRequest>& batch,
+                                     const TrialDoneFn& on_done) override;
+
+ private:
+  Runner& runner_;
+};
+
+}  // namespace iorec::runner

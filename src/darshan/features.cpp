@@ -1,0 +1,276 @@
+// Workload features and trial objectives from Darshan summaries. See docs/features.md.
+#include "iorec/darshan/features.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "iorec/core/error.hpp"
+
+namespace iorec::darshan {
+namespace {
+
+double Frac(double num, double den) {
+  if (!(den > 0) || !(num > 0)) return 0.0;
+  return std::clamp(num / den, 0.0, 1.0);
+}
+
+/// Counter total with Darshan's -1 ("unknown") mapped to 0.
+double Pos(const ModuleSummary* m, const std::string& name) {
+  if (!m) return 0.0;
+  return static_cast<double>(std::max<int64_t>(0, m->Total(name)));
+}
+
+double SumBins(const ModuleSummary* m, const std::string& prefix, const char* const* bins, int n) {
+  double s = 0;
+  for (int i = 0; i < n; ++i) s += Pos(m, prefix + bins[i]);
+  return s;
+}
+
+std::string Basename(const std::string& path) {
+  size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::string FormatNumber(double v, int decimals) {
+  if (decimals >= 0) {
+    double scale = std::pow(10.0, decimals);
+    v = std::round(v * scale) / scale;
+  }
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.*g", 15, v);
+  std::string s = buf;
+  if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
+  return s;
+}
+
+std::string JsonString(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out + "\"";
+}
+
+const ModuleSummary* ResolveBasis(const LogSummary& s, Basis basis, bool* mpiio) {
+  const ModuleSummary* m = s.Module("MPIIO");
+  if (basis == Basis::kMpiio) {
+    if (!m)
+      throw core::InputError(s.source + ": --module mpiio requested but the log has no MPI-IO records");
+    *mpiio = true;
+    return m;
+  }
+  if (basis == Basis::kAuto && m &&
+      Pos(m, "MPIIO_BYTES_READ") + Pos(m, "MPIIO_BYTES_WRITTEN") > 0) {
+    *mpiio = true;
+    return m;
+  }
+  *mpiio = false;
+  return s.Module("POSIX");  // may be null: a log without POSIX I/O gives all-zero features
+}
+
+}  // namespace
+
+Basis ParseBasis(const std::string& text) {
+  if (text == "auto") return Basis::kAuto;
+  if (text == "posix") return Basis::kPosix;
+  if (text == "mpiio") return Basis::kMpiio;
+  throw core::InputError("--module: expected auto, posix or mpiio, got '" + text + "'");
+}
+
+const std::vector<std::string>& FeatureNames() {
+  static const std::vector<std::string> kNames = {
+      "pct_file_not_aligned",     "pct_mem_not_aligned",        "pct_reads",
+      "pct_writes",               "pct_consec_reads",           "pct_consec_writes",
+      "pct_seq_reads",            "pct_seq_writes",             "pct_rw_switches",
+      "pct_byte_reads",           "pct_byte_writes",            "pct_io_access",
+      "pct_meta_open_access",     "pct_meta_stat_access",       "pct_meta_seek_access",
+      "pct_meta_sync_access",     "pct_read_0_100K",            "pct_read_100K_10M",
+      "pct_read_10M_1G_PLUS",     "pct_write_0_100K",           "pct_write_100K_10M",
+      "pct_write_10M_1G_PLUS",    "pct_shared_files",           "pct_bytes_shared_files",
+      "pct_unique_files",         "pct_bytes_unique_files",     "pct_read_only_files",
+      "pct_bytes_read_only_files", "pct_read_write_files",      "pct_bytes_read_write_files",
+      "pct_write_only_files",     "pct_bytes_write_only_files"};
+  return kNames;
+}
+
+std::map<std::string, double> WorkloadFeatures::AsMap() const {
+  std::map<std::string, double> m(values.begin(), values.end());
+  m["nprocs"] = static_cast<double>(nprocs);
+  return m;
+}
+
+WorkloadFeatures ComputeFeatures(const LogSummary& s, Basis basis) {
+  WorkloadFeatures out;
+  out.filename = Basename(s.source);
+  out.jobid = s.jobid;
+  out.nprocs = s.nprocs;
+  bool mpiio = false;
+  const ModuleSummary* b = ResolveBasis(s, basis, &mpiio);
+  const ModuleSummary* px = s.Module("POSIX");
+  const ModuleSummary* mp = s.Module("MPIIO");
+  out.io_api = mpiio ? "mpiio" : "posix";
+  out.meta_api = out.io_api;
+  double coll = Pos(mp, "MPIIO_COLL_READS") + Pos(mp, "MPIIO_COLL_WRITES") +
+                Pos(mp, "MPIIO_SPLIT_READS") + Pos(mp, "MPIIO_SPLIT_WRITES");
+  out.mpi_collective_mode = coll > 0 ? "yes" : "no";
+
+  const std::string p = mpiio ? "MPIIO_" : "POSIX_";
+  double reads, writes, opens, syncs;
+  if (mpiio) {
+    reads = Pos(b, p + "INDEP_READS") + Pos(b, p + "COLL_READS") + Pos(b, p + "SPLIT_READS") +
+            Pos(b, p + "NB_READS");
+    writes = Pos(b, p + "INDEP_WRITES") + Pos(b, p + "COLL_WRITES") + Pos(b, p + "SPLIT_WRITES") +
+             Pos(b, p + "NB_WRITES");
+    opens = Pos(b, p + "INDEP_OPENS") + Pos(b, p + "COLL_OPENS");
+    syncs = Pos(b, p + "SYNCS");
+  } else {
+    reads = Pos(b, p + "READS");
+    writes = Pos(b, p + "WRITES");
+    opens = Pos(b, p + "OPENS");
+    syncs = Pos(b, p + "FSYNCS") + Pos(b, p + "FDSYNCS");
+  }
+  // MPI-IO has no alignment, consecutive/sequential, seek or stat counters: use POSIX's.
+  const double px_reads = Pos(px, "POSIX_READS"), px_writes = Pos(px, "POSIX_WRITES");
+  const double px_io = px_reads + px_writes;
+  const double stats = Pos(px, "POSIX_STATS"), seeks = Pos(px, "POSIX_SEEKS");
+  const double io = reads + writes;
+  const double meta_den = io + opens + stats + seeks + syncs;
+  const double br = Pos(b, p + "BYTES_READ"), bw = Pos(b, p + "BYTES_WRITTEN");
+
+  static const char* kSmall[] = {"0_100", "100_1K", "1K_10K", "10K_100K"};
+  static const char* kMid[] = {"100K_1M", "1M_4M", "4M_10M"};
+  static const char* kLarge[] = {"10M_100M", "100M_1G", "1G_PLUS"};
+  const std::string rb = p + (mpiio ? "SIZE_READ_AGG_" : "SIZE_READ_");
+  const std::string wb = p + (mpiio ? "SIZE_WRITE_AGG_" : "SIZE_WRITE_");
+  const double r_small = SumBins(b, rb, kSmall, 4), r_mid = SumBins(b, rb, kMid, 3),
+               r_large = SumBins(b, rb, kLarge, 3);
+  const double w_small = SumBins(b, wb, kSmall, 4), w_mid = SumBins(b, wb, kMid, 3),
+               w_large = SumBins(b, wb, kLarge, 3);
+  const double r_bins = r_small + r_mid + r_large, w_bins = w_small + w_mid + w_large;
+
+  FileCategories fc;
+  if (b) fc = b->files;
+  const double shared_n = static_cast<double>(fc.shared.count + fc.part_shared.count);
+  const double shared_b = static_cast<double>(fc.shared.total_bytes + fc.part_shared.total_bytes);
+  const double total_n = static_cast<double>(fc.total.count);
+  const double total_b = static_cast<double>(fc.total.total_bytes);
+  const double io_n =
+      static_cast<double>(fc.read_only.count + fc.read_write.count + fc.write_only.count);
+  const double io_b = static_cast<double>(fc.read_only.total_bytes + fc.read_write.total_bytes +
+                                          fc.write_only.total_bytes);
+
+  const double vals[] = {
+      Frac(Pos(px, "POSIX_FILE_NOT_ALIGNED"), px_io),
+      Frac(Pos(px, "POSIX_MEM_NOT_ALIGNED"), px_io),
+      Frac(reads, io),
+      Frac(writes, io),
+      Frac(Pos(px, "POSIX_CONSEC_READS"), px_reads),
+      Frac(Pos(px, "POSIX_CONSEC_WRITES"), px_writes),
+      Frac(Pos(px, "POSIX_SEQ_READS"), px_reads),
+      Frac(Pos(px, "POSIX_SEQ_WRITES"), px_writes),
+      Frac(Pos(b, p + "RW_SWITCHES"), io),
+      Frac(br, br + bw),
+      Frac(bw, br + bw),
+      Frac(io, meta_den),
+      Frac(opens, meta_den),
+      Frac(stats, meta_den),
+      Frac(seeks, meta_den),
+      Frac(syncs, meta_den),
+      Frac(r_small, r_bins),
+      Frac(r_mid, r_bins),
+      Frac(r_large, r_bins),
+      Frac(w_small, w_bins),
+      Frac(w_mid, w_bins),
+      Frac(w_large, w_bins),
+      Frac(shared_n, total_n),
+      Frac(shared_b, total_b),
+      Frac(static_cast<double>(fc.unique.count), total_n),
+      Frac(static_cast<double>(fc.unique.total_bytes), total_b),
+      Frac(static_cast<double>(fc.read_only.count), io_n),
+      Frac(static_cast<double>(fc.read_only.total_bytes), io_b),
+      Frac(static_cast<double>(fc.read_write.count), io_n),
+      Frac(static_cast<double>(fc.read_write.total_bytes), io_b),
+      Frac(static_cast<double>(fc.write_only.count), io_n),
+      Frac(static_cast<double>(fc.write_only.total_bytes), io_b),
+  };
+  const auto& names = FeatureNames();
+  for (size_t i = 0; i < names.size(); ++i) out.values.emplace_back(names[i], vals[i]);
+  return out;
+}
+
+WorkloadFeatures FeaturesFromFile(const std::filesystem::path& path, Basis basis) {
+  return ComputeFeatures(ReadAnyLog(path), basis);
+}
+
+std::string ToWorkloadJson(const WorkloadFeatures& f, int decimals) {
+  std::string s = "{\n";
+  s += "  \"filename\": " + JsonString(f.filename) + ",\n";
+  s += "  \"jobid\": " + std::to_string(f.jobid) + ",\n";
+  s += "  \"io_api\": " + JsonString(f.io_api) + ",\n";
+  s += "  \"meta_api\": " + JsonString(f.meta_api) + ",\n";
+  s += "  \"mpi_collective_mode\": " + JsonString(f.mpi_collective_mode) + ",\n";
+  s += "  \"nprocs\": " + std::to_string(f.nprocs);
+  for (const auto& [name, v] : f.values) s += ",\n  " + JsonString(name) + ": " + FormatNumber(v, decimals);
+  s += "\n}";
+  return s;
+}
+
+std::string WorkloadCsvHeader() {
+  std::string s = "filename,jobid,io_api,meta_api,mpi_collective_mode,nprocs";
+  for (const auto& n : FeatureNames()) s += "," + n;
+  return s;
+}
+
+std::string ToWorkloadCsvRow(const WorkloadFeatures& f, int decimals) {
+  std::string name = f.filename;
+  if (name.find_first_of(",\"\n") != std::string::npos) {
+    std::string q = "\"";
+    for (char c : name) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    name = q + "\"";
+  }
+  std::string s = name + "," + std::to_string(f.jobid) + "," + f.io_api + "," + f.meta_api + "," +
+                  f.mpi_collective_mode + "," + std::to_string(f.nprocs);
+  for (const auto& [n, v] : f.values) s += "," + FormatNumber(v, decimals);
+  return s;
+}
+
+TrialObjectives ComputeObjectives(const LogSummary& s, Basis basis) {
+  bool mpiio = false;
+  const ModuleSummary* b = ResolveBasis(s, basis, &mpiio);
+  TrialObjectives o;
+  o.basis = mpiio ? "mpiio" : "posix";
+  if (!b) throw core::InputError(s.source + ": log has no POSIX or MPI-IO records; no objective");
+  const std::string p = mpiio ? "MPIIO_" : "POSIX_";
+  o.throughput = b->perf.agg_perf_by_slowest;
+  o.e2e_time = b->FTotal(p + "F_READ_TIME") + b->FTotal(p + "F_WRITE_TIME") +
+               b->FTotal(p + "F_META_TIME");
+  return o;
+}
+
+TrialObjectives ObjectivesFromFile(const std::filesystem::path& path, Basis basis) {
+  return ComputeObjectives(ReadAnyLog(path), basis);
+}
+
+}  // namespace iorec::darshan

@@ -1,0 +1,118 @@
+#include "iorec/deploy/recommender.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <unordered_set>
+
+namespace iorec::deploy {
+
+std::vector<float> EncodeRows(const space::Space& space, const std::vector<double>& features,
+                              const std::vector<space::Config>& configs) {
+  const size_t nf = features.size();
+  const size_t width = nf + space.OneHotWidth();
+  std::vector<float> x(configs.size() * width);
+  for (size_t r = 0; r < configs.size(); ++r) {
+    float* row = x.data() + r * width;
+    for (size_t j = 0; j < nf; ++j) row[j] = static_cast<float>(features[j]);
+    space.EncodeOneHot(configs[r], row + nf);
+  }
+  return x;
+}
+
+Recommender::Recommender(const space::Space& space, const space::WorkloadSet& known,
+                         const RecommendationMatrix& matrix, const model::Surrogate& model,
+                         space::Config baseline, RecommenderParams params)
+    : space_(space),
+      known_(known),
+      matrix_(matrix),
+      model_(model),
+      baseline_(std::move(baseline)),
+      params_(params) {
+  const size_t nf = known.feature_names.size();
+  inv_span_.assign(nf, 1.0);
+  for (size_t j = 0; j < nf; ++j) {
+    double lo = INFINITY, hi = -INFINITY;
+    for (const auto& w : known.workloads) lo = std::min(lo, w.features[j]), hi = std::max(hi, w.features[j]);
+    if (hi > lo) inv_span_[j] = 1.0 / (hi - lo);
+  }
+}
+
+double Recommender::Distance(const std::vector<double>& a, const std::vector<double>& b) const {
+  double s = 0.0;
+  for (size_t j = 0; j < a.size(); ++j) {
+    const double d = (a[j] - b[j]) * inv_span_[j];
+    s += d * d;
+  }
+  return std::sqrt(s);
+}
+
+Recommendation Recommender::Recommend(const std::vector<double>& features) const {
+  Recommendation rec;
+  const size_t nk = known_.workloads.size();
+  std::vector<std::pair<double, size_t>> dist;
+  for (size_t i = 0; i < nk; ++i) dist.emplace_back(Distance(features, known_.workloads[i].features), i);
+  std::stable_sort(dist.begin(), dist.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  const size_t k = std::min<size_t>(nk, static_cast<size_t>(std::max(1, params_.knn_neighbors)));
+  for (size_t i = 0; i < k; ++i) {
+    rec.neighbors.push_back({known_.workloads[dist[i].second].id, dist[i].first});
+  }
+  rec.exact_match = k > 0 && dist[0].first < 1e-12;
+
+  // Merge neighbours' top configs, nearest neighbour first, stable and de-duplicated.
+  std::vector<space::Config> merged;
+  std::vector<std::string> origin;
+  std::unordered_set<space::Config, space::ConfigHash> seen;
+  for (size_t i = 0; i < k; ++i) {
+    const size_t w = dist[i].second;
+    if (w >= matrix_.top.size()) continue;
+    for (const auto& e : matrix_.top[w]) {
+      if (seen.insert(e.config).second) {
+        merged.push_back(e.config);
+        origin.push_back("neighbor:" + known_.workloads[w].id);
+      }
+    }
+  }
+  if (seen.insert(baseline_).second) {
+    merged.push_back(baseline_);
+    origin.push_back("baseline");
+  }
+
+  const auto x = EncodeRows(space_, features, merged);
+  const size_t width = features.size() + space_.OneHotWidth();
+  const model::Prediction pred = model_.Predict(x.data(), merged.size(), width);
+
+  std::vector<size_t> order(merged.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return pred.mean[a] > pred.mean[b]; });
+
+  // A workload that was measured itself: its own measurements, best robust score first.
+  if (rec.exact_match && dist[0].second < matrix_.top.size()) {
+    const auto& own = matrix_.top[dist[0].second];
+    std::unordered_set<space::Config, space::ConfigHash> used;
+    for (const auto& e : own) {
+      if (rec.configs.size() >= static_cast<size_t>(params_.return_top_k)) break;
+      const auto it = std::find(merged.begin(), merged.end(), e.config);
+      const size_t idx = static_cast<size_t>(it - merged.begin());
+      rec.configs.push_back({e.config, pred.mean[idx], pred.stddev[idx], e.robust_gain, true,
+                             "measured"});
+      used.insert(e.config);
+    }
+    for (size_t i : order) {
+      if (rec.configs.size() >= static_cast<size_t>(params_.return_top_k)) break;
+      if (used.count(merged[i])) continue;
+      rec.configs.push_back({merged[i], pred.mean[i], pred.stddev[i], 0.0, false, origin[i]});
+    }
+    return rec;
+  }
+
+  for (size_t i : order) {
+    if (rec.configs.size() >= static_cast<size_t>(params_.return_top_k)) break;
+    rec.configs.push_back({merged[i], pred.mean[i], pred.stddev[i], 0.0, false, origin[i]});
+  }
+  return rec;
+}
+
+}  // namespace iorec::deploy

@@ -1,0 +1,26 @@
+#include "iorec/runner/runner.hpp"
+
+namespace iorec::runner {
+
+const char* ToString(TrialSource s) {
+  switch (s) {
+    case TrialSource::kBaseline: return "baseline";
+    case TrialSource::kWarm: return "warm";
+    case TrialSource::kActive: return "active";
+    case TrialSource::kReplicate: return "replicate";
+  }
+  return "unknown";
+}
+
+std::vector<TrialOutcome> SerialExecutor::RunBatch(const std::vector<TrialRequest>& batch,
+                                                   const TrialDoneFn& on_done) {
+  std::vector<TrialOutcome> out;
+  out.reserve(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    out.push_back(runner_.Run(batch[i]));
+    if (on_done) on_done(i, out.back());
+  }
+  return out;
+}
+
+}  // namespace iorec::runner

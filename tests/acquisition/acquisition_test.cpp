@@ -1,0 +1,126 @@
+#include "iorec/acquisition/acquisition.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+namespace iorec::acquisition {
+namespace {
+
+space::Space MakeSpace(std::vector<size_t> levels) {
+  std::vector<space::Knob> knobs;
+  for (size_t i = 0; i < levels.size(); ++i) {
+    space::Knob k;
+    k.name = "k" + std::to_string(i);
+    for (size_t l = 0; l < levels[i]; ++l) k.values.push_back(space::KnobValue::Int(l, std::to_string(l)));
+    knobs.push_back(k);
+  }
+  return space::Space(knobs);
+}
+
+TEST(CandidatePoolTest, EnumeratesUntestedConfigsOfSmallSpaces) {
+  const auto s = MakeSpace({3, 4});
+  ConfigSet tested = {space::Config({0, 0}), space::Config({2, 3})};
+  core::Rng rng(1, "pool");
+  const auto pool = BuildCandidatePool(s, tested, {}, PoolParams{100, 50, 4}, rng);
+  EXPECT_EQ(pool.mode, PoolMode::kEnumerated);
+  EXPECT_EQ(pool.configs.size(), 10u);
+  for (const auto& c : pool.configs) EXPECT_FALSE(tested.count(c));
+}
+
+TEST(CandidatePoolTest, MutatesParentsInLargeSpacesAndRespectsMaxPool) {
+  const auto s = MakeSpace({6, 7, 6, 5, 6, 7, 6, 6, 6});
+  const space::Config parent({1, 2, 3, 1, 2, 3, 1, 2, 3});
+  ConfigSet tested = {parent};
+  core::Rng rng(1, "pool");
+  const auto pool = BuildCandidatePool(s, tested, {parent}, PoolParams{1000, 500, 8}, rng);
+  EXPECT_EQ(pool.mode, PoolMode::kMutation);
+  EXPECT_EQ(pool.configs.size(), 500u);
+  std::set<space::Config> unique(pool.configs.begin(), pool.configs.end());
+  EXPECT_EQ(unique.size(), pool.configs.size());
+  EXPECT_FALSE(unique.count(parent));
+  // All 46 single-knob neighbours of the parent come first.
+  size_t one_knob = 0;
+  for (size_t i = 0; i < 46; ++i) {
+    int diff = 0;
+    for (size_t k = 0; k < 9; ++k) diff += pool.configs[i][k] != parent[k];
+    one_knob += diff == 1;
+  }
+  EXPECT_EQ(one_knob, 46u);
+}
+
+TEST(CandidatePoolTest, IsDeterministicForASeed) {
+  const auto s = MakeSpace({6, 7, 6, 5, 6, 7, 6, 6, 6});
+  const space::Config parent({0, 0, 0, 0, 0, 0, 0, 0, 0});
+  core::Rng a(3, "pool"), b(3, "pool");
+  EXPECT_EQ(BuildCandidatePool(s, {}, {parent}, PoolParams{10, 300, 8}, a).configs,
+            BuildCandidatePool(s, {}, {parent}, PoolParams{10, 300, 8}, b).configs);
+}
+
+TEST(SelectBatchTest, PicksExploitExploreDiversifyInOrder) {
+  const auto s = MakeSpace({5, 5});
+  std::vector<space::Config> pool = {space::Config({0, 0}), space::Config({1, 1}),
+                                     space::Config({2, 2}), space::Config({4, 4}),
+                                     space::Config({0, 1})};
+  const std::vector<double> mean = {1.0, 0.5, 0.2, 0.1, 0.9};
+  const std::vector<double> sd = {0.0, 2.0, 0.1, 0.0, 0.0};
+  const std::vector<space::Config> tested = {space::Config({0, 2})};
+  core::Rng rng(1, "select");
+  const auto picks = SelectBatch(s, pool, mean, sd, tested, BatchParams{3, 1.0, 0.0, ExploreMode::kUcb}, rng);
+  ASSERT_EQ(picks.size(), 3u);
+  EXPECT_EQ(picks[0].candidate, 0u);  // best mean
+  EXPECT_EQ(picks[0].role, Role::kExploit);
+  EXPECT_EQ(picks[1].candidate, 1u);  // best mean + sigma
+  EXPECT_EQ(picks[1].role, Role::kExplore);
+  EXPECT_EQ(picks[2].candidate, 3u);  // farthest from tested and picked
+  EXPECT_EQ(picks[2].role, Role::kDiversify);
+}
+
+TEST(SelectBatchTest, RedundancyPenaltyAvoidsNearDuplicates) {
+  const auto s = MakeSpace({11});
+  std::vector<space::Config> pool = {space::Config({5}), space::Config({10}), space::Config({6})};
+  const std::vector<double> mean = {1.0, 0.8, 0.99};
+  const std::vector<double> sd = {0, 0, 0};
+  core::Rng rng(1, "select");
+  // Without penalty the explore pick is the near-duplicate {6}; with it, the distant {10}.
+  auto no_penalty = SelectBatch(s, pool, mean, sd, {}, BatchParams{2, 0.0, 0.0, ExploreMode::kUcb}, rng);
+  auto penalty = SelectBatch(s, pool, mean, sd, {}, BatchParams{2, 0.0, 0.5, ExploreMode::kUcb}, rng);
+  EXPECT_EQ(no_penalty[1].candidate, 2u);
+  EXPECT_EQ(penalty[1].candidate, 1u);
+}
+
+TEST(SelectBatchTest, ReturnsDistinctPicksAndHandlesSmallPools) {
+  const auto s = MakeSpace({4, 4});
+  std::vector<space::Config> pool = {space::Config({0, 0}), space::Config({3, 3})};
+  core::Rng rng(1, "select");
+  const auto picks = SelectBatch(s, pool, {0.1, 0.2}, {0.1, 0.1}, {}, BatchParams{5, 1.0, 0.2, ExploreMode::kThompson}, rng);
+  ASSERT_EQ(picks.size(), 2u);
+  EXPECT_NE(picks[0].candidate, picks[1].candidate);
+}
+
+TEST(SelectBatchTest, ThompsonIsSeeded) {
+  const auto s = MakeSpace({6, 6});
+  std::vector<space::Config> pool;
+  std::vector<double> mean, sd;
+  for (uint8_t a = 0; a < 6; ++a) {
+    for (uint8_t b = 0; b < 6; ++b) {
+      pool.push_back(space::Config({a, b}));
+      mean.push_back(0.01 * a);
+      sd.push_back(1.0);
+    }
+  }
+  core::Rng r1(9, "select"), r2(9, "select");
+  const BatchParams p{4, 1.0, 0.2, ExploreMode::kThompson};
+  const auto a = SelectBatch(s, pool, mean, sd, {}, p, r1);
+  const auto b = SelectBatch(s, pool, mean, sd, {}, p, r2);
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].candidate, b[i].candidate);
+}
+
+TEST(RedundancyTest, IsOneMinusMinDistance) {
+  const auto s = MakeSpace({3});
+  EXPECT_DOUBLE_EQ(Redundancy(s, space::Config({0}), {}), 0.0);
+  EXPECT_DOUBLE_EQ(Redundancy(s, space::Config({0}), {space::Config({2}), space::Config({1})}), 0.5);
+}
+
+}  // namespace
+}  // namespace iorec::acquisition

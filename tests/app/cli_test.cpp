@@ -1,0 +1,199 @@
+// End-to-end tests of the iorec binary: small studies, outputs, determinism, errors.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Result {
+  int code = -1;
+  std::string out;
+};
+
+Result RunIorec(const std::string& args) {
+  const std::string cmd = std::string(IOREC_BINARY) + " " + args + " 2>&1";
+  Result r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  const int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::string Slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("iorec_cli_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) +
+            "_" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  fs::path WriteConfig(const std::string& extra = "", const std::string& name = "config.yaml") {
+    const fs::path p = dir_ / name;
+    std::ofstream(p) << SmallConfig() << extra;
+    return p;
+  }
+
+  static std::string SmallConfig() {
+    return "seed: 3\n"
+           "parameters:\n"
+           "  - {name: stripe_count, values: [1, 2, 4, 8], is_ordered: true}\n"
+           "  - {name: stripe_size, values: [\"64K\", \"1M\", \"4M\"], is_ordered: true}\n"
+           "  - {name: num_aggregators, values: [1, 2, 4, 8, 16], is_ordered: true}\n"
+           "  - {name: collective_buffer_size, values: [1048576, 4194304, 16777216], is_ordered: true}\n"
+           "baseline: {stripe_count: 1, stripe_size: \"1M\"}\n"
+           "data: {n_patterns: 4, n_features: 6}\n"
+           "warm_start: {target_size: 16}\n"
+           "model: {mode: ranking, relevance_levels: 4, num_rounds: 20, max_depth: 3}\n"
+           "active: {ensemble_size: 3, iterations: 2, batch_per_iter: 3, oracle_mode: heldout,\n"
+           "         replicate_top_n: 1, replicate_repeats: 1}\n"
+           "deploy: {topk_per_pattern: 5, knn_neighbors: 2, return_top_k: 3}\n"
+           "runner: {mode: stub, noise_std: 0.02}\n";
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(CliTest, RunWritesAllOutputsAndTheyParse) {
+  const auto cfg = WriteConfig();
+  const auto out = dir_ / "out";
+  const auto r = RunIorec("run --config " + cfg.string() + " --output-dir " + out.string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  for (const char* f : {"summary.json", "recommendation_matrix.json", "observations.csv",
+                        "timing.json", "model/model.json", "model/member_0.ubj",
+                        "plots/regret_at_3.gp", "plots/regret_at_3.dat", "plots/hit_at_3.gp",
+                        "plots/ndcg_at_3.gp"}) {
+    EXPECT_TRUE(fs::exists(out / f)) << f;
+  }
+  const auto summary = nlohmann::json::parse(Slurp(out / "summary.json"));
+  EXPECT_EQ(summary["seed"], 3);
+  EXPECT_EQ(summary["runner_mode"], "stub");
+  EXPECT_EQ(summary["oracle_mode"], "heldout");
+  EXPECT_EQ(summary["n_patterns"], 4);
+  EXPECT_EQ(summary["warm_size"], 16);
+  EXPECT_EQ(summary["history"].size(), 3u);
+  EXPECT_GT(summary["pairwise_coverage"]["percent"].get<double>(), 90.0);
+  EXPECT_EQ(summary["deployment_demo"].size(), 3u);
+  // 4 workloads x (16 warm + 2 x 3 active + 2 x 1 replicate)
+  EXPECT_EQ(summary["total_observations"], 4 * (16 + 6 + 2));
+  const auto matrix = nlohmann::json::parse(Slurp(out / "recommendation_matrix.json"));
+  EXPECT_EQ(matrix["workloads"].size(), 4u);
+  EXPECT_EQ(matrix["workloads"][0]["top"].size(), 5u);
+  EXPECT_TRUE(matrix["workloads"][0]["top"][0]["config"]["stripe_size"].is_string());
+  const std::string csv = Slurp(out / "observations.csv");
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 1 + 4 * 24);
+  EXPECT_EQ(csv.rfind("trial_id,workload,source,iteration,replicate,status,perf,gain,stripe_count", 0), 0u);
+  if (fs::exists("/usr/bin/gnuplot")) EXPECT_TRUE(fs::exists(out / "plots/regret_at_3.png"));
+}
+
+TEST_F(CliTest, SameSeedGivesByteIdenticalOutputs) {
+  const auto cfg = WriteConfig();
+  ASSERT_EQ(RunIorec("run -q --config " + cfg.string() + " --output-dir " + (dir_ / "a").string()).code, 0);
+  ASSERT_EQ(RunIorec("run -q --config " + cfg.string() + " --output-dir " + (dir_ / "b").string()).code, 0);
+  for (const char* f : {"summary.json", "recommendation_matrix.json", "observations.csv", "model/model.json"}) {
+    EXPECT_EQ(Slurp(dir_ / "a" / f), Slurp(dir_ / "b" / f)) << f;
+  }
+}
+
+TEST_F(CliTest, SaveLoadRecommendRoundTrip) {
+  const auto cfg = WriteConfig();
+  const auto out = dir_ / "out";
+  ASSERT_EQ(RunIorec("run -q --config " + cfg.string() + " --output-dir " + out.string()).code, 0);
+  const auto summary = nlohmann::json::parse(Slurp(out / "summary.json"));
+  const auto model = nlohmann::json::parse(Slurp(out / "model/model.json"));
+  // A workload file with the model's feature names.
+  nlohmann::json w;
+  const auto names = model["feature_names"];
+  const auto feats = model["workloads"][1]["features"];
+  for (size_t i = 0; i < names.size(); ++i) w[names[i].get<std::string>()] = feats[i];
+  std::ofstream(dir_ / "w.json") << w.dump();
+  const auto r = RunIorec("recommend --model " + (out / "model").string() + " --workload " +
+                     (dir_ / "w.json").string() + " --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto rec = nlohmann::json::parse(r.out);
+  EXPECT_TRUE(rec["exact_match"].get<bool>());
+  ASSERT_EQ(rec["recommendations"].size(), 3u);
+  // A measured workload's top-1 is its best measured config.
+  const auto matrix = nlohmann::json::parse(Slurp(out / "recommendation_matrix.json"));
+  EXPECT_EQ(rec["recommendations"][0]["config"], matrix["workloads"][1]["top"][0]["config"]);
+  EXPECT_EQ(rec["neighbors"][0]["workload"], summary["workloads"][1]);
+
+  // Feature mismatch: a clear error naming the missing feature, exit 2.
+  w.erase(names[0].get<std::string>());
+  w["bogus_feature"] = 0.5;
+  std::ofstream(dir_ / "bad.json") << w.dump();
+  const auto bad = RunIorec("recommend --model " + (out / "model").string() + " --workload " +
+                       (dir_ / "bad.json").string());
+  EXPECT_EQ(bad.code, 2) << bad.out;
+  EXPECT_NE(bad.out.find(names[0].get<std::string>()), std::string::npos) << bad.out;
+}
+
+TEST_F(CliTest, InvalidConfigExitsTwoListingEveryProblemAndWritesNothing) {
+  const fs::path cfg = dir_ / "bad.yaml";
+  std::ofstream(cfg) << "seed: 1\n"
+                        "parameters:\n"
+                        "  - {name: a, values: [], is_ordered: true}\n"
+                        "  - {name: b, values: [1, 1], is_ordered: true}\n"
+                        "active: {batch_per_iter: 0, bogus: 1}\n";
+  const auto out = dir_ / "never";
+  const auto r = RunIorec("run --config " + cfg.string() + " --output-dir " + out.string());
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("active.batch_per_iter"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("bogus"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("parameters[0].values"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("parameters[1].values"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(out));
+}
+
+TEST_F(CliTest, WarmstartPrintsSetAndCoverage) {
+  const auto cfg = WriteConfig();
+  const auto r = RunIorec("warmstart --config " + cfg.string() + " --format json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["size"], 16);
+  EXPECT_EQ(j["configs"].size(), 16u);
+  EXPECT_EQ(j["configs"][0]["kind"], "anchor");
+  EXPECT_EQ(j["configs"][0]["config"]["stripe_size"], "1M");
+  const auto csv = RunIorec("warmstart --config " + cfg.string());
+  EXPECT_EQ(csv.code, 0);
+  EXPECT_NE(csv.out.find("pairwise coverage"), std::string::npos);
+}
+
+TEST_F(CliTest, HelpAndVersionOnEverySubcommand) {
+  for (const char* sub : {"run", "warmstart", "recommend", "features"}) {
+    const auto h = RunIorec(std::string(sub) + " --help");
+    EXPECT_EQ(h.code, 0) << sub << h.out;
+    EXPECT_NE(h.out.find("--quiet"), std::string::npos) << sub;
+    const auto v = RunIorec(std::string(sub) + " --version");
+    EXPECT_EQ(v.code, 0) << sub;
+    EXPECT_NE(v.out.find("iorec"), std::string::npos) << sub;
+  }
+  EXPECT_EQ(RunIorec("--version").code, 0);
+  EXPECT_EQ(RunIorec("no-such-command").code, 2);
+}
+
+}  // namespace
