@@ -1,0 +1,80 @@
+// `iorec recommend`: settings for a workload from a trained model directory.
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "iorec/config/study_config.hpp"
+#include "iorec/deploy/recommender.hpp"
+#include "iorec/report/json_util.hpp"
+#include "iorec/report/model_bundle.hpp"
+
+namespace iorec::app {
+namespace {
+
+struct RecommendOptions {
+  std::string model_dir;
+  std::string workload_file;
+  int top_k = 0;
+  bool json = false;
+};
+
+void RunRecommend(const RecommendOptions& opt, const GlobalOptions& g) {
+  SetupLogging(g);
+  report::ModelBundle b = report::LoadModelBundle(opt.model_dir);
+  if (opt.top_k > 0) b.params.return_top_k = opt.top_k;
+  const space::Workload w =
+      config::LoadWorkloadFile(opt.workload_file, b.known.feature_names, b.feature_prefix);
+  deploy::Recommender rec(b.space, b.known, b.matrix, *b.model, b.baseline, b.params);
+  const auto r = rec.Recommend(w.features);
+  if (opt.json) {
+    nlohmann::ordered_json j;
+    j["workload"] = w.id;
+    j["exact_match"] = r.exact_match;
+    j["neighbors"] = nlohmann::ordered_json::array();
+    for (const auto& n : r.neighbors) {
+      j["neighbors"].push_back({{"workload", n.workload_id}, {"distance", n.distance}});
+    }
+    j["recommendations"] = nlohmann::ordered_json::array();
+    int rank = 1;
+    for (const auto& c : r.configs) {
+      j["recommendations"].push_back({{"rank", rank++},
+                                      {"config", report::ConfigJson(b.space, c.config)},
+                                      {"predicted_score", c.predicted_gain},
+                                      {"predicted_std", c.predicted_std},
+                                      {"measured", c.measured},
+                                      {"source", c.source}});
+    }
+    j["warnings"] = r.warnings;
+    std::cout << j.dump(2) << "\n";
+    return;
+  }
+  std::printf("workload %s%s\n", w.id.c_str(), r.exact_match ? " (measured in the study)" : "");
+  std::printf("nearest workloads:");
+  for (const auto& n : r.neighbors) std::printf(" %s (%.3f)", n.workload_id.c_str(), n.distance);
+  std::printf("\n");
+  int rank = 1;
+  for (const auto& c : r.configs) {
+    std::printf("#%d  %s\n    model score %.4f ± %.4f  [%s]\n", rank++,
+                b.space.Describe(c.config).c_str(), c.predicted_gain, c.predicted_std,
+                c.source.c_str());
+  }
+  for (const auto& warn : r.warnings) std::printf("warning: %s\n", warn.c_str());
+}
+
+}  // namespace
+
+void AddRecommendCommand(CLI::App& root, GlobalOptions& g) {
+  auto opt = std::make_shared<RecommendOptions>();
+  auto* cmd = root.add_subcommand("recommend", "Recommend settings for a workload from a trained model");
+  cmd->add_option("-m,--model", opt->model_dir, "Model directory (<output-dir>/model)")->required();
+  cmd->add_option("-w,--workload", opt->workload_file, "Workload feature file (JSON)")->required();
+  cmd->add_option("-k,--top-k", opt->top_k, "How many configs to return (default: the model's)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_flag("--json", opt->json, "Print JSON");
+  AddCommonFlags(cmd, g);
+  cmd->callback([opt, &g] { RunRecommend(*opt, g); });
+}
+
+}  // namespace iorec::app

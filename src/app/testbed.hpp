@@ -1,0 +1,23 @@
+#pragma once
+// Chooses the runner, executor and (when the testbed knows the truth) the oracle for a
+// study from its config.
+#include <filesystem>
+#include <memory>
+
+#include "iorec/config/study_config.hpp"
+#include "iorec/loop/study.hpp"
+#include "iorec/runner/runner.hpp"
+
+namespace iorec::app {
+
+struct Testbed {
+  std::unique_ptr<runner::Runner> runner;
+  std::unique_ptr<runner::Executor> executor;
+  std::unique_ptr<loop::Oracle> oracle;  ///< null unless the runner knows the truth
+};
+
+/// `out_dir` is where trial directories go for runners that need them.
+Testbed MakeTestbed(const config::StudyConfig& cfg, const space::WorkloadSet& ws,
+                    const std::filesystem::path& out_dir);
+
+}  // namespace iorec::app
