@@ -20,7 +20,8 @@ const char* ToString(Role r) {
 
 CandidatePool BuildCandidatePool(const space::Space& space, const ConfigSet& tested,
                                  const std::vector<space::Config>& parents,
-                                 const PoolParams& params, core::Rng& rng) {
+                                 const PoolParams& params, core::Rng& rng,
+                                 const std::vector<space::Config>& seeds) {
   CandidatePool pool;
   if (space.Size() <= params.enum_threshold_hard) {
     pool.mode = PoolMode::kEnumerated;
@@ -37,6 +38,7 @@ CandidatePool BuildCandidatePool(const space::Space& space, const ConfigSet& tes
     if (tested.count(c) || !seen.insert(c).second) return;
     pool.configs.push_back(std::move(c));
   };
+  for (const auto& c : seeds) add(c);
   const size_t n = space.num_knobs();
   const size_t np = std::min(parents.size(), params.num_parents);
   // Every single-knob move of each parent.
@@ -68,6 +70,42 @@ CandidatePool BuildCandidatePool(const space::Space& space, const ConfigSet& tes
     add(space.Random(rng));
   }
   return pool;
+}
+
+std::vector<space::Config> ModelAscent(const space::Space& space,
+                                       const std::vector<space::Config>& starts,
+                                       const ConfigSet& tested, const BatchScorer& score,
+                                       int max_steps) {
+  std::vector<std::pair<double, space::Config>> optima;
+  ConfigSet seen;
+  const size_t n = space.num_knobs();
+  for (const auto& start : starts) {
+    space::Config cur = start;
+    double cur_score = score({cur}).front();
+    for (int step = 0; step < max_steps; ++step) {
+      std::vector<space::Config> moves;
+      for (size_t k = 0; k < n; ++k) {
+        for (size_t l = 0; l < space.levels(k); ++l) {
+          if (l == cur[k]) continue;
+          space::Config c = cur;
+          c.set_level(core::KnobIndex(static_cast<uint32_t>(k)), core::LevelIndex(static_cast<uint32_t>(l)));
+          moves.push_back(std::move(c));
+        }
+      }
+      if (moves.empty()) break;
+      const auto s = score(moves);
+      const size_t best = static_cast<size_t>(std::max_element(s.begin(), s.end()) - s.begin());
+      if (!(s[best] > cur_score)) break;
+      cur = moves[best];
+      cur_score = s[best];
+    }
+    if (!tested.count(cur) && seen.insert(cur).second) optima.emplace_back(cur_score, cur);
+  }
+  std::stable_sort(optima.begin(), optima.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<space::Config> out;
+  for (auto& o : optima) out.push_back(std::move(o.second));
+  return out;
 }
 
 double Redundancy(const space::Space& space, const space::Config& c,

@@ -38,8 +38,8 @@ void RunFeatures(const FeaturesOptions& o) {
   if (!o.out_dir.empty()) {
     for (const auto& f : all) {
       std::filesystem::path stem = std::filesystem::path(f.filename).stem();
-      std::filesystem::path out = std::filesystem::path(o.out_dir) /
-                                  (stem.string() + (o.csv ? ".csv" : ".json"));
+      std::filesystem::path out =
+          std::filesystem::path(o.out_dir) / (stem.string() + (o.csv ? ".csv" : ".json"));
       std::string body = o.csv ? darshan::WorkloadCsvHeader() + "\n" +
                                      darshan::ToWorkloadCsvRow(f, o.decimals) + "\n"
                                : darshan::ToWorkloadJson(f, o.decimals) + "\n";
@@ -63,9 +63,11 @@ void AddFeaturesCommand(CLI::App& root) {
   CLI::App* cmd = root.add_subcommand(
       "features", "Workload features from Darshan logs (binary .darshan or darshan-parser text)");
   cmd->add_option("LOG", opts->logs, "Darshan log files")->required()->check(CLI::ExistingFile);
-  cmd->add_option("--module", opts->module, "Counter basis: auto (MPI-IO if it moved bytes), posix, mpiio")
+  cmd->add_option("--module", opts->module,
+                  "Counter basis: auto (MPI-IO if it moved bytes), posix, mpiio")
       ->check(CLI::IsMember({"auto", "posix", "mpiio"}));
-  auto* json = cmd->add_flag("--json", opts->json, "Print one workload JSON object per log (default)");
+  auto* json =
+      cmd->add_flag("--json", opts->json, "Print one workload JSON object per log (default)");
   auto* csv = cmd->add_flag("--csv", opts->csv, "Print a CSV header and one row per log");
   json->excludes(csv);
   cmd->add_option("--out-dir", opts->out_dir,

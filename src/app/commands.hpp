@@ -3,12 +3,28 @@
 // the work; errors are thrown (core::InputError -> exit 2, other errors -> exit 1).
 #include <CLI/CLI.hpp>
 
+#include <memory>
+#include <string>
+
 #include "common.hpp"
+
+namespace iorec::store {
+class SqliteStore;
+}  // namespace iorec::store
 
 namespace iorec::app {
 
 void AddRunCommand(CLI::App& root, GlobalOptions& g);
 void AddWarmstartCommand(CLI::App& root, GlobalOptions& g);
 void AddRecommendCommand(CLI::App& root, GlobalOptions& g);
+void AddStatusCommand(CLI::App& root, GlobalOptions& g);
+void AddExportCommand(CLI::App& root, GlobalOptions& g);
+void AddReportCommand(CLI::App& root, GlobalOptions& g);
+
+/// Opens `<dir>/study.db` (status, export, report). Throws core::InputError naming the path.
+std::unique_ptr<store::SqliteStore> OpenStudyDir(const std::string& dir, bool read_only,
+                                                 bool quick_check);
+/// "2026-01-02 03:04:05 UTC", or "-" for 0.
+std::string FormatUtc(double unix_seconds);
 
 }  // namespace iorec::app

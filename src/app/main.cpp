@@ -34,6 +34,9 @@ int main(int argc, char** argv) {
   app::AddRunCommand(cli, g);
   app::AddWarmstartCommand(cli, g);
   app::AddRecommendCommand(cli, g);
+  app::AddStatusCommand(cli, g);
+  app::AddExportCommand(cli, g);
+  app::AddReportCommand(cli, g);
   app::AddFeaturesCommand(cli);
   app::AddCommonFlags(cli.get_subcommand("features"), g);
 

@@ -1,6 +1,12 @@
 #include "testbed.hpp"
 
+#include <thread>
+
 #include "iorec/core/error.hpp"
+#include "iorec/runner/command_runner.hpp"
+#include "iorec/runner/executors.hpp"
+#include "iorec/runner/process.hpp"
+#include "iorec/runner/real_runner.hpp"
 #include "iorec/runner/stub_testbed.hpp"
 
 namespace iorec::app {
@@ -23,24 +29,110 @@ class StubOracle final : public loop::Oracle {
   std::vector<double> best_;
 };
 
+runner::Objective ObjectiveOf(const config::RunnerConfig& r) {
+  return r.objective == config::Objective::kMinimize ? runner::Objective::kMinimize
+                                                     : runner::Objective::kMaximize;
+}
+
+runner::RetryPolicy RetryOf(const config::RunnerConfig& r) {
+  runner::RetryPolicy p;
+  p.max_retries = r.max_retries;
+  p.backoff_s = r.retry_backoff_s;
+  return p;
+}
+
 }  // namespace
 
+int DefaultParallelTrials() {
+  const unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : static_cast<int>(n);
+}
+
 Testbed MakeTestbed(const config::StudyConfig& cfg, const space::WorkloadSet& ws,
-                    const std::filesystem::path& /*out_dir*/) {
+                    const std::filesystem::path& out_dir) {
   Testbed tb;
-  switch (cfg.runner.mode) {
+  const config::RunnerConfig& rc = cfg.runner;
+  const std::filesystem::path trials_root = std::filesystem::absolute(out_dir) / "trials";
+  runner::ShellRunner* shell = nullptr;
+  switch (rc.mode) {
     case config::RunnerMode::kStub: {
-      auto stub = std::make_unique<runner::StubTestbed>(cfg.space, ws, cfg.seed, cfg.runner.noise_std);
+      auto stub = std::make_unique<runner::StubTestbed>(cfg.space, ws, cfg.seed, rc.noise_std);
       tb.oracle = std::make_unique<StubOracle>(*stub, cfg);
       tb.runner = std::move(stub);
       break;
     }
-    case config::RunnerMode::kCommand:
-    case config::RunnerMode::kReal:
-      throw core::InputError(std::string("runner.mode ") + config::ToString(cfg.runner.mode) +
-                             " is not supported yet");
+    case config::RunnerMode::kCommand: {
+      runner::CommandRunnerOptions o;
+      o.command = rc.command;
+      std::string why;
+      auto metric = runner::ParseMetricSpec(rc.metric, &why);
+      if (!metric) throw core::InputError("runner.metric: " + why);
+      o.metric = *metric;
+      o.metric.key = rc.CommandMetricKey();
+      o.timeout_s = rc.timeout_s;
+      o.retry = RetryOf(rc);
+      o.objective = ObjectiveOf(rc);
+      o.trials_root = trials_root;
+      o.config_dir = cfg.source_path.has_parent_path() ? cfg.source_path.parent_path()
+                                                       : std::filesystem::path(".");
+      o.seed = cfg.seed;
+      o.feature_names = ws.feature_names;
+      auto cmd = std::make_unique<runner::CommandRunner>(cfg.space, std::move(o));
+      shell = cmd.get();
+      tb.runner = std::move(cmd);
+      break;
+    }
+    case config::RunnerMode::kReal: {
+      runner::RealRunnerOptions o;
+      const auto& r = rc.real;
+      o.io_synth_root = r.io_synth_root;
+      o.out_root = r.out_root;
+      o.cap_total_gib = r.cap_total_gib;
+      o.io_api = r.io_api;
+      o.meta_api = r.meta_api;
+      o.mpi_collective_mode = r.mpi_collective_mode;
+      o.meta_scope = r.meta_scope;
+      o.nprocs_cap = r.nprocs_cap;
+      o.metric_key = r.metric_key;
+      o.metric_fallback = r.metric_fallback;
+      o.delete_existing_darshan = r.delete_existing_darshan;
+      o.flush_wait_sec = r.flush_wait_sec;
+      o.use_sudo_for_lustre = r.use_sudo_for_lustre;
+      o.dry_run = r.dry_run;
+      o.timeout_s = rc.timeout_s;
+      o.retry = RetryOf(rc);
+      o.objective = ObjectiveOf(rc);
+      o.trials_root = trials_root;
+      o.feature_names = ws.feature_names;
+      auto real = std::make_unique<runner::RealRunner>(cfg.space, std::move(o));
+      shell = real.get();
+      tb.runner = std::move(real);
+      break;
+    }
   }
-  tb.executor = std::make_unique<runner::SerialExecutor>(*tb.runner);
+  if (!shell) {
+    tb.executor = std::make_unique<runner::SerialExecutor>(*tb.runner);
+    return tb;
+  }
+  // Real trials: Ctrl-C kills running trials and stops the study gracefully.
+  runner::InstallInterruptHandlers();
+  const bool dry_run = rc.mode == config::RunnerMode::kReal && rc.real.dry_run;
+  if (rc.executor == config::ExecutorKind::kSlurm && !dry_run) {
+    runner::SlurmOptions so;
+    so.partition = rc.slurm.partition;
+    so.account = rc.slurm.account;
+    so.time = rc.slurm.time;
+    so.nodes = rc.slurm.nodes;
+    so.ntasks = rc.slurm.ntasks;
+    so.extra_args = rc.slurm.extra_args;
+    so.poll_s = rc.slurm.poll_s;
+    tb.executor = std::make_unique<runner::SlurmExecutor>(*shell, std::move(so));
+  } else {
+    const int parallel = rc.mode == config::RunnerMode::kReal ? 1
+                         : rc.parallel_trials > 0             ? rc.parallel_trials
+                                                              : DefaultParallelTrials();
+    tb.executor = std::make_unique<runner::LocalExecutor>(*tb.runner, parallel);
+  }
   return tb;
 }
 

@@ -16,7 +16,13 @@ struct Testbed {
   std::unique_ptr<loop::Oracle> oracle;  ///< null unless the runner knows the truth
 };
 
-/// `out_dir` is where trial directories go for runners that need them.
+/// The default of runner.parallel_trials: the number of cores.
+int DefaultParallelTrials();
+
+/// `out_dir` is where trial directories go for runners that need them
+/// (`<out_dir>/trials/<workload>/<trial-id>/`). For the command and real runners this also
+/// installs SIGINT/SIGTERM handlers: Ctrl-C kills running trials and the batch stops with
+/// runner::Interrupted.
 Testbed MakeTestbed(const config::StudyConfig& cfg, const space::WorkloadSet& ws,
                     const std::filesystem::path& out_dir);
 

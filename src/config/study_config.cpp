@@ -9,13 +9,17 @@
 #include <cmath>
 #include <limits>
 #include <optional>
+#include <map>
 #include <set>
+#include <sstream>
 #include <string_view>
 #include <system_error>
 #include <utility>
 
 #include "iorec/core/error.hpp"
 #include "iorec/core/file_io.hpp"
+#include "iorec/runner/command_runner.hpp"
+#include "iorec/runner/real_runner.hpp"
 #include "iorec/sampling/warm_start.hpp"
 
 namespace iorec::config {
@@ -639,7 +643,44 @@ void ParseDeploy(Parser& p, const MapView& root, DeployConfig& d) {
   p.IntField(m, "deploy", "return_top_k", d.return_top_k, 1);
 }
 
-void ParseRunner(Parser& p, const MapView& root, RunnerConfig& r) {
+/// Resolves a path against the config file's directory.
+std::string ResolvePath(const std::string& configured, const fs::path& origin) {
+  if (configured.empty()) return configured;
+  const fs::path c(configured);
+  if (c.is_relative() && origin.has_parent_path()) {
+    return (origin.parent_path() / c).lexically_normal().string();
+  }
+  return configured;
+}
+
+void ParseSlurm(Parser& p, const YAML::Node& node, SlurmConfig& sc) {
+  const std::string s = "runner.slurm";
+  MapView m = p.Map(node, s,
+                    {"partition", "account", "time", "nodes", "ntasks", "extra_args", "poll_s"});
+  p.StringField(m, s, "partition", sc.partition);
+  p.StringField(m, s, "account", sc.account);
+  p.StringField(m, s, "time", sc.time);
+  p.IntField(m, s, "nodes", sc.nodes, 1);
+  p.IntField(m, s, "ntasks", sc.ntasks, 1);
+  p.DoubleField(m, s, "poll_s", sc.poll_s, Parser::Range{0.0, {}, true, false});
+  if (const YAML::Node* n = m.Find("extra_args")) {
+    const std::string path = s + ".extra_args";
+    if (n->IsSequence()) {
+      for (size_t i = 0; i < n->size(); ++i) {
+        if (auto v = p.String((*n)[i], Parser::Index(path, i))) sc.extra_args.push_back(*v);
+      }
+    } else if (n->IsNull()) {
+      // no extra arguments
+    } else if (auto v = p.String(*n, path)) {
+      std::istringstream words(*v);
+      std::string w;
+      while (words >> w) sc.extra_args.push_back(w);
+    }
+  }
+}
+
+void ParseRunner(Parser& p, const MapView& root, RunnerConfig& r, const space::Space* space,
+                 const fs::path& origin) {
   const YAML::Node* node = root.Find("runner");
   if (!node) return;
   const std::string s = "runner";
@@ -647,14 +688,11 @@ void ParseRunner(Parser& p, const MapView& root, RunnerConfig& r) {
       *node, s,
       {"mode", "noise_std", "io_synth_root", "out_root", "cap_total_gib", "io_api", "meta_api",
        "mpi_collective_mode", "meta_scope", "nprocs_cap", "metric_key", "metric_fallback",
-       "delete_existing_darshan", "flush_wait_sec", "use_sudo_for_lustre", "dry_run"});
-  RunnerMode mode = RunnerMode::kStub;
-  p.EnumField(m, s, "mode", mode, {"stub", "command", "real"},
+       "delete_existing_darshan", "flush_wait_sec", "use_sudo_for_lustre", "dry_run",
+       "command", "metric", "timeout_s", "max_retries", "retry_backoff_s", "objective",
+       "executor", "parallel_trials", "slurm"});
+  p.EnumField(m, s, "mode", r.mode, {"stub", "command", "real"},
               {RunnerMode::kStub, RunnerMode::kCommand, RunnerMode::kReal});
-  if (mode != RunnerMode::kStub) {
-    p.Add("runner.mode", Quote(ToString(mode)) + " is not supported yet (only 'stub' is)");
-  }
-  r.mode = RunnerMode::kStub;
   p.DoubleField(m, s, "noise_std", r.noise_std, Parser::AtLeast(0.0));
   RealRunnerConfig& real = r.real;
   p.StringField(m, s, "io_synth_root", real.io_synth_root);
@@ -665,12 +703,91 @@ void ParseRunner(Parser& p, const MapView& root, RunnerConfig& r) {
   p.StringField(m, s, "mpi_collective_mode", real.mpi_collective_mode);
   p.StringField(m, s, "meta_scope", real.meta_scope);
   p.IntField(m, s, "nprocs_cap", real.nprocs_cap, 1);
-  p.StringField(m, s, "metric_key", real.metric_key);
+  p.StringField(m, s, "metric_key", r.metric_key);
+  if (!r.metric_key.empty()) real.metric_key = r.metric_key;
   p.StringField(m, s, "metric_fallback", real.metric_fallback);
   p.BoolField(m, s, "delete_existing_darshan", real.delete_existing_darshan);
   p.DoubleField(m, s, "flush_wait_sec", real.flush_wait_sec, Parser::AtLeast(0.0));
   p.BoolField(m, s, "use_sudo_for_lustre", real.use_sudo_for_lustre);
   p.BoolField(m, s, "dry_run", real.dry_run);
+
+  p.StringField(m, s, "command", r.command);
+  p.StringField(m, s, "metric", r.metric, /*allow_empty=*/false);
+  p.DoubleField(m, s, "timeout_s", r.timeout_s, Parser::AtLeast(0.0));
+  p.IntField(m, s, "max_retries", r.max_retries, 0, 100);
+  p.DoubleField(m, s, "retry_backoff_s", r.retry_backoff_s, Parser::AtLeast(0.0));
+  p.EnumField(m, s, "objective", r.objective, {"maximize", "minimize"},
+              {Objective::kMaximize, Objective::kMinimize});
+  p.EnumField(m, s, "executor", r.executor, {"local", "slurm"},
+              {ExecutorKind::kLocal, ExecutorKind::kSlurm});
+  p.IntField(m, s, "parallel_trials", r.parallel_trials, 1, 4096);
+  if (const YAML::Node* n = m.Find("slurm")) ParseSlurm(p, *n, r.slurm);
+
+  // Mode-specific checks.
+  if (r.mode == RunnerMode::kCommand) {
+    if (!m.Find("command")) {
+      p.Add("runner.command", "required key missing (runner.mode is 'command')");
+    } else if (r.command.empty()) {
+      p.Add("runner.command", "must not be empty");
+    }
+    std::string why;
+    if (m.Find("metric") && !runner::ParseMetricSpec(r.metric, &why)) p.Add("runner.metric", why);
+    if (space) {
+      std::vector<std::string> knobs, problems;
+      std::map<std::string, std::string> env_names;
+      for (const auto& k : space->knobs()) {
+        knobs.push_back(k.name);
+        const auto& builtins = runner::BuiltinPlaceholders();
+        if (!runner::IsValidEnvName(k.name)) {
+          p.Add("parameters", "knob name " + Quote(k.name) +
+                                  " is not a valid environment variable name (letters, digits "
+                                  "and '_', not starting with a digit), needed for " +
+                                  runner::KnobEnvName(k.name) + " by runner.mode 'command'");
+        } else if (std::find(builtins.begin(), builtins.end(), k.name) != builtins.end()) {
+          p.Add("parameters", "knob name " + Quote(k.name) +
+                                  " clashes with the command placeholder {" + k.name + "}");
+        } else {
+          const std::string env = runner::KnobEnvName(k.name);
+          auto [it, inserted] = env_names.emplace(env, k.name);
+          if (!inserted) {
+            p.Add("parameters", "knobs " + Quote(it->second) + " and " + Quote(k.name) +
+                                    " both map to the environment variable " + env);
+          }
+        }
+      }
+      if (!r.command.empty()) {
+        runner::CommandTemplate::Parse(r.command, knobs, &problems);
+        for (const auto& pr : problems) p.Add("runner.command", pr);
+      }
+    }
+  }
+  if (r.mode == RunnerMode::kReal) {
+    if (real.io_synth_root.empty()) {
+      p.Add("runner.io_synth_root", "required for runner.mode 'real'");
+    } else {
+      real.io_synth_root = ResolvePath(real.io_synth_root, origin);
+      const fs::path script = fs::path(real.io_synth_root) / runner::kSynthesizerScript;
+      std::error_code ec;
+      if (!real.dry_run && !fs::exists(script, ec)) {
+        p.Add("runner.io_synth_root", "the synthesizer script " + script.string() +
+                                          " does not exist");
+      }
+    }
+    if (real.out_root.empty()) {
+      p.Add("runner.out_root", "required for runner.mode 'real'");
+    } else {
+      real.out_root = ResolvePath(real.out_root, origin);
+    }
+    if (r.executor == ExecutorKind::kLocal && r.parallel_trials > 1) {
+      p.Add("runner.parallel_trials",
+            "must be 1 with runner.mode 'real': the Lustre bridge sets node-wide lctl client "
+            "parameters, so trials on one machine cannot overlap");
+    }
+  }
+  if (r.mode == RunnerMode::kStub && r.executor == ExecutorKind::kSlurm) {
+    p.Add("runner.executor", "'slurm' needs runner.mode 'command' or 'real' (the stub runs in "
+                             "process)");
+  }
 }
 
 void ParseEvaluation(Parser& p, const MapView& root, EvaluationConfig& e) {
@@ -796,7 +913,7 @@ StudyConfig ParseImpl(const std::string& yaml_text, const fs::path& origin) {
   ParseModel(p, root, cfg.model);
   ParseActive(p, root, cfg.active);
   ParseDeploy(p, root, cfg.deploy);
-  ParseRunner(p, root, cfg.runner);
+  ParseRunner(p, root, cfg.runner, knobs ? &cfg.space : nullptr, origin);
   ParseEvaluation(p, root, cfg.evaluation);
   ParseReporting(p, root, cfg.reporting);
 
@@ -893,6 +1010,12 @@ const char* ToString(RunnerMode m) {
   }
   return "unknown";
 }
+
+const char* ToString(Objective o) {
+  return o == Objective::kMinimize ? "minimize" : "maximize";
+}
+
+const char* ToString(ExecutorKind e) { return e == ExecutorKind::kSlurm ? "slurm" : "local"; }
 
 const char* ToString(SplitMode m) {
   switch (m) {

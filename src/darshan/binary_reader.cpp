@@ -99,7 +99,7 @@ class RegionStream {
       bz_->avail_in = static_cast<unsigned>(std::min<size_t>(in_.size(), 1u << 30));
       in_used_ = bz_->avail_in;
     }
-    buf_.resize(kChunk);
+    buf_.resize(std::min<size_t>(kChunk, std::max<size_t>(4096, in.size() * 4)));
   }
   ~RegionStream() {
     if (zs_) inflateEnd(zs_.get());
@@ -175,8 +175,8 @@ class RegionStream {
         } else if (rc == Z_BUF_ERROR && zs_->avail_in == 0 && in_used_ >= in_.size()) {
           Fail(where_, "truncated zlib stream (compressed data ends early)");
         } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
-          Fail(where_, std::string("corrupt zlib stream (") + (zs_->msg ? zs_->msg : "error") +
-                           ")");
+          Fail(where_,
+               std::string("corrupt zlib stream (") + (zs_->msg ? zs_->msg : "error") + ")");
         } else if (rc == Z_BUF_ERROR && produced == 0) {
           Fail(where_, "corrupt zlib stream (no progress)");
         }
@@ -203,13 +203,15 @@ class RegionStream {
         } else if (rc != BZ_OK) {
           Fail(where_, "corrupt bzip2 stream (code " + std::to_string(rc) + ")");
         } else if (produced == 0) {
-          if (bz_->avail_in == 0) Fail(where_, "truncated bzip2 stream (compressed data ends early)");
+          if (bz_->avail_in == 0)
+            Fail(where_, "truncated bzip2 stream (compressed data ends early)");
         }
       }
     }
     total_ += produced;
-    if (total_ > limit_) Fail(where_, "decompressed region is implausibly large (> " +
-                                          std::to_string(limit_) + " bytes)");
+    if (total_ > limit_)
+      Fail(where_,
+           "decompressed region is implausibly large (> " + std::to_string(limit_) + " bytes)");
     return produced;
   }
 
@@ -227,6 +229,16 @@ class RegionStream {
   uint64_t limit_ = 0;
 };
 
+void SwapRow(int64_t* c, size_t nc, double* f, size_t nf) {
+  for (size_t i = 0; i < nc; ++i) c[i] = static_cast<int64_t>(Swap64(static_cast<uint64_t>(c[i])));
+  for (size_t i = 0; i < nf; ++i) {
+    uint64_t v;
+    std::memcpy(&v, &f[i], 8);
+    v = Swap64(v);
+    std::memcpy(&f[i], &v, 8);
+  }
+}
+
 std::span<const unsigned char> RegionBytes(std::span<const unsigned char> file, RegionMap map,
                                            const std::string& name, const std::string& what) {
   if (map.off > file.size() || map.len > file.size() - map.off)
@@ -239,8 +251,8 @@ std::span<const unsigned char> RegionBytes(std::span<const unsigned char> file, 
 LogHeader ParseHeader(std::span<const unsigned char> file, const std::string& name,
                       Layout* layout) {
   LogHeader h;
-  if (file.size() < 16) Fail(name, "not a Darshan log (file too short: " +
-                                       std::to_string(file.size()) + " bytes)");
+  if (file.size() < 16)
+    Fail(name, "not a Darshan log (file too short: " + std::to_string(file.size()) + " bytes)");
   std::string version(reinterpret_cast<const char*>(file.data()), 8);
   version = version.substr(0, version.find('\0'));
   uint64_t magic;
@@ -250,11 +262,11 @@ LogHeader ParseHeader(std::span<const unsigned char> file, const std::string& na
   } else if (static_cast<int64_t>(Swap64(magic)) == kMagic) {
     h.byte_swapped = true;
   } else {
-    bool looks_versioned = version.size() >= 3 && version[0] >= '0' && version[0] <= '9' &&
-                           version[1] == '.';
+    bool looks_versioned =
+        version.size() >= 3 && version[0] >= '0' && version[0] <= '9' && version[1] == '.';
     if (looks_versioned)
-      Fail(name, "bad magic number " + std::to_string(static_cast<int64_t>(magic)) +
-                     " (expected " + std::to_string(kMagic) + "); not a Darshan log or corrupt");
+      Fail(name, "bad magic number " + std::to_string(static_cast<int64_t>(magic)) + " (expected " +
+                     std::to_string(kMagic) + "); not a Darshan log or corrupt");
     Fail(name, "not a Darshan log (no Darshan version string / magic number)");
   }
   for (char c : version)
@@ -344,9 +356,8 @@ void ParseJob(std::span<const unsigned char> file, const Layout& layout, Log* lo
     j.mounts.push_back({line.substr(tab + 1), line.substr(0, tab)});
   }
   // darshan-parser lists mounts longest path first
-  std::stable_sort(j.mounts.begin(), j.mounts.end(), [](const auto& a, const auto& b) {
-    return a.path.size() > b.path.size();
-  });
+  std::stable_sort(j.mounts.begin(), j.mounts.end(),
+                   [](const auto& a, const auto& b) { return a.path.size() > b.path.size(); });
 }
 
 void ParseNames(std::span<const unsigned char> file, Log* log) {
@@ -374,7 +385,7 @@ void ParseNames(std::span<const unsigned char> file, Log* log) {
   }
 }
 
-void ParseCounterModule(std::span<const unsigned char> file, int mod, Log* log) {
+void ParseCounterModule(std::span<const unsigned char> file, int mod, Log* log, RecordSink* sink) {
   const auto& h = log->header;
   ModuleData md;
   md.module_id = mod;
@@ -387,10 +398,18 @@ void ParseCounterModule(std::span<const unsigned char> file, int mod, Log* log) 
   RegionStream s(bytes, h.compression, where);
   const size_t nc = md.NumCounters(), nf = md.NumFCounters();
   const size_t rec_bytes = 16 + 8 * (nc + nf);
-  constexpr size_t kBatch = 4096;
-  std::vector<unsigned char> batch(rec_bytes * kBatch);
+  // Records are decoded in batches; the batch grows from 16 to 4096 records so that small
+  // modules stay cheap and large ones decompress straight into the batch buffer.
+  if (sink) sink->BeginModule(md);
+  std::vector<int64_t> crow(sink ? nc : 0);
+  std::vector<double> frow(sink ? nf : 0);
+  constexpr size_t kMaxBatch = 4096;
+  size_t batch_records = 16;
+  std::vector<unsigned char> batch;
   const bool swap = h.byte_swapped;
   while (true) {
+    batch.resize(rec_bytes * batch_records);
+    batch_records = std::min(kMaxBatch, batch_records * 2);
     const size_t got = s.Read(batch.data(), batch.size());
     if (got == 0) break;
     if (got % rec_bytes != 0)
@@ -405,19 +424,15 @@ void ParseCounterModule(std::span<const unsigned char> file, int mod, Log* log) 
       if (r < -1 || r >= log->job.nprocs)
         Fail(where, "record " + std::to_string(md.size()) + " has rank " + std::to_string(r) +
                         " outside [-1, nprocs=" + std::to_string(log->job.nprocs) + ")");
-      const size_t idx = md.AddRecord(id, r, rec + 16, rec + 16 + 8 * nc);
-      if (swap) {
-        int64_t* cdst = md.MutableCounters(idx);
-        double* fdst = md.MutableFCounters(idx);
-        for (size_t i = 0; i < nc; ++i)
-          cdst[i] = static_cast<int64_t>(Swap64(static_cast<uint64_t>(cdst[i])));
-        for (size_t i = 0; i < nf; ++i) {
-          uint64_t v;
-          std::memcpy(&v, &fdst[i], 8);
-          v = Swap64(v);
-          std::memcpy(&fdst[i], &v, 8);
-        }
+      if (sink) {
+        std::memcpy(crow.data(), rec + 16, 8 * nc);
+        std::memcpy(frow.data(), rec + 16 + 8 * nc, 8 * nf);
+        if (swap) SwapRow(crow.data(), nc, frow.data(), nf);
+        sink->Record(id, r, crow.data(), frow.data());
+        continue;
       }
+      const size_t idx = md.AddRecord(id, r, rec + 16, rec + 16 + 8 * nc);
+      if (swap) SwapRow(md.MutableCounters(idx), nc, md.MutableFCounters(idx), nf);
     }
     if (got < batch.size()) break;
   }
@@ -430,7 +445,8 @@ void ParseLustre(std::span<const unsigned char> file, Log* log) {
   uint32_t ver = h.mod_ver[mod];
   std::string where = log->path + ": LUSTRE module";
   if (ver != 1 && ver != 2) {
-    log->notes.push_back("LUSTRE module version " + std::to_string(ver) + " not supported; skipped");
+    log->notes.push_back("LUSTRE module version " + std::to_string(ver) +
+                         " not supported; skipped");
     return;
   }
   log->lustre_version = ver;
@@ -461,8 +477,8 @@ void ParseLustre(std::span<const unsigned char> file, Log* log) {
       int64_t ncomps = rd("LUSTRE record");
       nstripes = rd("LUSTRE record");
       if (ncomps < 0 || ncomps > kMaxLustreComponents)
-        Fail(where, "record " + std::to_string(log->lustre.size()) + " has absurd component count " +
-                        std::to_string(ncomps));
+        Fail(where, "record " + std::to_string(log->lustre.size()) +
+                        " has absurd component count " + std::to_string(ncomps));
       if (nstripes < 0 || nstripes > kMaxLustreStripes)
         Fail(where, "record " + std::to_string(log->lustre.size()) + " has absurd stripe count " +
                         std::to_string(nstripes));
@@ -484,14 +500,19 @@ void ParseLustre(std::span<const unsigned char> file, Log* log) {
     if (nstripes < 0 || nstripes > kMaxLustreStripes)
       Fail(where, "record " + std::to_string(log->lustre.size()) + " has absurd stripe count " +
                       std::to_string(nstripes));
-    for (int64_t i = 0; i < nstripes; ++i) rec.ost_ids.push_back(rd("LUSTRE OST list"));
+    // Version 1 records always carry at least one OST id slot (C struct with ost_ids[1]).
+    const int64_t slots = ver == 1 ? std::max<int64_t>(1, nstripes) : nstripes;
+    for (int64_t i = 0; i < slots; ++i) {
+      int64_t ost = rd("LUSTRE OST list");
+      if (i < nstripes) rec.ost_ids.push_back(ost);
+    }
     log->lustre.push_back(std::move(rec));
   }
 }
 
 }  // namespace
 
-Log ParseLog(std::span<const unsigned char> bytes, const std::string& name) {
+Log ParseLog(std::span<const unsigned char> bytes, const std::string& name, RecordSink* sink) {
   Log log;
   log.path = name;
   Layout layout{};
@@ -509,7 +530,7 @@ Log ParseLog(std::span<const unsigned char> bytes, const std::string& name) {
     if (id == static_cast<int>(ModuleId::kLustre)) {
       ParseLustre(bytes, &log);
     } else if (CounterNames(id, log.header.mod_ver[mod]) != nullptr) {
-      ParseCounterModule(bytes, id, &log);
+      ParseCounterModule(bytes, id, &log, sink);
       if (log.header.partial_flag & (uint64_t{1} << mod))
         log.notes.push_back(ModuleName(id) + " module holds incomplete data (partial flag set)");
     } else {

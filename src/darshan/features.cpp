@@ -77,7 +77,8 @@ const ModuleSummary* ResolveBasis(const LogSummary& s, Basis basis, bool* mpiio)
   const ModuleSummary* m = s.Module("MPIIO");
   if (basis == Basis::kMpiio) {
     if (!m)
-      throw core::InputError(s.source + ": --module mpiio requested but the log has no MPI-IO records");
+      throw core::InputError(s.source +
+                             ": --module mpiio requested but the log has no MPI-IO records");
     *mpiio = true;
     return m;
   }
@@ -100,18 +101,38 @@ Basis ParseBasis(const std::string& text) {
 }
 
 const std::vector<std::string>& FeatureNames() {
-  static const std::vector<std::string> kNames = {
-      "pct_file_not_aligned",     "pct_mem_not_aligned",        "pct_reads",
-      "pct_writes",               "pct_consec_reads",           "pct_consec_writes",
-      "pct_seq_reads",            "pct_seq_writes",             "pct_rw_switches",
-      "pct_byte_reads",           "pct_byte_writes",            "pct_io_access",
-      "pct_meta_open_access",     "pct_meta_stat_access",       "pct_meta_seek_access",
-      "pct_meta_sync_access",     "pct_read_0_100K",            "pct_read_100K_10M",
-      "pct_read_10M_1G_PLUS",     "pct_write_0_100K",           "pct_write_100K_10M",
-      "pct_write_10M_1G_PLUS",    "pct_shared_files",           "pct_bytes_shared_files",
-      "pct_unique_files",         "pct_bytes_unique_files",     "pct_read_only_files",
-      "pct_bytes_read_only_files", "pct_read_write_files",      "pct_bytes_read_write_files",
-      "pct_write_only_files",     "pct_bytes_write_only_files"};
+  static const std::vector<std::string> kNames = {"pct_file_not_aligned",
+                                                  "pct_mem_not_aligned",
+                                                  "pct_reads",
+                                                  "pct_writes",
+                                                  "pct_consec_reads",
+                                                  "pct_consec_writes",
+                                                  "pct_seq_reads",
+                                                  "pct_seq_writes",
+                                                  "pct_rw_switches",
+                                                  "pct_byte_reads",
+                                                  "pct_byte_writes",
+                                                  "pct_io_access",
+                                                  "pct_meta_open_access",
+                                                  "pct_meta_stat_access",
+                                                  "pct_meta_seek_access",
+                                                  "pct_meta_sync_access",
+                                                  "pct_read_0_100K",
+                                                  "pct_read_100K_10M",
+                                                  "pct_read_10M_1G_PLUS",
+                                                  "pct_write_0_100K",
+                                                  "pct_write_100K_10M",
+                                                  "pct_write_10M_1G_PLUS",
+                                                  "pct_shared_files",
+                                                  "pct_bytes_shared_files",
+                                                  "pct_unique_files",
+                                                  "pct_bytes_unique_files",
+                                                  "pct_read_only_files",
+                                                  "pct_bytes_read_only_files",
+                                                  "pct_read_write_files",
+                                                  "pct_bytes_read_write_files",
+                                                  "pct_write_only_files",
+                                                  "pct_bytes_write_only_files"};
   return kNames;
 }
 
@@ -119,6 +140,10 @@ std::map<std::string, double> WorkloadFeatures::AsMap() const {
   std::map<std::string, double> m(values.begin(), values.end());
   m["nprocs"] = static_cast<double>(nprocs);
   return m;
+}
+
+std::map<std::string, std::string> WorkloadFeatures::Attributes() const {
+  return {{"io_api", io_api}, {"meta_api", meta_api}, {"mpi_collective_mode", mpi_collective_mode}};
 }
 
 WorkloadFeatures ComputeFeatures(const LogSummary& s, Basis basis) {
@@ -172,14 +197,14 @@ WorkloadFeatures ComputeFeatures(const LogSummary& s, Basis basis) {
 
   FileCategories fc;
   if (b) fc = b->files;
-  const double shared_n = static_cast<double>(fc.shared.count + fc.part_shared.count);
-  const double shared_b = static_cast<double>(fc.shared.total_bytes + fc.part_shared.total_bytes);
-  const double total_n = static_cast<double>(fc.total.count);
-  const double total_b = static_cast<double>(fc.total.total_bytes);
-  const double io_n =
-      static_cast<double>(fc.read_only.count + fc.read_write.count + fc.write_only.count);
-  const double io_b = static_cast<double>(fc.read_only.total_bytes + fc.read_write.total_bytes +
-                                          fc.write_only.total_bytes);
+  auto d = [](int64_t v) { return static_cast<double>(std::max<int64_t>(0, v)); };
+  const double shared_n = d(fc.shared.count) + d(fc.part_shared.count);
+  const double shared_b = d(fc.shared.total_bytes) + d(fc.part_shared.total_bytes);
+  const double total_n = d(fc.total.count);
+  const double total_b = d(fc.total.total_bytes);
+  const double io_n = d(fc.read_only.count) + d(fc.read_write.count) + d(fc.write_only.count);
+  const double io_b =
+      d(fc.read_only.total_bytes) + d(fc.read_write.total_bytes) + d(fc.write_only.total_bytes);
 
   const double vals[] = {
       Frac(Pos(px, "POSIX_FILE_NOT_ALIGNED"), px_io),
@@ -206,14 +231,14 @@ WorkloadFeatures ComputeFeatures(const LogSummary& s, Basis basis) {
       Frac(w_large, w_bins),
       Frac(shared_n, total_n),
       Frac(shared_b, total_b),
-      Frac(static_cast<double>(fc.unique.count), total_n),
-      Frac(static_cast<double>(fc.unique.total_bytes), total_b),
-      Frac(static_cast<double>(fc.read_only.count), io_n),
-      Frac(static_cast<double>(fc.read_only.total_bytes), io_b),
-      Frac(static_cast<double>(fc.read_write.count), io_n),
-      Frac(static_cast<double>(fc.read_write.total_bytes), io_b),
-      Frac(static_cast<double>(fc.write_only.count), io_n),
-      Frac(static_cast<double>(fc.write_only.total_bytes), io_b),
+      Frac(d(fc.unique.count), total_n),
+      Frac(d(fc.unique.total_bytes), total_b),
+      Frac(d(fc.read_only.count), io_n),
+      Frac(d(fc.read_only.total_bytes), io_b),
+      Frac(d(fc.read_write.count), io_n),
+      Frac(d(fc.read_write.total_bytes), io_b),
+      Frac(d(fc.write_only.count), io_n),
+      Frac(d(fc.write_only.total_bytes), io_b),
   };
   const auto& names = FeatureNames();
   for (size_t i = 0; i < names.size(); ++i) out.values.emplace_back(names[i], vals[i]);
@@ -232,7 +257,8 @@ std::string ToWorkloadJson(const WorkloadFeatures& f, int decimals) {
   s += "  \"meta_api\": " + JsonString(f.meta_api) + ",\n";
   s += "  \"mpi_collective_mode\": " + JsonString(f.mpi_collective_mode) + ",\n";
   s += "  \"nprocs\": " + std::to_string(f.nprocs);
-  for (const auto& [name, v] : f.values) s += ",\n  " + JsonString(name) + ": " + FormatNumber(v, decimals);
+  for (const auto& [name, v] : f.values)
+    s += ",\n  " + JsonString(name) + ": " + FormatNumber(v, decimals);
   s += "\n}";
   return s;
 }
@@ -264,8 +290,8 @@ TrialObjectives ComputeObjectives(const LogSummary& s, Basis basis) {
   if (!b) throw core::InputError(s.source + ": log has no POSIX or MPI-IO records; no objective");
   const std::string p = mpiio ? "MPIIO_" : "POSIX_";
   o.throughput = b->perf.agg_perf_by_slowest;
-  o.e2e_time = b->FTotal(p + "F_READ_TIME") + b->FTotal(p + "F_WRITE_TIME") +
-               b->FTotal(p + "F_META_TIME");
+  o.e2e_time =
+      b->FTotal(p + "F_READ_TIME") + b->FTotal(p + "F_WRITE_TIME") + b->FTotal(p + "F_META_TIME");
   return o;
 }
 

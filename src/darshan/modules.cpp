@@ -16,8 +16,8 @@ std::vector<std::string> Prefixed(const char* prefix, std::initializer_list<cons
 }
 
 std::vector<std::string> SizeBins(const char* prefix, const char* kind) {
-  static const char* kBins[] = {"0_100",   "100_1K",   "1K_10K",    "10K_100K", "100K_1M",
-                                "1M_4M",   "4M_10M",   "10M_100M",  "100M_1G",  "1G_PLUS"};
+  static const char* kBins[] = {"0_100", "100_1K", "1K_10K",   "10K_100K", "100K_1M",
+                                "1M_4M", "4M_10M", "10M_100M", "100M_1G",  "1G_PLUS"};
   std::vector<std::string> out;
   for (const char* b : kBins) out.push_back(std::string(prefix) + kind + b);
   return out;
@@ -28,64 +28,85 @@ void Append(std::vector<std::string>& dst, const std::vector<std::string>& src) 
 }
 
 std::vector<std::string> TimeFCounters(const char* p) {
-  return Prefixed(p, {"F_OPEN_START_TIMESTAMP", "F_READ_START_TIMESTAMP",
-                      "F_WRITE_START_TIMESTAMP", "F_CLOSE_START_TIMESTAMP", "F_OPEN_END_TIMESTAMP",
-                      "F_READ_END_TIMESTAMP", "F_WRITE_END_TIMESTAMP", "F_CLOSE_END_TIMESTAMP",
-                      "F_READ_TIME", "F_WRITE_TIME", "F_META_TIME", "F_MAX_READ_TIME",
-                      "F_MAX_WRITE_TIME", "F_FASTEST_RANK_TIME", "F_SLOWEST_RANK_TIME",
-                      "F_VARIANCE_RANK_TIME", "F_VARIANCE_RANK_BYTES"});
+  return Prefixed(p,
+                  {"F_OPEN_START_TIMESTAMP", "F_READ_START_TIMESTAMP", "F_WRITE_START_TIMESTAMP",
+                   "F_CLOSE_START_TIMESTAMP", "F_OPEN_END_TIMESTAMP", "F_READ_END_TIMESTAMP",
+                   "F_WRITE_END_TIMESTAMP", "F_CLOSE_END_TIMESTAMP", "F_READ_TIME", "F_WRITE_TIME",
+                   "F_META_TIME", "F_MAX_READ_TIME", "F_MAX_WRITE_TIME", "F_FASTEST_RANK_TIME",
+                   "F_SLOWEST_RANK_TIME", "F_VARIANCE_RANK_TIME", "F_VARIANCE_RANK_BYTES"});
 }
 
 std::vector<std::string> MakePosix() {
-  auto v = Prefixed("POSIX_", {"OPENS", "FILENOS", "DUPS", "READS", "WRITES", "SEEKS", "STATS",
-                               "MMAPS", "FSYNCS", "FDSYNCS", "RENAME_SOURCES", "RENAME_TARGETS",
-                               "RENAMED_FROM", "MODE", "BYTES_READ", "BYTES_WRITTEN",
-                               "MAX_BYTE_READ", "MAX_BYTE_WRITTEN", "CONSEC_READS",
-                               "CONSEC_WRITES", "SEQ_READS", "SEQ_WRITES", "RW_SWITCHES",
-                               "MEM_NOT_ALIGNED", "MEM_ALIGNMENT", "FILE_NOT_ALIGNED",
-                               "FILE_ALIGNMENT", "MAX_READ_TIME_SIZE", "MAX_WRITE_TIME_SIZE"});
+  auto v = Prefixed("POSIX_", {"OPENS",
+                               "FILENOS",
+                               "DUPS",
+                               "READS",
+                               "WRITES",
+                               "SEEKS",
+                               "STATS",
+                               "MMAPS",
+                               "FSYNCS",
+                               "FDSYNCS",
+                               "RENAME_SOURCES",
+                               "RENAME_TARGETS",
+                               "RENAMED_FROM",
+                               "MODE",
+                               "BYTES_READ",
+                               "BYTES_WRITTEN",
+                               "MAX_BYTE_READ",
+                               "MAX_BYTE_WRITTEN",
+                               "CONSEC_READS",
+                               "CONSEC_WRITES",
+                               "SEQ_READS",
+                               "SEQ_WRITES",
+                               "RW_SWITCHES",
+                               "MEM_NOT_ALIGNED",
+                               "MEM_ALIGNMENT",
+                               "FILE_NOT_ALIGNED",
+                               "FILE_ALIGNMENT",
+                               "MAX_READ_TIME_SIZE",
+                               "MAX_WRITE_TIME_SIZE"});
   Append(v, SizeBins("POSIX_", "SIZE_READ_"));
   Append(v, SizeBins("POSIX_", "SIZE_WRITE_"));
-  Append(v, Prefixed("POSIX_", {"STRIDE1_STRIDE", "STRIDE2_STRIDE", "STRIDE3_STRIDE",
-                                "STRIDE4_STRIDE", "STRIDE1_COUNT", "STRIDE2_COUNT",
-                                "STRIDE3_COUNT", "STRIDE4_COUNT", "ACCESS1_ACCESS",
-                                "ACCESS2_ACCESS", "ACCESS3_ACCESS", "ACCESS4_ACCESS",
-                                "ACCESS1_COUNT", "ACCESS2_COUNT", "ACCESS3_COUNT",
-                                "ACCESS4_COUNT", "FASTEST_RANK", "FASTEST_RANK_BYTES",
-                                "SLOWEST_RANK", "SLOWEST_RANK_BYTES"}));
+  Append(v, Prefixed(
+                "POSIX_",
+                {"STRIDE1_STRIDE", "STRIDE2_STRIDE",     "STRIDE3_STRIDE", "STRIDE4_STRIDE",
+                 "STRIDE1_COUNT",  "STRIDE2_COUNT",      "STRIDE3_COUNT",  "STRIDE4_COUNT",
+                 "ACCESS1_ACCESS", "ACCESS2_ACCESS",     "ACCESS3_ACCESS", "ACCESS4_ACCESS",
+                 "ACCESS1_COUNT",  "ACCESS2_COUNT",      "ACCESS3_COUNT",  "ACCESS4_COUNT",
+                 "FASTEST_RANK",   "FASTEST_RANK_BYTES", "SLOWEST_RANK",   "SLOWEST_RANK_BYTES"}));
   return v;
 }
 
 std::vector<std::string> MakeMpiio() {
-  auto v = Prefixed("MPIIO_", {"INDEP_OPENS", "COLL_OPENS", "INDEP_READS", "INDEP_WRITES",
-                               "COLL_READS", "COLL_WRITES", "SPLIT_READS", "SPLIT_WRITES",
-                               "NB_READS", "NB_WRITES", "SYNCS", "HINTS", "VIEWS", "MODE",
-                               "BYTES_READ", "BYTES_WRITTEN", "RW_SWITCHES",
-                               "MAX_READ_TIME_SIZE", "MAX_WRITE_TIME_SIZE"});
+  auto v =
+      Prefixed("MPIIO_", {"INDEP_OPENS", "COLL_OPENS", "INDEP_READS", "INDEP_WRITES", "COLL_READS",
+                          "COLL_WRITES", "SPLIT_READS", "SPLIT_WRITES", "NB_READS", "NB_WRITES",
+                          "SYNCS", "HINTS", "VIEWS", "MODE", "BYTES_READ", "BYTES_WRITTEN",
+                          "RW_SWITCHES", "MAX_READ_TIME_SIZE", "MAX_WRITE_TIME_SIZE"});
   Append(v, SizeBins("MPIIO_", "SIZE_READ_AGG_"));
   Append(v, SizeBins("MPIIO_", "SIZE_WRITE_AGG_"));
-  Append(v, Prefixed("MPIIO_", {"ACCESS1_ACCESS", "ACCESS2_ACCESS", "ACCESS3_ACCESS",
-                                "ACCESS4_ACCESS", "ACCESS1_COUNT", "ACCESS2_COUNT",
-                                "ACCESS3_COUNT", "ACCESS4_COUNT", "FASTEST_RANK",
-                                "FASTEST_RANK_BYTES", "SLOWEST_RANK", "SLOWEST_RANK_BYTES"}));
+  Append(v, Prefixed("MPIIO_",
+                     {"ACCESS1_ACCESS", "ACCESS2_ACCESS", "ACCESS3_ACCESS", "ACCESS4_ACCESS",
+                      "ACCESS1_COUNT", "ACCESS2_COUNT", "ACCESS3_COUNT", "ACCESS4_COUNT",
+                      "FASTEST_RANK", "FASTEST_RANK_BYTES", "SLOWEST_RANK", "SLOWEST_RANK_BYTES"}));
   return v;
 }
 
 std::vector<std::string> MakeStdio() {
-  return Prefixed("STDIO_", {"OPENS", "FDOPENS", "READS", "WRITES", "SEEKS", "FLUSHES",
-                             "BYTES_WRITTEN", "BYTES_READ", "MAX_BYTE_READ", "MAX_BYTE_WRITTEN",
-                             "FASTEST_RANK", "FASTEST_RANK_BYTES", "SLOWEST_RANK",
-                             "SLOWEST_RANK_BYTES"});
+  return Prefixed("STDIO_",
+                  {"OPENS", "FDOPENS", "READS", "WRITES", "SEEKS", "FLUSHES", "BYTES_WRITTEN",
+                   "BYTES_READ", "MAX_BYTE_READ", "MAX_BYTE_WRITTEN", "FASTEST_RANK",
+                   "FASTEST_RANK_BYTES", "SLOWEST_RANK", "SLOWEST_RANK_BYTES"});
 }
 
 std::vector<std::string> MakeStdioF() {
-  return Prefixed("STDIO_", {"F_META_TIME", "F_WRITE_TIME", "F_READ_TIME",
-                             "F_OPEN_START_TIMESTAMP", "F_CLOSE_START_TIMESTAMP",
-                             "F_WRITE_START_TIMESTAMP", "F_READ_START_TIMESTAMP",
-                             "F_OPEN_END_TIMESTAMP", "F_CLOSE_END_TIMESTAMP",
-                             "F_WRITE_END_TIMESTAMP", "F_READ_END_TIMESTAMP",
-                             "F_FASTEST_RANK_TIME", "F_SLOWEST_RANK_TIME",
-                             "F_VARIANCE_RANK_TIME", "F_VARIANCE_RANK_BYTES"});
+  return Prefixed("STDIO_",
+                  {"F_META_TIME", "F_WRITE_TIME", "F_READ_TIME", "F_OPEN_START_TIMESTAMP",
+                   "F_CLOSE_START_TIMESTAMP", "F_WRITE_START_TIMESTAMP", "F_READ_START_TIMESTAMP",
+                   "F_OPEN_END_TIMESTAMP", "F_CLOSE_END_TIMESTAMP", "F_WRITE_END_TIMESTAMP",
+                   "F_READ_END_TIMESTAMP", "F_FASTEST_RANK_TIME", "F_SLOWEST_RANK_TIME",
+                   "F_VARIANCE_RANK_TIME", "F_VARIANCE_RANK_BYTES"});
 }
 
 }  // namespace
@@ -123,10 +144,10 @@ const std::vector<std::string>* FCounterNames(int module_id, uint32_t version) {
 }
 
 std::string ModuleName(int module_id) {
-  static const char* kNames[] = {"NULL",        "POSIX",     "MPI-IO",    "H5F",   "H5D",
+  static const char* kNames[] = {"NULL",         "POSIX",       "MPI-IO", "H5F",    "H5D",
                                  "PNETCDF_FILE", "PNETCDF_VAR", "BG/Q",   "LUSTRE", "STDIO",
-                                 "DXT_POSIX",   "DXT_MPIIO", "MDHIM",     "APXC",  "APMPI",
-                                 "HEATMAP",     "DFS",       "DAOS"};
+                                 "DXT_POSIX",    "DXT_MPIIO",   "MDHIM",  "APXC",   "APMPI",
+                                 "HEATMAP",      "DFS",         "DAOS"};
   if (module_id >= 0 && module_id < static_cast<int>(std::size(kNames))) return kNames[module_id];
   return "MOD" + std::to_string(module_id);
 }
@@ -175,8 +196,8 @@ const ModuleData* Log::Module(ModuleId id) const {
 }
 
 double JobInfo::RunTime() const {
-  return static_cast<double>(end_time - start_time) +
-         static_cast<double>(end_time_nsec - start_time_nsec) / 1e9;
+  return (static_cast<double>(end_time) - static_cast<double>(start_time)) +
+         (static_cast<double>(end_time_nsec) - static_cast<double>(start_time_nsec)) / 1e9;
 }
 
 }  // namespace iorec::darshan

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <unordered_map>
 
 #include "iorec/darshan/summary.hpp"
@@ -10,7 +11,22 @@ namespace iorec::darshan {
 namespace {
 
 enum class IKind { kSum, kSet, kMax, kCommonStart, kSkip };
-enum class FKind { kSum, kMinNonZero, kMax, kMaxReadTime, kMaxWriteTime, kFastest, kSlowest, kZero };
+enum class FKind {
+  kSum,
+  kMinNonZero,
+  kMax,
+  kMaxReadTime,
+  kMaxWriteTime,
+  kFastest,
+  kSlowest,
+  kZero
+};
+
+/// Two's-complement wrapping add: counters from hostile or corrupt logs may overflow, and
+/// darshan-util's C code wraps too.
+int64_t WAdd(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+}
 
 bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
@@ -47,7 +63,7 @@ void MergeCommon(int64_t* vals, int64_t* cnts, const int64_t* rec_vals, const in
   for (int j = 0; j < 4; ++j)
     for (int k = 0; k < 4; ++k)
       if (vals[k] == rec_vals[j]) {
-        cnts[k] += rec_cnts[j];
+        cnts[k] = WAdd(cnts[k], rec_cnts[j]);
         seen[j] = true;
       }
   for (int j = 0; j < 4; ++j) {
@@ -57,7 +73,7 @@ void MergeCommon(int64_t* vals, int64_t* cnts, const int64_t* rec_vals, const in
     int64_t total = rec_cnts[j];
     for (int k = 0; k < 4; ++k)
       if (vals[k] == v) {
-        total = cnts[k] + rec_cnts[j];
+        total = WAdd(cnts[k], rec_cnts[j]);
         break;
       }
     int64_t nv[4] = {0, 0, 0, 0}, nc[4] = {0, 0, 0, 0};
@@ -94,7 +110,7 @@ struct FileAcc {
 
 void AddToCategory(FileCategory& c, const FileAcc& f) {
   c.count++;
-  c.total_bytes += f.r_bytes + f.w_bytes;
+  c.total_bytes = WAdd(c.total_bytes, WAdd(f.r_bytes, f.w_bytes));
   if (f.max_offset == -1 || c.max_byte_offset == -1)
     c.max_byte_offset = -1;
   else
@@ -118,53 +134,45 @@ const ModuleSummary* LogSummary::Module(std::string_view prefix) const {
   return it == modules.end() ? nullptr : &it->second;
 }
 
-ModuleSummary SummarizeModule(const ModuleData& md, int64_t nprocs) {
-  (void)nprocs;
-  ModuleSummary out;
-  out.prefix = md.prefix;
-  out.num_records = static_cast<int64_t>(md.size());
-  const size_t nc = md.NumCounters(), nf = md.NumFCounters();
-  const auto& cn = *md.counter_names;
-  const auto& fn = *md.fcounter_names;
-  std::vector<IKind> ik(nc);
-  std::vector<FKind> fk(nf);
-  for (size_t i = 0; i < nc; ++i) ik[i] = ClassifyInt(cn[i]);
-  for (size_t i = 0; i < nf; ++i) fk[i] = ClassifyFloat(fn[i]);
-  auto idx = [&](const char* suffix) { return md.CounterIndex(md.prefix + suffix); };
-  auto fidx = [&](const char* suffix) { return md.FCounterIndex(md.prefix + suffix); };
-  const int i_br = idx("_BYTES_READ"), i_bw = idx("_BYTES_WRITTEN");
-  const int i_mbr = idx("_MAX_BYTE_READ"), i_mbw = idx("_MAX_BYTE_WRITTEN");
-  const int i_fr = idx("_FASTEST_RANK"), i_frb = idx("_FASTEST_RANK_BYTES");
-  const int i_sr = idx("_SLOWEST_RANK"), i_srb = idx("_SLOWEST_RANK_BYTES");
-  const int i_mrs = idx("_MAX_READ_TIME_SIZE"), i_mws = idx("_MAX_WRITE_TIME_SIZE");
-  const int f_rt = fidx("_F_READ_TIME"), f_wt = fidx("_F_WRITE_TIME"), f_mt = fidx("_F_META_TIME");
-  const int f_ft = fidx("_F_FASTEST_RANK_TIME"), f_st = fidx("_F_SLOWEST_RANK_TIME");
-
-  std::vector<int64_t> agg(nc, 0);
-  std::vector<double> fagg(nf, 0.0);
-  uint64_t agg_id = 0;
-  // Per-record file contributions; sorted by id and merged after the loop (cheaper than a hash
-  // map for millions of records).
-  std::vector<FileAcc> files;
-  files.reserve(md.size());
+struct ModuleAggregator::Impl {
   struct RankAcc {
     double io = 0, rw = 0, md = 0;
   };
-  constexpr int64_t kDenseRanks = 1 << 20;
-  std::vector<RankAcc> dense_ranks;
-  std::map<int64_t, RankAcc> sparse_ranks;
-  PerfEstimate& perf = out.perf;
+  static constexpr int64_t kDenseRanks = 1 << 16;
 
-  auto ci = [](int i, const int64_t* c) { return i >= 0 ? c[i] : 0; };
-  auto cf = [](int i, const double* f) { return i >= 0 ? f[i] : 0.0; };
+  Impl(const std::string& prefix, const std::vector<std::string>& cn_in,
+       const std::vector<std::string>& fn_in)
+      : cn(cn_in), fn(fn_in), nc(cn_in.size()), nf(fn_in.size()), agg(nc, 0), fagg(nf, 0.0) {
+    out.prefix = prefix;
+    ik.resize(nc);
+    fk.resize(nf);
+    for (size_t i = 0; i < nc; ++i) ik[i] = ClassifyInt(cn[i]);
+    for (size_t i = 0; i < nf; ++i) fk[i] = ClassifyFloat(fn[i]);
+    auto idx = [&](const char* suffix) {
+      auto it = std::find(cn.begin(), cn.end(), prefix + suffix);
+      return it == cn.end() ? -1 : static_cast<int>(it - cn.begin());
+    };
+    auto fidx = [&](const char* suffix) {
+      auto it = std::find(fn.begin(), fn.end(), prefix + suffix);
+      return it == fn.end() ? -1 : static_cast<int>(it - fn.begin());
+    };
+    i_br = idx("_BYTES_READ"), i_bw = idx("_BYTES_WRITTEN");
+    i_mbr = idx("_MAX_BYTE_READ"), i_mbw = idx("_MAX_BYTE_WRITTEN");
+    i_fr = idx("_FASTEST_RANK"), i_frb = idx("_FASTEST_RANK_BYTES");
+    i_sr = idx("_SLOWEST_RANK"), i_srb = idx("_SLOWEST_RANK_BYTES");
+    i_mrs = idx("_MAX_READ_TIME_SIZE"), i_mws = idx("_MAX_WRITE_TIME_SIZE");
+    f_rt = fidx("_F_READ_TIME"), f_wt = fidx("_F_WRITE_TIME"), f_mt = fidx("_F_META_TIME");
+    f_ft = fidx("_F_FASTEST_RANK_TIME"), f_st = fidx("_F_SLOWEST_RANK_TIME");
+  }
 
-  for (size_t r = 0; r < md.size(); ++r) {
-    const int64_t* c = md.Counters(r);
-    const double* f = md.FCounters(r);
-    const uint64_t id = md.ids[r];
-    const int64_t rank = md.ranks[r];
-    const bool init = r == 0;
-    const int64_t bytes = ci(i_br, c) + ci(i_bw, c);
+  static int64_t ci(int i, const int64_t* c) { return i >= 0 ? c[i] : 0; }
+  static double cf(int i, const double* f) { return i >= 0 ? f[i] : 0.0; }
+
+  void Add(uint64_t id, int64_t rank, const int64_t* c, const double* f) {
+    const bool init = out.num_records == 0;
+    ++out.num_records;
+    PerfEstimate& perf = out.perf;
+    const int64_t bytes = WAdd(ci(i_br, c), ci(i_bw, c));
     const double rw_time = cf(f_rt, f) + cf(f_wt, f);
     const double io_time = rw_time + cf(f_mt, f);
 
@@ -186,7 +194,7 @@ ModuleSummary SummarizeModule(const ModuleData& md, int64_t nprocs) {
     for (size_t i = 0; i < nc; ++i) {
       switch (ik[i]) {
         case IKind::kSum:
-          agg[i] += c[i];
+          agg[i] = WAdd(agg[i], c[i]);
           if (agg[i] < 0) agg[i] = -1;
           break;
         case IKind::kSet:
@@ -259,7 +267,7 @@ ModuleSummary SummarizeModule(const ModuleData& md, int64_t nprocs) {
     }
 
     // ---- perf
-    perf.total_bytes += bytes;
+    perf.total_bytes = WAdd(perf.total_bytes, bytes);
     if (rank < 0) {
       perf.shared_time_by_slowest += cf(f_st, f);
     } else {
@@ -276,67 +284,110 @@ ModuleSummary SummarizeModule(const ModuleData& md, int64_t nprocs) {
       ra.md += cf(f_mt, f);
     }
 
-    // ---- per-file
-    files.push_back({id, ci(i_br, c), ci(i_bw, c), std::max(ci(i_mbr, c), ci(i_mbw, c)),
-                     rank < 0 ? -1 : 1});
+    files.push_back(
+        {id, ci(i_br, c), ci(i_bw, c), std::max(ci(i_mbr, c), ci(i_mbw, c)), rank < 0 ? -1 : 1});
   }
-  std::stable_sort(files.begin(), files.end(),
-                   [](const FileAcc& a, const FileAcc& b) { return a.id < b.id; });
-  size_t nfiles = 0;
-  for (size_t i = 0; i < files.size();) {
-    FileAcc acc{files[i].id, 0, 0, 0, 0};
-    for (; i < files.size() && files[i].id == acc.id; ++i) {
-      const FileAcc& x = files[i];
-      acc.r_bytes += x.r_bytes;
-      acc.w_bytes += x.w_bytes;
-      acc.max_offset = x.max_offset == -1 ? -1 : std::max(acc.max_offset, x.max_offset);
-      // as darshan-parser: a shared record marks -1; later per-rank records still add 1
-      if (x.nprocs == -1)
-        acc.nprocs = -1;
+
+  ModuleSummary Finish() {
+    PerfEstimate& perf = out.perf;
+    std::stable_sort(files.begin(), files.end(),
+                     [](const FileAcc& a, const FileAcc& b) { return a.id < b.id; });
+    size_t nfiles = 0;
+    for (size_t i = 0; i < files.size();) {
+      FileAcc acc{files[i].id, 0, 0, 0, 0};
+      for (; i < files.size() && files[i].id == acc.id; ++i) {
+        const FileAcc& x = files[i];
+        acc.r_bytes = WAdd(acc.r_bytes, x.r_bytes);
+        acc.w_bytes = WAdd(acc.w_bytes, x.w_bytes);
+        acc.max_offset = x.max_offset == -1 ? -1 : std::max(acc.max_offset, x.max_offset);
+        // as darshan-parser: a shared record marks -1; later per-rank records still add 1
+        if (x.nprocs == -1)
+          acc.nprocs = -1;
+        else
+          acc.nprocs += 1;
+      }
+      files[nfiles++] = acc;
+    }
+    files.resize(nfiles);
+
+    for (size_t i = 0; i < nc; ++i) out.totals[cn[i]] = agg[i];
+    for (size_t i = 0; i < nf; ++i) out.ftotals[fn[i]] = fagg[i];
+
+    auto consider = [&](int64_t rank, const RankAcc& ra) {
+      if (ra.io > perf.slowest_rank_io_time) {
+        perf.slowest_rank_io_time = ra.io;
+        perf.slowest_rank_rw_only_time = ra.rw;
+        perf.slowest_rank_meta_only_time = ra.md;
+        perf.slowest_rank = rank;
+      }
+    };
+    for (size_t r = 0; r < dense_ranks.size(); ++r)
+      consider(static_cast<int64_t>(r), dense_ranks[r]);
+    for (const auto& [rank, ra] : sparse_ranks) consider(rank, ra);
+    perf.agg_time_by_slowest = perf.slowest_rank_io_time + perf.shared_time_by_slowest;
+    if (perf.agg_time_by_slowest > 0)
+      perf.agg_perf_by_slowest =
+          (static_cast<double>(perf.total_bytes) / 1048576.0) / perf.agg_time_by_slowest;
+    out.has_perf = true;
+
+    FileCategories& fc = out.files;
+    for (const FileAcc& fa : files) {
+      AddToCategory(fc.total, fa);
+      if (fa.r_bytes > 0 && fa.w_bytes == 0)
+        AddToCategory(fc.read_only, fa);
+      else if (fa.w_bytes > 0 && fa.r_bytes == 0)
+        AddToCategory(fc.write_only, fa);
+      else if (fa.w_bytes > 0 && fa.r_bytes > 0)
+        AddToCategory(fc.read_write, fa);
+      if (fa.nprocs == 1)
+        AddToCategory(fc.unique, fa);
+      else if (fa.nprocs == -1)
+        AddToCategory(fc.shared, fa);
       else
-        acc.nprocs += 1;
+        AddToCategory(fc.part_shared, fa);
     }
-    files[nfiles++] = acc;
+    out.has_files = true;
+    return std::move(out);
   }
-  files.resize(nfiles);
 
-  for (size_t i = 0; i < nc; ++i) out.totals[cn[i]] = agg[i];
-  for (size_t i = 0; i < nf; ++i) out.ftotals[fn[i]] = fagg[i];
+  const std::vector<std::string>& cn;
+  const std::vector<std::string>& fn;
+  size_t nc, nf;
+  std::vector<IKind> ik;
+  std::vector<FKind> fk;
+  int i_br, i_bw, i_mbr, i_mbw, i_fr, i_frb, i_sr, i_srb, i_mrs, i_mws;
+  int f_rt, f_wt, f_mt, f_ft, f_st;
+  std::vector<int64_t> agg;
+  std::vector<double> fagg;
+  uint64_t agg_id = 0;
+  // Per-record file contributions; sorted by id and merged at the end (cheaper than a hash map
+  // for millions of records).
+  std::vector<FileAcc> files;
+  std::vector<RankAcc> dense_ranks;
+  std::map<int64_t, RankAcc> sparse_ranks;
+  ModuleSummary out;
+};
 
-  auto consider = [&](int64_t rank, const RankAcc& ra) {
-    if (ra.io > perf.slowest_rank_io_time) {
-      perf.slowest_rank_io_time = ra.io;
-      perf.slowest_rank_rw_only_time = ra.rw;
-      perf.slowest_rank_meta_only_time = ra.md;
-      perf.slowest_rank = rank;
-    }
-  };
-  for (size_t r = 0; r < dense_ranks.size(); ++r) consider(static_cast<int64_t>(r), dense_ranks[r]);
-  for (const auto& [rank, ra] : sparse_ranks) consider(rank, ra);
-  perf.agg_time_by_slowest = perf.slowest_rank_io_time + perf.shared_time_by_slowest;
-  if (perf.agg_time_by_slowest > 0)
-    perf.agg_perf_by_slowest =
-        (static_cast<double>(perf.total_bytes) / 1048576.0) / perf.agg_time_by_slowest;
-  out.has_perf = true;
+ModuleAggregator::ModuleAggregator(const std::string& prefix,
+                                   const std::vector<std::string>& counter_names,
+                                   const std::vector<std::string>& fcounter_names)
+    : impl_(std::make_unique<Impl>(prefix, counter_names, fcounter_names)) {}
+ModuleAggregator::~ModuleAggregator() = default;
+ModuleAggregator::ModuleAggregator(ModuleAggregator&&) noexcept = default;
+ModuleAggregator& ModuleAggregator::operator=(ModuleAggregator&&) noexcept = default;
 
-  FileCategories& fc = out.files;
-  for (const FileAcc& fa : files) {
-    AddToCategory(fc.total, fa);
-    if (fa.r_bytes > 0 && fa.w_bytes == 0)
-      AddToCategory(fc.read_only, fa);
-    else if (fa.w_bytes > 0 && fa.r_bytes == 0)
-      AddToCategory(fc.write_only, fa);
-    else if (fa.w_bytes > 0 && fa.r_bytes > 0)
-      AddToCategory(fc.read_write, fa);
-    if (fa.nprocs == 1)
-      AddToCategory(fc.unique, fa);
-    else if (fa.nprocs == -1)
-      AddToCategory(fc.shared, fa);
-    else
-      AddToCategory(fc.part_shared, fa);
-  }
-  out.has_files = true;
-  return out;
+void ModuleAggregator::Add(uint64_t id, int64_t rank, const int64_t* c, const double* f) {
+  impl_->Add(id, rank, c, f);
+}
+
+ModuleSummary ModuleAggregator::Finish() { return impl_->Finish(); }
+
+ModuleSummary SummarizeModule(const ModuleData& md, int64_t nprocs) {
+  (void)nprocs;
+  ModuleAggregator agg(md.prefix, *md.counter_names, *md.fcounter_names);
+  for (size_t r = 0; r < md.size(); ++r)
+    agg.Add(md.ids[r], md.ranks[r], md.Counters(r), md.FCounters(r));
+  return agg.Finish();
 }
 
 LogSummary Summarize(const Log& log) {
@@ -351,7 +402,38 @@ LogSummary Summarize(const Log& log) {
   s.run_time = log.job.RunTime();
   s.exe = log.job.exe;
   s.notes = log.notes;
-  for (const auto& [id, md] : log.modules) s.modules[md.prefix] = SummarizeModule(md, log.job.nprocs);
+  for (const auto& [id, md] : log.modules)
+    s.modules[md.prefix] = SummarizeModule(md, log.job.nprocs);
+  return s;
+}
+
+namespace {
+
+/// Feeds decoded records straight into per-module aggregators.
+class AggregatingSink final : public RecordSink {
+ public:
+  void BeginModule(const ModuleData& m) override {
+    current_ =
+        &aggs_.emplace(m.prefix, ModuleAggregator(m.prefix, *m.counter_names, *m.fcounter_names))
+             .first->second;
+  }
+  void Record(uint64_t id, int64_t rank, const int64_t* c, const double* f) override {
+    current_->Add(id, rank, c, f);
+  }
+  std::map<std::string, ModuleAggregator>& aggregators() { return aggs_; }
+
+ private:
+  std::map<std::string, ModuleAggregator> aggs_;
+  ModuleAggregator* current_ = nullptr;
+};
+
+}  // namespace
+
+LogSummary SummarizeLogBytes(std::span<const unsigned char> bytes, const std::string& name) {
+  AggregatingSink sink;
+  Log log = ParseLog(bytes, name, &sink);
+  LogSummary s = Summarize(log);  // job fields; modules hold no records
+  for (auto& [prefix, agg] : sink.aggregators()) s.modules[prefix] = agg.Finish();
   return s;
 }
 

@@ -1,8 +1,8 @@
 // Reader for darshan-parser text output.
 #include <charconv>
 #include <cstring>
-#include <optional>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "iorec/core/error.hpp"
@@ -13,8 +13,10 @@ namespace iorec::darshan {
 namespace {
 
 std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -117,7 +119,8 @@ class TextParser {
       std::string mod(Trim(c.substr(0, c.size() - 12)));
       current_ = PrefixForModule(mod);
       if (!current_.empty()) Mod(current_);
-    } else if (c.find(" module: ") != std::string_view::npos && c.find("ver=") != std::string_view::npos) {
+    } else if (c.find(" module: ") != std::string_view::npos &&
+               c.find("ver=") != std::string_view::npos) {
       std::string mod(c.substr(0, c.find(" module: ")));
       std::string p = PrefixForModule(mod);
       if (!p.empty()) versions_[p] = static_cast<uint32_t>(Int(c.substr(c.find("ver=") + 4)));
@@ -139,9 +142,9 @@ class TextParser {
   void ModuleComment(std::string_view c) {
     ModuleSummary& m = Mod(current_);
     static const std::pair<const char*, FileCategory FileCategories::*> kCats[] = {
-        {"total:", &FileCategories::total},         {"read_only:", &FileCategories::read_only},
+        {"total:", &FileCategories::total},           {"read_only:", &FileCategories::read_only},
         {"write_only:", &FileCategories::write_only}, {"read_write:", &FileCategories::read_write},
-        {"unique:", &FileCategories::unique},       {"shared:", &FileCategories::shared}};
+        {"unique:", &FileCategories::unique},         {"shared:", &FileCategories::shared}};
     for (const auto& [key, member] : kCats) {
       if (StartsWith(c, key)) {
         std::string_view rest = Trim(c.substr(std::strlen(key)));
@@ -233,7 +236,10 @@ class TextParser {
   void Finish() {
     for (auto& [prefix, recs] : records_) {
       int mod = ModuleIdForPrefix(prefix);
-      uint32_t ver = versions_.count(prefix) ? versions_[prefix] : (mod == 1 ? 4 : mod == 2 ? 3 : 2);
+      uint32_t ver = versions_.count(prefix) ? versions_[prefix]
+                                             : (mod == 1   ? 4
+                                                : mod == 2 ? 3
+                                                           : 2);
       ModuleData md;
       md.module_id = mod;
       md.prefix = prefix;
@@ -308,7 +314,7 @@ LogSummary ReadAnyLog(const std::filesystem::path& path) {
   auto bytes = file.bytes();
   std::string_view view(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   if (LooksLikeParserText(view)) return ParseParserText(view, path.string());
-  return Summarize(ParseLog(bytes, path.string()));
+  return SummarizeLogBytes(bytes, path.string());
 }
 
 }  // namespace iorec::darshan

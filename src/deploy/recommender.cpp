@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <numeric>
 #include <unordered_set>
 
@@ -10,12 +11,12 @@ namespace iorec::deploy {
 std::vector<float> EncodeRows(const space::Space& space, const std::vector<double>& features,
                               const std::vector<space::Config>& configs) {
   const size_t nf = features.size();
-  const size_t width = nf + space.OneHotWidth();
+  const size_t width = nf + space.ConfigWidth();
   std::vector<float> x(configs.size() * width);
   for (size_t r = 0; r < configs.size(); ++r) {
     float* row = x.data() + r * width;
     for (size_t j = 0; j < nf; ++j) row[j] = static_cast<float>(features[j]);
-    space.EncodeOneHot(configs[r], row + nf);
+    space.EncodeConfig(configs[r], row + nf);
   }
   return x;
 }
@@ -36,6 +37,17 @@ Recommender::Recommender(const space::Space& space, const space::WorkloadSet& kn
     for (const auto& w : known.workloads) lo = std::min(lo, w.features[j]), hi = std::max(hi, w.features[j]);
     if (hi > lo) inv_span_[j] = 1.0 / (hi - lo);
   }
+  // Leave-one-out nearest-neighbour distances of the known workloads: a new workload
+  // farther than the largest of them (plus a margin) is outside what the study saw.
+  double max_nn = 0.0;
+  for (size_t a = 0; a < known.workloads.size(); ++a) {
+    double nn = INFINITY;
+    for (size_t b = 0; b < known.workloads.size(); ++b) {
+      if (a != b) nn = std::min(nn, Distance(known.workloads[a].features, known.workloads[b].features));
+    }
+    if (std::isfinite(nn)) max_nn = std::max(max_nn, nn);
+  }
+  far_threshold_ = max_nn > 0.0 ? 1.25 * max_nn : INFINITY;
 }
 
 double Recommender::Distance(const std::vector<double>& a, const std::vector<double>& b) const {
@@ -80,7 +92,7 @@ Recommendation Recommender::Recommend(const std::vector<double>& features) const
   }
 
   const auto x = EncodeRows(space_, features, merged);
-  const size_t width = features.size() + space_.OneHotWidth();
+  const size_t width = features.size() + space_.ConfigWidth();
   const model::Prediction pred = model_.Predict(x.data(), merged.size(), width);
 
   std::vector<size_t> order(merged.size());
@@ -108,11 +120,45 @@ Recommendation Recommender::Recommend(const std::vector<double>& features) const
     return rec;
   }
 
+  // An unseen workload. Top-1 must be a config the model is confident beats the baseline:
+  // its lower bound (mean - std) must reach the baseline's predicted mean; otherwise the
+  // baseline itself is the safe top-1.
+  const size_t base_idx = static_cast<size_t>(
+      std::find(merged.begin(), merged.end(), baseline_) - merged.begin());
+  const double base_mean = pred.mean[base_idx];
+  size_t first = base_idx;
   for (size_t i : order) {
-    if (rec.configs.size() >= static_cast<size_t>(params_.return_top_k)) break;
-    rec.configs.push_back({merged[i], pred.mean[i], pred.stddev[i], 0.0, false, origin[i]});
+    if (i != base_idx && pred.mean[i] - pred.stddev[i] >= base_mean) {
+      first = i;
+      break;
+    }
   }
+  if (first == base_idx) {
+    rec.warnings.push_back(
+        "no candidate is predicted to beat the baseline with confidence; the baseline is "
+        "recommended first");
+  }
+  const bool far = k > 0 && dist[0].first > far_threshold_;
+  if (far) {
+    char buf[160];
+    std::snprintf(buf, sizeof buf,
+                  "nearest known workload is far (distance %.3f > %.3f, calibrated by "
+                  "leave-one-out on the known workloads); the baseline is kept among the choices",
+                  dist[0].first, far_threshold_);
+    rec.warnings.push_back(buf);
+  }
+  const size_t want = static_cast<size_t>(std::max(1, params_.return_top_k));
+  auto push = [&](size_t i) {
+    rec.configs.push_back({merged[i], pred.mean[i], pred.stddev[i], 0.0, false, origin[i]});
+  };
+  push(first);
+  for (size_t i : order) {
+    if (rec.configs.size() >= want) break;
+    if (i != first) push(i);
+  }
+  const bool has_baseline = std::any_of(rec.configs.begin(), rec.configs.end(),
+                                        [&](const RecommendedConfig& c) { return c.config == baseline_; });
+  if (far && !has_baseline) rec.configs.back() = {baseline_, base_mean, pred.stddev[base_idx], 0.0, false, "baseline"};
   return rec;
 }
-
 }  // namespace iorec::deploy

@@ -86,3 +86,29 @@ double Spearman(const std::vector<double>& a, const std::vector<double>& b) {
 }
 
 }  // namespace iorec::eval
+
+namespace iorec::eval {
+
+double GainRegretAtK(const std::vector<double>& chosen_gains, double best_gain, size_t k) {
+  if (chosen_gains.empty() || k == 0) return 1.0;
+  if (!(best_gain > 0.0)) return 0.0;
+  const auto n = static_cast<std::ptrdiff_t>(std::min(k, chosen_gains.size()));
+  const auto end = chosen_gains.begin() + n;
+  const double top = *std::max_element(chosen_gains.begin(), end);
+  return std::max(0.0, (best_gain - top) / best_gain);
+}
+
+std::vector<double> GainRelevance(const std::vector<double>& gains,
+                                  const std::vector<double>& reference, double max_grade) {
+  std::vector<double> out(gains.size(), 0.0);
+  if (reference.empty()) return out;
+  const auto [lo_it, hi_it] = std::minmax_element(reference.begin(), reference.end());
+  const double lo = *lo_it, span = *hi_it - *lo_it;
+  if (!(span > 0.0)) return out;
+  for (size_t i = 0; i < gains.size(); ++i) {
+    out[i] = std::clamp(max_grade * (gains[i] - lo) / span, 0.0, max_grade);
+  }
+  return out;
+}
+
+}  // namespace iorec::eval

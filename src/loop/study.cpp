@@ -29,6 +29,14 @@ double RelativeGain(const WorkloadState& st, double perf) {
   return st.baseline_perf > 0.0 ? perf / st.baseline_perf - 1.0 : perf - st.baseline_perf;
 }
 
+/// The model's target: log of the speed-up over the baseline. Knob effects on I/O
+/// performance compose multiplicatively, so they add up in log space, which trees fit
+/// with fewer splits; it is also scale-free across workloads.
+double ModelTarget(const WorkloadState& st, double perf) {
+  if (st.baseline_perf > 0.0 && perf > 0.0) return std::log(perf / st.baseline_perf);
+  return RelativeGain(st, perf);
+}
+
 }  // namespace
 
 std::vector<const ConfigStats*> RankMeasured(const WorkloadState& state, double z) {
@@ -46,7 +54,7 @@ model::Dataset BuildDataset(const space::Space& space, const space::WorkloadSet&
                             const std::vector<WorkloadState>& states) {
   model::Dataset d;
   const size_t nf = workloads.feature_names.size();
-  d.num_cols = nf + space.OneHotWidth();
+  d.num_cols = nf + space.ConfigWidth();
   for (size_t w = 0; w < states.size(); ++w) {
     const auto& st = states[w];
     if (!st.baseline_ok) continue;
@@ -55,8 +63,8 @@ model::Dataset BuildDataset(const space::Space& space, const space::WorkloadSet&
       const size_t off = d.x.size();
       d.x.resize(off + d.num_cols);
       for (size_t j = 0; j < nf; ++j) d.x[off + j] = static_cast<float>(workloads.workloads[w].features[j]);
-      space.EncodeOneHot(c.config, d.x.data() + off + nf);
-      d.gain.push_back(RelativeGain(st, c.Mean()));
+      space.EncodeConfig(c.config, d.x.data() + off + nf);
+      d.gain.push_back(ModelTarget(st, c.Mean()));
       d.group.push_back(static_cast<uint32_t>(w));
     }
   }
@@ -78,6 +86,10 @@ model::EnsembleParams EnsembleParamsFrom(const config::StudyConfig& cfg) {
 }
 
 namespace {
+
+constexpr size_t kElitesPerWorkload = 3;
+constexpr int kAscentSteps = 8;
+
 
 class StudyRunner {
  public:
@@ -299,12 +311,24 @@ class StudyRunner {
                                ? acquisition::ExploreMode::kUcb
                                : acquisition::ExploreMode::kThompson;
 
+    // Elites: each workload's best measured configs. Similar workloads have similar optima,
+    // so a neighbour's elites are strong candidates (transfer).
+    const size_t nw = ws_.size();
+    std::vector<std::vector<space::Config>> elites(nw);
+    for (uint32_t w = 0; w < nw; ++w) {
+      for (const auto* c : RankMeasured(res_.workloads[w], cfg_.active.robust_score_z)) {
+        if (elites[w].size() >= kElitesPerWorkload) break;
+        elites[w].push_back(c->config);
+      }
+    }
+    const auto neighbors = NearestWorkloads(static_cast<size_t>(std::max(1, cfg_.deploy.knn_neighbors)));
+
     std::map<std::string, int> modes;
     std::vector<std::vector<ConfigPrediction>> snapshot(ws_.size());
     std::vector<runner::TrialRequest> reqs;
     double sigma_sum = 0.0;
     size_t sigma_n = 0;
-    const size_t width = ws_.feature_names.size() + space_.OneHotWidth();
+    const size_t width = ws_.feature_names.size() + space_.ConfigWidth();
     for (uint32_t w = 0; w < ws_.size(); ++w) {
       const auto& st = res_.workloads[w];
       acquisition::ConfigSet tested;
@@ -315,12 +339,35 @@ class StudyRunner {
       }
       std::vector<space::Config> parents;
       for (const auto* c : RankMeasured(st, cfg_.active.robust_score_z)) parents.push_back(c->config);
+      // Seeds for the pool: the model's own optima over the whole space (hill climbing on
+      // the predicted mean from the best configs here and at the neighbours), then the
+      // neighbours' elites.
+      std::vector<space::Config> starts(parents.begin(),
+                                        parents.begin() + std::min<size_t>(parents.size(), 3));
+      std::vector<space::Config> transfer;
+      for (size_t nb : neighbors[w]) {
+        for (const auto& c : elites[nb]) transfer.push_back(c);
+        if (!elites[nb].empty()) starts.push_back(elites[nb].front());
+      }
+      const auto& feats = ws_.workloads[w].features;
+      auto predict = [&](const std::vector<space::Config>& cs) {
+        const auto x = deploy::EncodeRows(space_, feats, cs);
+        return model.Predict(x.data(), cs.size(), width);
+      };
+      acquisition::BatchScorer mean_of = [&](const std::vector<space::Config>& cs) {
+        return predict(cs).mean;
+      };
+      std::vector<space::Config> seeds;
+      if (space_.Size() > pool_params.enum_threshold_hard) {
+        seeds = acquisition::ModelAscent(space_, starts, tested, mean_of, kAscentSteps);
+      }
+      seeds.insert(seeds.end(), transfer.begin(), transfer.end());
       core::Rng pool_rng = core::Rng(cfg_.seed, "candidate_pool").Fork(t).Fork(w);
-      const auto pool = acquisition::BuildCandidatePool(space_, tested, parents, pool_params, pool_rng);
+      const auto pool = acquisition::BuildCandidatePool(space_, tested, parents, pool_params,
+                                                        pool_rng, seeds);
       modes[acquisition::ToString(pool.mode)] += 1;
       if (pool.configs.empty()) continue;
-      const auto x = deploy::EncodeRows(space_, ws_.workloads[w].features, pool.configs);
-      const auto pred = model.Predict(x.data(), pool.configs.size(), width);
+      const auto pred = predict(pool.configs);
       core::Rng select_rng = core::Rng(cfg_.seed, "select").Fork(t).Fork(w);
       const auto picks = acquisition::SelectBatch(space_, pool.configs, pred.mean, pred.stddev,
                                                   tested_list, batch_params, select_rng);
@@ -378,6 +425,35 @@ class StudyRunner {
                                       mean_sigma, std::move(snapshot)));
     Notify([&](LoopObserver* o) { o->OnIteration(res_.history.back()); });
     return mean_sigma;
+  }
+
+  /// For each workload, the indices of its k nearest other workloads (range-scaled
+  /// Euclidean distance on the features), nearest first.
+  std::vector<std::vector<size_t>> NearestWorkloads(size_t k) const {
+    const size_t nw = ws_.size();
+    const size_t nf = ws_.feature_names.size();
+    std::vector<double> inv_span(nf, 1.0);
+    for (size_t j = 0; j < nf; ++j) {
+      double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+      for (const auto& w : ws_.workloads) lo = std::min(lo, w.features[j]), hi = std::max(hi, w.features[j]);
+      if (hi > lo) inv_span[j] = 1.0 / (hi - lo);
+    }
+    std::vector<std::vector<size_t>> out(nw);
+    for (size_t a = 0; a < nw; ++a) {
+      std::vector<std::pair<double, size_t>> d;
+      for (size_t b = 0; b < nw; ++b) {
+        if (a == b) continue;
+        double s = 0;
+        for (size_t j = 0; j < nf; ++j) {
+          const double x = (ws_.workloads[a].features[j] - ws_.workloads[b].features[j]) * inv_span[j];
+          s += x * x;
+        }
+        d.emplace_back(s, b);
+      }
+      std::stable_sort(d.begin(), d.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+      for (size_t i = 0; i < std::min(k, d.size()); ++i) out[a].push_back(d[i].second);
+    }
+    return out;
   }
 
   void BuildMatrix() {

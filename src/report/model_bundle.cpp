@@ -166,7 +166,7 @@ ModelBundle LoadModelBundle(const std::filesystem::path& dir) {
     std::vector<std::string> members;
     for (const auto& m : j.at("members")) members.push_back(core::ReadFile(dir / m.get<std::string>()));
     b.model = std::make_shared<model::XgbEnsemble>(p);
-    b.model->LoadMembers(members, b.known.feature_names.size() + b.space.OneHotWidth());
+    b.model->LoadMembers(members, b.known.feature_names.size() + b.space.ConfigWidth());
   } catch (const core::InputError&) {
     throw;
   } catch (const std::exception& e) {

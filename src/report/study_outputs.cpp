@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "iorec/core/file_io.hpp"
+#include "iorec/report/evaluation_outputs.hpp"
 #include "iorec/report/json_util.hpp"
 #include "iorec/report/model_bundle.hpp"
 #include "iorec/report/plot.hpp"
@@ -214,6 +215,8 @@ std::vector<std::string> WriteStudyOutputs(const std::filesystem::path& out,
     }
   }
   core::WriteFileAtomic(out / "summary.json", SummaryJson(cfg, ws, res).dump(2) + "\n");
+  // Evaluation, contribution, extra plots, summary.md and report.html.
+  for (auto& w : WriteEvaluationOutputs(out, cfg, ws, res)) warnings.push_back(std::move(w));
   return warnings;
 }
 

@@ -32,8 +32,13 @@ constexpr size_t kSeedRestarts = 2;
 constexpr uint64_t kSeedClimbSteps = 3000;
 constexpr uint64_t kSeedClimbWork = 80'000'000;
 constexpr uint64_t kSeedAnnealMoves = 3'000'000;
-/// Annealing moves are also capped at this many per value pair (small spaces need few).
+/// Annealing moves are also capped at this many per value pair (small spaces need few) and at
+/// kAnnealCellBudget / #knobs (a move costs O(knobs)).
 constexpr uint64_t kMovesPerPair = 2500;
+constexpr uint64_t kAnnealCellBudget = 27'000'000;
+/// The seed is only tried when the free rows fill at least this share of the q^2 OA rows:
+/// far below that, deletion destroys the structure and the greedy path is as good and faster.
+constexpr double kSeedMinFill = 0.75;
 /// Annealing moves for the greedy path and for each repair in FullPairwiseCover.
 constexpr uint64_t kFastAnnealMoves = 3'000'000;
 constexpr uint64_t kRepairMoves = 2'000'000;
@@ -259,7 +264,8 @@ WarmStartResult BuildWarmStart(const Space& space, const Config& baseline, size_
 
   const PairTable table(space);
   // Candidate 1..kSeedRestarts: algebraic (OA) seed aligned with the anchors, then annealing.
-  const uint64_t moves = std::min(kSeedAnnealMoves, kMovesPerPair * table.num_pairs());
+  const uint64_t moves = std::min({kSeedAnnealMoves, kMovesPerPair * table.num_pairs(),
+                                   kAnnealCellBudget / std::max<size_t>(space.num_knobs(), 1)});
   const uint64_t pairs_per_row = space.num_knobs() * (space.num_knobs() - 1) / 2;
   const uint64_t q = detail::SeedPrime(table);
   const uint64_t built = q * q + anchors.size();
@@ -270,15 +276,19 @@ WarmStartResult BuildWarmStart(const Space& space, const Config& baseline, size_
   for (size_t restart = 0; restart < kSeedRestarts; ++restart) {
     core::Rng sub = rng.Fork(restart);
     CoverState seeded(table, anchors.size());
-    if (!detail::AlgebraicSeed(table, anchors, target_size, climb_steps, sub, &seeded)) break;
+    if (static_cast<double>(target_size - anchors.size()) < kSeedMinFill * q * q ||
+        !detail::AlgebraicSeed(table, anchors, target_size, climb_steps, sub, &seeded)) {
+      break;
+    }
     detail::Anneal(seeded, FastParams(moves), sub);
     if (!best || seeded.uncovered() < best->uncovered()) best = std::move(seeded);
     if (best->uncovered() == 0) break;
   }
-  // Last candidate: greedy fill + annealing (also the only one when the seed does not apply).
+  // Last candidate: greedy fill + annealing, when the seed does not apply or the space is small
+  // enough to enumerate (there the exhaustive greedy can beat the seed).
   GreedyFill fill(space, table, std::move(anchors));
   result.enumerated = fill.enumerated();
-  if (!best || best->uncovered() > 0) {
+  if (!best || (best->uncovered() > 0 && fill.enumerated())) {
     while (fill.chosen().size() < target_size && fill.Step(rng)) {
     }
     CoverState& state = fill.state();

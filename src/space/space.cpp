@@ -56,6 +56,7 @@ Space::Space(std::vector<Knob> knobs) : knobs_(std::move(knobs)) {
     offsets_.push_back(one_hot_width_);
     one_hot_width_ += k.levels();
     inv_span_.push_back(k.levels() > 1 ? 1.0 / static_cast<double>(k.levels() - 1) : 0.0);
+    if (k.is_ordered && k.levels() > 1) ordinal_knobs_.push_back(offsets_.size() - 1);
     const uint64_t l = k.levels();
     if (l == 0) {
       size_ = 0;
@@ -126,6 +127,28 @@ Config Space::Random(core::Rng& rng) const {
 void Space::EncodeOneHot(const Config& c, float* out) const {
   for (size_t i = 0; i < one_hot_width_; ++i) out[i] = 0.0f;
   for (size_t k = 0; k < knobs_.size(); ++k) out[offsets_[k] + c[k]] = 1.0f;
+}
+
+void Space::EncodeConfig(const Config& c, float* out) const {
+  EncodeOneHot(c, out);
+  float* ord = out + one_hot_width_;
+  for (size_t i = 0; i < ordinal_knobs_.size(); ++i) {
+    const size_t k = ordinal_knobs_[i];
+    ord[i] = static_cast<float>(c[k] * inv_span_[k]);
+  }
+}
+
+std::vector<std::string> Space::ConfigColumnNames() const {
+  std::vector<std::string> names = OneHotNames();
+  for (size_t k : ordinal_knobs_) names.push_back(knobs_[k].name + "#level");
+  return names;
+}
+
+size_t Space::KnobOfColumn(size_t column) const {
+  if (column >= one_hot_width_) return ordinal_knobs_.at(column - one_hot_width_);
+  size_t k = 0;
+  while (k + 1 < offsets_.size() && offsets_[k + 1] <= column) ++k;
+  return k;
 }
 
 std::vector<std::string> Space::OneHotNames() const {

@@ -188,7 +188,8 @@ TEST(StudyConfigTest, ExampleConfigLoads) {
   EXPECT_EQ(cfg.deploy.knn_neighbors, 5);
   EXPECT_EQ(cfg.deploy.return_top_k, 3);
   EXPECT_DOUBLE_EQ(cfg.runner.noise_std, 0.03);
-  EXPECT_FALSE(cfg.evaluation.enabled);
+  EXPECT_TRUE(cfg.evaluation.enabled);
+  EXPECT_EQ(cfg.evaluation.split_mode, SplitMode::kHeldoutPatterns);
   EXPECT_EQ(cfg.data.feature_prefix, "pct_");
   // input_dir resolves against the config file's directory.
   EXPECT_EQ(std::filesystem::path(cfg.data.input_dir),
@@ -493,18 +494,13 @@ active: {iterations: 99999999999, beta_end: .inf, beta_start: nan}
   EXPECT_THAT(p, Contains("config.yaml: active.beta_start: must be a finite number, got nan"));
 }
 
-TEST(StudyConfigErrorTest, OnlyGradientBoostedTreesAndStubRunner) {
+TEST(StudyConfigErrorTest, OnlyGradientBoostedTrees) {
+  // runner.mode command/real are covered by runner_config_test.cpp.
   const auto p = Problems(WithKnobs(R"(
 model: {use_lightgbm: false}
-runner: {mode: real}
 )"));
   EXPECT_THAT(p, Contains(AllOf(HasSubstr("config.yaml: model.use_lightgbm: "),
                                 HasSubstr("only gradient-boosted trees are supported"))));
-  EXPECT_THAT(p, Contains("config.yaml: runner.mode: 'real' is not supported yet (only 'stub' "
-                          "is)"));
-  EXPECT_THAT(Problems(WithKnobs("runner: {mode: command}\n")),
-              ElementsAre("config.yaml: runner.mode: 'command' is not supported yet (only 'stub' "
-                          "is)"));
 }
 
 TEST(StudyConfigErrorTest, CrossFieldChecks) {

@@ -160,11 +160,16 @@ class Encoder {
 
   static uint32_t DefaultVersion(int mod) {
     switch (mod) {
-      case 1: return 4;
-      case 2: return 3;
-      case 8: return 2;
-      case 9: return 2;
-      default: return 1;
+      case 1:
+        return 4;
+      case 2:
+        return 3;
+      case 8:
+        return 2;
+      case 9:
+        return 2;
+      default:
+        return 1;
     }
   }
 };

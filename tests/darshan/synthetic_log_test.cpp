@@ -35,27 +35,33 @@ double Feature(const WorkloadFeatures& f, const std::string& name) {
 EncLog MpiioLog() {
   EncLog L;
   L.nprocs = 4;
-  L.names = {{11, "/mnt/lfs/shared.dat"}, {20, "/mnt/lfs/u0"}, {21, "/mnt/lfs/u1"},
-             {22, "/mnt/lfs/u2"}, {23, "/mnt/lfs/u3"}};
+  L.names = {{11, "/mnt/lfs/shared.dat"},
+             {20, "/mnt/lfs/u0"},
+             {21, "/mnt/lfs/u1"},
+             {22, "/mnt/lfs/u2"},
+             {23, "/mnt/lfs/u3"}};
   EncRecord shared;
   shared.id = 11;
   shared.rank = -1;
-  shared.c = {{"MPIIO_COLL_OPENS", 4},
-              {"MPIIO_COLL_READS", 40},
-              {"MPIIO_SYNCS", 0},
-              {"MPIIO_BYTES_READ", 40 << 20},
-              {"MPIIO_SIZE_READ_AGG_1M_4M", 40},
-              {"MPIIO_RW_SWITCHES", 0}};
-  shared.f = {{"MPIIO_F_READ_TIME", 4.0}, {"MPIIO_F_META_TIME", 0.5},
-              {"MPIIO_F_SLOWEST_RANK_TIME", 2.0}};
+  shared.c = {
+      {"MPIIO_COLL_OPENS", 4},        {"MPIIO_COLL_READS", 40},          {"MPIIO_SYNCS", 0},
+      {"MPIIO_BYTES_READ", 40 << 20}, {"MPIIO_SIZE_READ_AGG_1M_4M", 40}, {"MPIIO_RW_SWITCHES", 0}};
+  shared.f = {
+      {"MPIIO_F_READ_TIME", 4.0}, {"MPIIO_F_META_TIME", 0.5}, {"MPIIO_F_SLOWEST_RANK_TIME", 2.0}};
   std::vector<EncRecord> mpiio = {shared};
   std::vector<EncRecord> posix;
   EncRecord ps;
   ps.id = 11;
   ps.rank = -1;
-  ps.c = {{"POSIX_OPENS", 4},          {"POSIX_READS", 80},        {"POSIX_BYTES_READ", 40 << 20},
-          {"POSIX_CONSEC_READS", 40},  {"POSIX_SEQ_READS", 80},    {"POSIX_FILE_NOT_ALIGNED", 20},
-          {"POSIX_SIZE_READ_100K_1M", 80}, {"POSIX_STATS", 4},     {"POSIX_SEEKS", 0},
+  ps.c = {{"POSIX_OPENS", 4},
+          {"POSIX_READS", 80},
+          {"POSIX_BYTES_READ", 40 << 20},
+          {"POSIX_CONSEC_READS", 40},
+          {"POSIX_SEQ_READS", 80},
+          {"POSIX_FILE_NOT_ALIGNED", 20},
+          {"POSIX_SIZE_READ_100K_1M", 80},
+          {"POSIX_STATS", 4},
+          {"POSIX_SEEKS", 0},
           {"POSIX_MAX_BYTE_READ", (40 << 20) - 1}};
   ps.f = {{"POSIX_F_READ_TIME", 3.0}, {"POSIX_F_SLOWEST_RANK_TIME", 1.5}};
   posix.push_back(ps);
@@ -74,7 +80,9 @@ EncLog MpiioLog() {
     EncRecord mu;
     mu.id = 20 + r;
     mu.rank = r;
-    mu.c = {{"MPIIO_INDEP_OPENS", 1}, {"MPIIO_INDEP_WRITES", 10}, {"MPIIO_BYTES_WRITTEN", 10000},
+    mu.c = {{"MPIIO_INDEP_OPENS", 1},
+            {"MPIIO_INDEP_WRITES", 10},
+            {"MPIIO_BYTES_WRITTEN", 10000},
             {"MPIIO_SIZE_WRITE_AGG_100_1K", 10}};
     mu.f = {{"MPIIO_F_WRITE_TIME", 0.2 * (r + 1)}, {"MPIIO_F_META_TIME", 0.1}};
     mpiio.push_back(mu);
@@ -211,6 +219,24 @@ TEST(SyntheticLog, LustreV2AndUnknownModulesSkipped) {
   EXPECT_NE(log.notes[0].find("HEATMAP"), std::string::npos);
 }
 
+TEST(SyntheticLog, LustreV1) {
+  EncLog L;
+  std::string raw;
+  auto put = [&](int64_t v) { raw.append(reinterpret_cast<const char*>(&v), 8); };
+  // id, rank, OSTS, MDTS, STRIPE_OFFSET, STRIPE_SIZE, STRIPE_WIDTH, OST ids
+  put(1), put(-1), put(8), put(1), put(0), put(1 << 20), put(2), put(3), put(4);
+  put(2), put(0), put(8), put(1), put(0), put(1 << 20), put(0), put(0);  // width 0: one slot
+  L.raw_modules[8] = raw;
+  L.versions[8] = 1;
+  Log log = ReadLog(WriteTemp("lustre1.darshan", Encoder::Encode(L)));
+  ASSERT_EQ(log.lustre.size(), 2u);
+  EXPECT_EQ(log.lustre_version, 1u);
+  EXPECT_EQ(log.lustre[0].osts, 8);
+  EXPECT_EQ(log.lustre[0].components.at(0).stripe_count, 2);
+  EXPECT_EQ(log.lustre[0].ost_ids, (std::vector<int64_t>{3, 4}));
+  EXPECT_TRUE(log.lustre[1].ost_ids.empty());
+}
+
 TEST(SyntheticLog, PartiallySharedFile) {
   EncLog L;
   L.nprocs = 3;
@@ -260,7 +286,8 @@ TEST(BadInput, WrongMagic) {
 TEST(BadInput, UnsupportedVersion) {
   EncLog L = MpiioLog();
   L.version = "2.06";
-  ExpectInputError(WriteTemp("v206.darshan", Encoder::Encode(L)), "unsupported Darshan log format version '2.06'");
+  ExpectInputError(WriteTemp("v206.darshan", Encoder::Encode(L)),
+                   "unsupported Darshan log format version '2.06'");
   L.version = "3.00";
   ExpectInputError(WriteTemp("v300.darshan", Encoder::Encode(L)), "unsupported");
 }
@@ -270,9 +297,9 @@ TEST(BadInput, CorruptCompressedStream) {
     EncLog L = MpiioLog();
     L.compression = c;
     std::string g = Encoder::Encode(L);
-    Log log = ParseLog(std::span<const unsigned char>(
-                           reinterpret_cast<const unsigned char*>(g.data()), g.size()),
-                       "x");
+    Log log = ParseLog(
+        std::span<const unsigned char>(reinterpret_cast<const unsigned char*>(g.data()), g.size()),
+        "x");
     RegionMap m = log.header.mod_map[1];
     for (uint64_t i = m.off + 4; i < m.off + m.len && i < m.off + 40; ++i) g[i] ^= 0x5a;
     ExpectInputError(WriteTemp("corrupt.darshan", g), "corrupt");

@@ -10,7 +10,7 @@ namespace {
 /// Scores a row by the level index of knob 0 (one-hot column offset after features).
 class FakeModel final : public model::Surrogate {
  public:
-  explicit FakeModel(size_t nf) : nf_(nf) {}
+  explicit FakeModel(size_t nf, double stddev = 0.1) : nf_(nf), stddev_(stddev) {}
   void Fit(const model::Dataset&, core::Rng&) override {}
   model::Prediction Predict(const float* x, size_t rows, size_t cols) const override {
     model::Prediction p;
@@ -18,7 +18,7 @@ class FakeModel final : public model::Surrogate {
       double s = 0;
       for (size_t l = 0; l < 3; ++l) s += x[r * cols + nf_ + l] * static_cast<double>(l);
       p.mean.push_back(s);
-      p.stddev.push_back(0.1);
+      p.stddev.push_back(stddev_);
     }
     return p;
   }
@@ -29,6 +29,7 @@ class FakeModel final : public model::Surrogate {
 
  private:
   size_t nf_;
+  double stddev_;
 };
 
 struct Fixture {
@@ -90,6 +91,33 @@ TEST(RecommenderTest, KnownWorkloadGetsItsOwnMeasuredBestFirst) {
   EXPECT_EQ(r.configs[0].source, "measured");
 }
 
+TEST(RecommenderTest, BaselineComesFirstWhenNothingConfidentlyBeatsIt) {
+  Fixture f;
+  FakeModel uncertain(2, /*stddev=*/5.0);
+  Recommender rec(f.space, f.known, f.matrix, uncertain, space::Config({0, 0}), {2, 3});
+  const auto r = rec.Recommend({0.1, 0.1});
+  ASSERT_FALSE(r.configs.empty());
+  EXPECT_EQ(r.configs[0].config, space::Config({0, 0}));
+  EXPECT_EQ(r.configs[0].source, "baseline");
+  EXPECT_FALSE(r.warnings.empty());
+}
+
+TEST(RecommenderTest, FarWorkloadIsFlaggedAndKeepsTheBaseline) {
+  Fixture f;
+  FakeModel m(2);
+  Recommender rec(f.space, f.known, f.matrix, m, space::Config({0, 0}), {2, 2});
+  const auto r = rec.Recommend({5.0, -4.0});
+  ASSERT_EQ(r.configs.size(), 2u);
+  bool has_baseline = false;
+  for (const auto& c : r.configs) has_baseline |= c.config == space::Config({0, 0});
+  EXPECT_TRUE(has_baseline);
+  bool flagged = false;
+  for (const auto& w : r.warnings) flagged |= w.find("far") != std::string::npos;
+  EXPECT_TRUE(flagged);
+  // A workload inside the known range is not flagged.
+  for (const auto& w : rec.Recommend({0.4, 0.4}).warnings) EXPECT_EQ(w.find("far"), std::string::npos);
+}
+
 TEST(RecommenderTest, DistanceIsRangeScaled) {
   Fixture f;
   FakeModel m(2);
@@ -100,7 +128,7 @@ TEST(RecommenderTest, DistanceIsRangeScaled) {
 TEST(RecommenderTest, EncodeRowsLaysOutFeaturesThenOneHot) {
   Fixture f;
   const auto x = EncodeRows(f.space, {0.25, 0.5}, {space::Config({2, 0})});
-  EXPECT_EQ(x, (std::vector<float>{0.25f, 0.5f, 0, 0, 1, 1, 0, 0}));
+  EXPECT_EQ(x, (std::vector<float>{0.25f, 0.5f, 0, 0, 1, 1, 0, 0, 1.0f, 0.0f}));
 }
 
 }  // namespace

@@ -53,6 +53,23 @@ TEST(SpaceTest, OneHotEncoding) {
   EXPECT_EQ(s.OneHotNames()[2], "k1=0");
 }
 
+TEST(SpaceTest, ModelEncodingAddsOrdinalColumnsForOrderedKnobs) {
+  std::vector<Knob> knobs(3);
+  knobs[0] = {"a", {KnobValue::FromText("1"), KnobValue::FromText("2"), KnobValue::FromText("4")}, true};
+  knobs[1] = {"b", {KnobValue::FromText("x"), KnobValue::FromText("y")}, false};
+  knobs[2] = {"c", {KnobValue::FromText("1"), KnobValue::FromText("2")}, true};
+  const Space s(knobs);
+  EXPECT_EQ(s.ConfigWidth(), 7u + 2u);
+  std::vector<float> out(s.ConfigWidth());
+  s.EncodeConfig(Config({1, 1, 0}), out.data());
+  EXPECT_EQ(out, (std::vector<float>{0, 1, 0, 0, 1, 1, 0, 0.5f, 0.0f}));
+  EXPECT_EQ(s.ConfigColumnNames()[7], "a#level");
+  EXPECT_EQ(s.KnobOfColumn(0), 0u);
+  EXPECT_EQ(s.KnobOfColumn(3), 1u);
+  EXPECT_EQ(s.KnobOfColumn(6), 2u);
+  EXPECT_EQ(s.KnobOfColumn(8), 2u);
+}
+
 TEST(KnobValueTest, KeepsTextAndKind) {
   EXPECT_EQ(KnobValue::FromText("64K").kind(), KnobValue::Kind::kString);
   EXPECT_EQ(KnobValue::FromText("64K").text(), "64K");

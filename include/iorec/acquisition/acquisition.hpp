@@ -2,6 +2,7 @@
 /// Candidate pools and batch selection for one workload. Pure: same inputs and Rng
 /// state give the same output.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -27,12 +28,26 @@ struct PoolParams {
   size_t num_parents = 8;  ///< top configs whose 1- and 2-knob mutations are added
 };
 
-/// Enumerates all untested configs when the space is small; otherwise the 1-knob
-/// mutations of `parents` (best first), a share of their 2-knob mutations, then random
-/// configs, until `max_pool`.
+/// Enumerates all untested configs when the space is small; otherwise `seeds` first (e.g.
+/// configs that did well on similar workloads, or the model's local optima), then the
+/// 1-knob mutations of `parents` (best first), a share of their 2-knob mutations, then
+/// random configs, until `max_pool`.
 CandidatePool BuildCandidatePool(const space::Space& space, const ConfigSet& tested,
                                  const std::vector<space::Config>& parents,
-                                 const PoolParams& params, core::Rng& rng);
+                                 const PoolParams& params, core::Rng& rng,
+                                 const std::vector<space::Config>& seeds = {});
+
+/// Scores a batch of configs (higher is better), e.g. the surrogate's mean.
+using BatchScorer = std::function<std::vector<double>(const std::vector<space::Config>&)>;
+
+/// Steepest-ascent hill climbing over single-knob moves on `score`, from each start, for
+/// at most `max_steps` moves each. Returns the distinct local optima reached that are not
+/// in `tested`, best first. Explores the whole space, not a sample, at the cost of
+/// (sum of levels) scores per step.
+std::vector<space::Config> ModelAscent(const space::Space& space,
+                                       const std::vector<space::Config>& starts,
+                                       const ConfigSet& tested, const BatchScorer& score,
+                                       int max_steps);
 
 enum class ExploreMode { kUcb, kThompson };
 enum class Role { kExploit, kExplore, kDiversify, kFill };

@@ -67,8 +67,9 @@ struct DeployConfig {
 
 enum class RunnerMode { kStub, kCommand, kReal };
 
-/// Settings of the reference's real testbed bridge (runner_real.py). Accepted and
-/// type-checked so the reference config loads as is; not used until `real` is implemented.
+/// Settings of the reference's real testbed bridge (runner_real.py), used by
+/// `runner.mode: real` (the Lustre bridge). io_synth_root and out_root are resolved against
+/// the config file's directory.
 struct RealRunnerConfig {
   std::string io_synth_root;
   std::string out_root;
@@ -86,10 +87,45 @@ struct RealRunnerConfig {
   bool dry_run = false;
 };
 
+/// Whether larger metric values are better. For minimize, gain = baseline - value.
+enum class Objective { kMaximize, kMinimize };
+/// Where trials run.
+enum class ExecutorKind { kLocal, kSlurm };
+
+/// `runner.slurm.*`: how trials are submitted with `executor: slurm`.
+struct SlurmConfig {
+  std::string partition;  ///< empty: the cluster's default partition
+  std::string account;
+  std::string time;  ///< sbatch --time, e.g. "00:10:00"; empty: the partition's default
+  int nodes = 1;
+  int ntasks = 1;
+  std::vector<std::string> extra_args;  ///< more sbatch arguments (a list, or one string split on spaces)
+  double poll_s = 2.0;                  ///< longest wait between two squeue polls
+};
+
 struct RunnerConfig {
   RunnerMode mode = RunnerMode::kStub;
   double noise_std = 0.0;  ///< stub: relative noise per replicate
   RealRunnerConfig real;   ///< the reference's real-runner keys (runner.io_synth_root, ...)
+  /// command: the shell template run by /bin/sh -c in the trial directory.
+  std::string command;
+  /// command: stdout_json | stdout_last_number | file_json:<relative path> | darshan:<glob>.
+  std::string metric = "stdout_json";
+  /// runner.metric_key as written (empty if absent). The command runner's default is
+  /// agg_perf_by_slowest; the real runner's is real.metric_key (which this also sets).
+  std::string metric_key;
+  double timeout_s = 0.0;  ///< per trial; 0: no limit
+  int max_retries = 0;     ///< re-runs of a failed trial
+  double retry_backoff_s = 1.0;  ///< wait before the first retry; doubles each retry
+  Objective objective = Objective::kMaximize;
+  ExecutorKind executor = ExecutorKind::kLocal;
+  int parallel_trials = 0;  ///< local: trials at once; 0 (absent): the number of cores
+  SlurmConfig slurm;
+
+  /// The metric key of the command runner.
+  std::string CommandMetricKey() const {
+    return metric_key.empty() ? "agg_perf_by_slowest" : metric_key;
+  }
 };
 
 enum class SplitMode { kHeldoutConfigsPerPattern, kHeldoutPatterns, kTemporal };
@@ -158,5 +194,25 @@ const char* ToString(ExploreMode m);
 const char* ToString(OracleMode m);
 const char* ToString(RunnerMode m);
 const char* ToString(SplitMode m);
+const char* ToString(Objective o);
+const char* ToString(ExecutorKind e);
+
+}  // namespace iorec::config
+
+namespace iorec::config {
+
+/// The config text in canonical form: parsed, every map's keys sorted, block style,
+/// quoted scalars double-quoted and plain ones plain (so "1" and 1 stay distinct).
+/// Equal configs written differently (order, comments, flow vs block) give equal text.
+/// Throws core::InputError naming `origin` when the YAML does not parse.
+std::string CanonicalYaml(const std::string& yaml_text, const std::filesystem::path& origin);
+/// Same, reading the file; throws core::InputError naming the path.
+std::string CanonicalYamlFile(const std::filesystem::path& path);
+/// Hex FNV-1a-64 of canonical YAML text.
+std::string ConfigHash(const std::string& canonical_yaml);
+/// The keys that differ between two canonical YAML texts, one line each:
+/// "active.iterations: 2 -> 3", "added data.input_dir: x", "removed seed (was 3)".
+std::vector<std::string> DiffCanonicalYaml(const std::string& old_yaml,
+                                           const std::string& new_yaml);
 
 }  // namespace iorec::config

@@ -24,13 +24,16 @@ struct WorkloadFeatures {
   std::string filename;  ///< log file name (no directory)
   int64_t jobid = 0;
   int64_t nprocs = 0;
-  std::string io_api;               ///< "posix" | "mpiio"
-  std::string meta_api;             ///< "posix" | "mpiio"
-  std::string mpi_collective_mode;  ///< "yes" | "no"
+  std::string io_api;                                  ///< "posix" | "mpiio"
+  std::string meta_api;                                ///< "posix" | "mpiio"
+  std::string mpi_collective_mode;                     ///< "yes" | "no"
   std::vector<std::pair<std::string, double>> values;  ///< FeatureNames() order, in [0,1]
 
-  /// Feature map for a recommender: the 35 fractions plus "nprocs".
+  /// Numeric feature map for a recommender (`recommend --darshan LOG`): every pct_* fraction
+  /// plus "nprocs".
   std::map<std::string, double> AsMap() const;
+  /// Non-numeric fields: io_api, meta_api, mpi_collective_mode.
+  std::map<std::string, std::string> Attributes() const;
 };
 
 /// Computes features from a summary. Throws core::InputError when the chosen basis module is

@@ -54,7 +54,7 @@ struct LogHeader {
   bool byte_swapped = false;
   Compression compression = Compression::kZlib;
   uint64_t partial_flag = 0;
-  RegionMap job_map;   ///< derived: from end of header to the name region
+  RegionMap job_map;  ///< derived: from end of header to the name region
   RegionMap name_map;
   std::vector<RegionMap> mod_map;  ///< indexed by module id
   std::vector<uint32_t> mod_ver;   ///< indexed by module id
@@ -172,8 +172,21 @@ class MappedFile {
   size_t size_ = 0;
 };
 
-/// Decodes a log held in memory; `name` is used in error messages.
-Log ParseLog(std::span<const unsigned char> bytes, const std::string& name);
+/// Receives POSIX / MPI-IO / STDIO records while a log is decoded (streaming).
+class RecordSink {
+ public:
+  virtual ~RecordSink() = default;
+  /// Called before the records of each decoded module; `module` has names but no records.
+  virtual void BeginModule(const ModuleData& module) = 0;
+  /// One record of the current module (byte order already fixed).
+  virtual void Record(uint64_t id, int64_t rank, const int64_t* counters,
+                      const double* fcounters) = 0;
+};
+
+/// Decodes a log held in memory; `name` is used in error messages. With a sink, counter-module
+/// records are passed to it instead of being stored (Log::modules then holds empty modules).
+Log ParseLog(std::span<const unsigned char> bytes, const std::string& name,
+             RecordSink* sink = nullptr);
 
 /// Counter names for a module/version, or nullptr when the module is not decoded.
 const std::vector<std::string>* CounterNames(int module_id, uint32_t version);

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,8 +44,8 @@ struct PerfEstimate {
 struct ModuleSummary {
   std::string prefix;
   int64_t num_records = 0;
-  std::map<std::string, int64_t> totals;   ///< `total_<NAME>` integer counters
-  std::map<std::string, double> ftotals;   ///< `total_<NAME>` floating-point counters
+  std::map<std::string, int64_t> totals;  ///< `total_<NAME>` integer counters
+  std::map<std::string, double> ftotals;  ///< `total_<NAME>` floating-point counters
   FileCategories files;
   PerfEstimate perf;
   bool has_files = false;
@@ -72,11 +73,34 @@ struct LogSummary {
   const ModuleSummary* Module(std::string_view prefix) const;
 };
 
+/// Incremental darshan-parser aggregation of one module's records (fed in file order).
+class ModuleAggregator {
+ public:
+  /// `prefix` is "POSIX", "MPIIO" or "STDIO"; the name tables must outlive the aggregator.
+  ModuleAggregator(const std::string& prefix, const std::vector<std::string>& counter_names,
+                   const std::vector<std::string>& fcounter_names);
+  ~ModuleAggregator();
+  ModuleAggregator(ModuleAggregator&&) noexcept;
+  ModuleAggregator& operator=(ModuleAggregator&&) noexcept;
+  /// Adds one record; `c`/`f` hold the counter and fcounter rows.
+  void Add(uint64_t id, int64_t rank, const int64_t* c, const double* f);
+  /// Totals, file categories and perf over everything added. Call once.
+  ModuleSummary Finish();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 /// Aggregates one module's records like darshan-parser (total record, file categories, perf).
 ModuleSummary SummarizeModule(const ModuleData& module, int64_t nprocs);
 
 /// Summarizes a decoded binary log.
 LogSummary Summarize(const Log& log);
+
+/// Decodes and summarizes a binary log in one streaming pass: module records are aggregated as
+/// they are decompressed and never stored (memory ~ file map + 40 bytes per record).
+LogSummary SummarizeLogBytes(std::span<const unsigned char> bytes, const std::string& name);
 
 /// Parses darshan-parser text output (any mix of --base/--total/--file/--perf sections).
 /// Per-record lines are aggregated when no `total_` lines are present.

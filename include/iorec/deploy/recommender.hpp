@@ -53,7 +53,7 @@ struct RecommenderParams {
   int return_top_k = 3;
 };
 
-/// Builds model input rows: features then one-hot config (the training layout).
+/// Builds model input rows: features then the config encoding (the training layout).
 std::vector<float> EncodeRows(const space::Space& space, const std::vector<double>& features,
                               const std::vector<space::Config>& configs);
 
@@ -66,6 +66,12 @@ class Recommender {
               space::Config baseline, RecommenderParams params);
 
   /// Precondition: features.size() == known.feature_names.size().
+  /// A known workload (distance 0) gets its own measured configs by robust score, the model
+  /// filling any free slots. An unseen one gets its neighbours' top configs merged and
+  /// ranked by the model's mean; top-1 is the best whose mean - std reaches the baseline's
+  /// predicted mean, else the baseline. When the nearest neighbour is farther than the
+  /// leave-one-out calibrated threshold, a warning is added and the baseline is kept
+  /// among the returned configs.
   Recommendation Recommend(const std::vector<double>& features) const;
 
   /// Distance used for neighbour search: Euclidean over features scaled to the known
@@ -80,6 +86,7 @@ class Recommender {
   space::Config baseline_;
   RecommenderParams params_;
   std::vector<double> inv_span_;
+  double far_threshold_ = 0.0;  ///< distance beyond which a workload counts as unfamiliar
 };
 
 }  // namespace iorec::deploy

@@ -32,3 +32,17 @@ double HitAtK(const std::vector<double>& chosen, double best, size_t k, double t
 double Spearman(const std::vector<double>& a, const std::vector<double>& b);
 
 }  // namespace iorec::eval
+
+namespace iorec::eval {
+
+/// Regret on gains relative to the baseline: 1 - max(first k chosen gains) / best_gain,
+/// clamped to >= 0. Returns 0 when best_gain <= 0 (nothing beats the baseline) and 1 for
+/// an empty choice or k == 0.
+double GainRegretAtK(const std::vector<double>& chosen_gains, double best_gain, size_t k);
+
+/// Relevance grades for NDCG: gains scaled linearly from [min, max] of `reference` to
+/// [0, max_grade], clamped. All-equal reference gives all zeros.
+std::vector<double> GainRelevance(const std::vector<double>& gains,
+                                  const std::vector<double>& reference, double max_grade);
+
+}  // namespace iorec::eval

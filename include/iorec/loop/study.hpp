@@ -109,8 +109,8 @@ StudyResult RunStudy(const config::StudyConfig& cfg, const space::WorkloadSet& w
                      runner::Executor& executor, const Oracle* oracle,
                      const std::vector<LoopObserver*>& observers);
 
-/// Builds the training set (one row per measured workload/config, target = mean
-/// relative gain) from the study state.
+/// Builds the training set from the study state: one row per measured workload/config,
+/// target = log(mean perf / baseline perf) of the workload.
 model::Dataset BuildDataset(const space::Space& space, const space::WorkloadSet& workloads,
                             const std::vector<WorkloadState>& states);
 

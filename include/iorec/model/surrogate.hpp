@@ -1,7 +1,7 @@
 #pragma once
 /// The surrogate model: predicts the gain over baseline of (workload, config) rows as a
 /// mean and a spread. Rows are the workload feature vector followed by the config's
-/// one-hot encoding (space::Space::EncodeOneHot).
+/// encoding (space::Space::EncodeConfig: one-hot plus ordinal level columns).
 #include <cstddef>
 #include <cstdint>
 #include <string>

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "iorec/core/error.hpp"
 #include "iorec/space/space.hpp"
 #include "iorec/space/workload.hpp"
 
@@ -26,12 +27,24 @@ struct TrialRequest {
 
 struct TrialOutcome {
   bool ok = false;
-  double value = 0.0;          ///< the measured metric (e.g. MiB/s); valid when ok
+  /// The value the loop maximizes; valid when ok. The measured metric for
+  /// `objective: maximize`, its negation for `minimize` (so gain = baseline - value).
+  double value = 0.0;
+  double raw_value = 0.0;      ///< the metric as measured (same as value when maximizing)
   std::string failure_reason;  ///< set when !ok
   double wall_seconds = 0.0;
   std::string stdout_tail;
   std::string stderr_tail;
   std::string trial_dir;
+  int attempts = 1;          ///< runs it took, retries included
+  bool interrupted = false;  ///< killed by Ctrl-C: not a result, the trial is still pending
+};
+
+/// Thrown by an executor when an interrupt (SIGINT/SIGTERM) stopped a batch. Trials that
+/// finished before were reported through TrialDoneFn; the others are pending.
+class Interrupted : public core::Error {
+ public:
+  explicit Interrupted(const std::string& what) : core::Error(what) {}
 };
 
 /// Runs one trial. Implementations must be safe to call from several threads at once.

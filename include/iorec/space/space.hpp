@@ -106,6 +106,16 @@ class Space {
   /// Column names "knob=value".
   std::vector<std::string> OneHotNames() const;
 
+  /// Width of the model encoding of a config: the one-hot block, then one ordinal column
+  /// (level / (levels-1), in [0,1]) per ordered knob, so trees can split on "level <= l".
+  size_t ConfigWidth() const { return one_hot_width_ + ordinal_knobs_.size(); }
+  /// Writes ConfigWidth() floats: EncodeOneHot, then the ordinal columns.
+  void EncodeConfig(const Config& c, float* out) const;
+  /// Names of the ConfigWidth() columns: "knob=value", then "knob#level".
+  std::vector<std::string> ConfigColumnNames() const;
+  /// The knob a config column (0-based within ConfigWidth()) belongs to.
+  size_t KnobOfColumn(size_t column) const;
+
   std::optional<LevelIndex> FindLevel(KnobIndex k, const KnobValue& v) const;
   const KnobValue& Value(const Config& c, size_t k) const { return knobs_[k].values[c[k]]; }
   /// "stripe_count=4 stripe_size=1M ..." for logs and reports.
@@ -115,6 +125,7 @@ class Space {
   std::vector<Knob> knobs_;
   std::vector<size_t> offsets_;
   std::vector<double> inv_span_;
+  std::vector<size_t> ordinal_knobs_;  ///< ordered knobs with more than one level
   uint64_t size_ = 1;
   size_t one_hot_width_ = 0;
 };

@@ -1,0 +1,367 @@
+// Recommendation-quality benchmark on the stub testbed (docs/QUALITY.md).
+//
+//   build/bench/quality_bench --config examples/config.yaml --seeds 7,8,9 --output-dir q
+//
+// For each seed it measures, against the stub's true optimum:
+//  1. difficulty: per workload, the share of random configs within 5% of the optimum;
+//  2. tuning by budget (runs per workload): true regret of the best observed config and of
+//     the config `recommend` would deploy (top-1 by robust score), for iorec's loop,
+//     random search and warm-start only;
+//  3. deployment to unseen workloads: 20% of workloads held out and never run; top-1 and
+//     best-of-3 regret against the baseline config, one global best config, a copy of the
+//     nearest training workload's best measured config and of its true optimum.
+// Everything is seeded; the numbers are reproducible.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <numeric>
+#include <sstream>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "iorec/config/study_config.hpp"
+#include "iorec/core/error.hpp"
+#include "iorec/core/file_io.hpp"
+#include "iorec/deploy/recommender.hpp"
+#include "iorec/loop/study.hpp"
+#include "iorec/report/plot.hpp"
+#include "iorec/runner/stub_testbed.hpp"
+#include "iorec/sampling/warm_start.hpp"
+
+namespace fs = std::filesystem;
+using namespace iorec;
+
+namespace {
+
+struct Args {
+  std::string config = "examples/config.yaml";
+  std::vector<uint64_t> seeds = {7, 8, 9};
+  std::vector<int> budgets = {20, 45, 69, 100};
+  std::string out_dir = "quality-out";
+  double noise = 0.03;
+  std::string only;  // "tuning", "deploy", "difficulty" or empty for all
+};
+
+std::vector<std::string> Split(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) out.push_back(item);
+  return out;
+}
+
+Args ParseArgs(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    const std::string k = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) throw core::InputError("missing value for " + k);
+      return argv[++i];
+    };
+    if (k == "--config") a.config = next();
+    else if (k == "--seeds") {
+      a.seeds.clear();
+      for (const auto& s : Split(next())) a.seeds.push_back(std::stoull(s));
+    } else if (k == "--budgets") {
+      a.budgets.clear();
+      for (const auto& s : Split(next())) a.budgets.push_back(std::stoi(s));
+    } else if (k == "--output-dir") a.out_dir = next();
+    else if (k == "--noise") a.noise = std::stod(next());
+    else if (k == "--only") a.only = next();
+    else throw core::InputError("unknown argument " + k);
+  }
+  return a;
+}
+
+struct Stat {
+  std::vector<double> v;
+  void Add(double x) { v.push_back(x); }
+  double Mean() const { return v.empty() ? NAN : std::accumulate(v.begin(), v.end(), 0.0) / v.size(); }
+  double Min() const { return v.empty() ? NAN : *std::min_element(v.begin(), v.end()); }
+  double Max() const { return v.empty() ? NAN : *std::max_element(v.begin(), v.end()); }
+  double Median() const {
+    if (v.empty()) return NAN;
+    auto c = v;
+    std::sort(c.begin(), c.end());
+    return c.size() % 2 ? c[c.size() / 2] : 0.5 * (c[c.size() / 2 - 1] + c[c.size() / 2]);
+  }
+};
+
+nlohmann::ordered_json StatJson(const Stat& s) {
+  return {{"mean", s.Mean()}, {"min", s.Min()}, {"max", s.Max()}};
+}
+
+/// Share of the budget spent on the warm start (default 45/69, the default study's split);
+/// IOREC_QUALITY_WARM_SHARE overrides it for ablations.
+double WarmShare() {
+  const char* wf = std::getenv("IOREC_QUALITY_WARM_SHARE");
+  return wf ? std::atof(wf) : 45.0 / 69.0;
+}
+
+/// Loop settings for a budget of B runs per workload (replicates included).
+config::StudyConfig BudgetConfig(config::StudyConfig cfg, int budget) {
+  const int batch = cfg.active.batch_per_iter;
+  const int reps_per_iter = cfg.active.replicate_top_n * cfg.active.replicate_repeats;
+  const double warm_share = WarmShare();
+  int warm = std::min(cfg.warm_start.target_size, std::max(8, static_cast<int>(budget * warm_share)));
+  warm = std::max<int>(warm, static_cast<int>(config::CountAnchors(cfg.space, cfg.baseline)) + 1);
+  const int per_iter = batch + reps_per_iter;
+  const int iters = std::max(0, (budget - warm) / per_iter);
+  cfg.warm_start.target_size = budget - iters * per_iter;  // spend the remainder on warm start
+  cfg.active.iterations = iters;
+  cfg.active.early_stop_rounds = 0;
+  cfg.active.low_sigma_threshold = 0.0;
+  return cfg;
+}
+
+double TrueRegret(const runner::StubTestbed& tb, uint32_t w, const space::Config& c, double best) {
+  return std::max(0.0, (best - tb.TruePerf(w, c)) / best);
+}
+
+struct TuningCell {
+  Stat best_observed, deployed, within5_observed, within5_deployed;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+  const Args args = ParseArgs(argc, argv);
+  config::StudyConfig base_cfg = config::LoadStudyConfig(args.config);
+  base_cfg.runner.noise_std = args.noise;
+  base_cfg.active.oracle_mode = config::OracleMode::kHeldout;
+  fs::create_directories(args.out_dir);
+
+  nlohmann::ordered_json report;
+  report["config"] = args.config;
+  report["noise_std"] = args.noise;
+  report["seeds"] = args.seeds;
+  report["budgets"] = args.budgets;
+
+  // method -> budget -> cell (aggregated over seeds; each seed contributes its mean).
+  std::map<std::string, std::map<int, TuningCell>> tuning;
+  std::map<std::string, Stat> deploy_stats;
+  Stat difficulty_median, difficulty_mean;
+
+  for (uint64_t seed : args.seeds) {
+    config::StudyConfig cfg = base_cfg;
+    cfg.seed = seed;
+    const space::WorkloadSet ws = config::LoadWorkloads(cfg);
+    runner::StubTestbed tb(cfg.space, ws, seed, args.noise);
+    std::vector<double> best(ws.size());
+    for (uint32_t w = 0; w < ws.size(); ++w) {
+      best[w] = tb.FindOptimum(w, cfg.active.oracle_enum_threshold, cfg.active.oracle_sampled).perf;
+    }
+    std::fprintf(stderr, "[quality] seed %llu: optima found\n", static_cast<unsigned long long>(seed));
+
+    if (args.only.empty() || args.only == "difficulty") {
+      Stat frac;
+      core::Rng rng(seed, "quality_difficulty");
+      for (uint32_t w = 0; w < ws.size(); ++w) {
+        int near = 0;
+        const int n = 20000;
+        for (int i = 0; i < n; ++i) near += tb.TruePerf(w, cfg.space.Random(rng)) >= 0.95 * best[w];
+        frac.Add(static_cast<double>(near) / n);
+      }
+      difficulty_median.Add(frac.Median());
+      difficulty_mean.Add(frac.Mean());
+    }
+
+    if (args.only.empty() || args.only == "tuning") {
+      for (int budget : args.budgets) {
+        // iorec's loop.
+        const config::StudyConfig bc = BudgetConfig(cfg, budget);
+        runner::SerialExecutor exec(tb);
+        struct Oracle final : loop::Oracle {
+          const runner::StubTestbed& tb;
+          const std::vector<double>& best;
+          Oracle(const runner::StubTestbed& t, const std::vector<double>& b) : tb(t), best(b) {}
+          double TruePerf(uint32_t w, const space::Config& c) const override { return tb.TruePerf(w, c); }
+          double BestPerf(uint32_t w) const override { return best[w]; }
+        } oracle(tb, best);
+        const auto res = loop::RunStudy(bc, ws, exec, &oracle, {});
+        Stat obs, dep, obs5, dep5;
+        for (uint32_t w = 0; w < ws.size(); ++w) {
+          // (a) the single best observation; (b) top-1 by robust score (what recommend deploys).
+          const loop::Observation* top = nullptr;
+          for (const auto& o : res.observations) {
+            if (o.workload == w && o.ok && (!top || o.perf > top->perf)) top = &o;
+          }
+          const double ra = TrueRegret(tb, w, top->config, best[w]);
+          const auto ranked = loop::RankMeasured(res.workloads[w], bc.active.robust_score_z);
+          const double rb = TrueRegret(tb, w, ranked.front()->config, best[w]);
+          obs.Add(ra);
+          dep.Add(rb);
+          obs5.Add(ra <= 0.05);
+          dep5.Add(rb <= 0.05);
+        }
+        auto& cell = tuning["iorec"][budget];
+        cell.best_observed.Add(obs.Mean());
+        cell.deployed.Add(dep.Mean());
+        cell.within5_observed.Add(obs5.Mean());
+        cell.within5_deployed.Add(dep5.Mean());
+        std::fprintf(stderr, "[quality] seed %llu budget %d: iorec best-observed %.4f deployed %.4f\n",
+                     static_cast<unsigned long long>(seed), budget, obs.Mean(), dep.Mean());
+
+        // Random search and warm-start only, same budget, same noise.
+        for (const std::string method : {"random", "warm_only"}) {
+          Stat o2, o25;
+          for (uint32_t w = 0; w < ws.size(); ++w) {
+            std::vector<space::Config> configs;
+            if (method == "random") {
+              core::Rng rng = core::Rng(seed, "quality_random").Fork(w).Fork(budget);
+              std::unordered_set<space::Config, space::ConfigHash> seen = {cfg.baseline};
+              configs.push_back(cfg.baseline);
+              while (configs.size() < static_cast<size_t>(budget)) {
+                auto c = cfg.space.Random(rng);
+                if (seen.insert(c).second) configs.push_back(c);
+              }
+            } else {
+              core::Rng rng(seed, "warm_start");
+              configs = sampling::BuildWarmStart(cfg.space, cfg.baseline, budget, rng).configs;
+            }
+            double best_measured = -1;
+            space::Config chosen;
+            for (const auto& c : configs) {
+              runner::TrialRequest r;
+              r.workload_index = w;
+              r.workload = &ws.workloads[w];
+              r.config = c;
+              const double v = tb.Run(r).value;
+              if (v > best_measured) best_measured = v, chosen = c;
+            }
+            const double reg = TrueRegret(tb, w, chosen, best[w]);
+            o2.Add(reg);
+            o25.Add(reg <= 0.05);
+          }
+          auto& c2 = tuning[method][budget];
+          c2.best_observed.Add(o2.Mean());
+          c2.deployed.Add(o2.Mean());
+          c2.within5_observed.Add(o25.Mean());
+          c2.within5_deployed.Add(o25.Mean());
+        }
+      }
+    }
+
+    if (args.only.empty() || args.only == "deploy") {
+      // Hold out 20% of the workloads; they are never run.
+      std::vector<uint32_t> order(ws.size());
+      std::iota(order.begin(), order.end(), 0);
+      core::Rng split_rng(seed, "quality_holdout");
+      split_rng.Shuffle(order);
+      const size_t n_held = std::max<size_t>(1, ws.size() / 5);
+      std::vector<uint32_t> held(order.begin(), order.begin() + n_held);
+      std::vector<uint32_t> train(order.begin() + n_held, order.end());
+      std::sort(held.begin(), held.end());
+      std::sort(train.begin(), train.end());
+      space::WorkloadSet train_ws;
+      train_ws.feature_names = ws.feature_names;
+      for (uint32_t w : train) train_ws.workloads.push_back(ws.workloads[w]);
+      runner::StubTestbed train_tb(cfg.space, train_ws, seed, args.noise);
+      runner::SerialExecutor exec(train_tb);
+      const config::StudyConfig bc = BudgetConfig(cfg, 69);
+      const auto res = loop::RunStudy(bc, train_ws, exec, nullptr, {});
+      deploy::Recommender rec(cfg.space, train_ws, res.matrix, *res.model, cfg.baseline,
+                              {cfg.deploy.knn_neighbors, cfg.deploy.return_top_k});
+      // One global best config: the measured config with the best mean true perf ratio over
+      // the training workloads (a generous baseline: it uses the truth).
+      space::Config global_best = cfg.baseline;
+      {
+        double best_score = -1;
+        std::unordered_set<space::Config, space::ConfigHash> cands;
+        for (const auto& top : res.matrix.top) {
+          for (const auto& e : top) cands.insert(e.config);
+        }
+        std::vector<space::Config> sorted(cands.begin(), cands.end());
+        std::sort(sorted.begin(), sorted.end());
+        for (const auto& c : sorted) {
+          double s = 0;
+          for (uint32_t t = 0; t < train.size(); ++t) s += train_tb.TruePerf(t, c) / best[train[t]];
+          if (s > best_score) best_score = s, global_best = c;
+        }
+      }
+      Stat top1, best3, worse_than_base, base_reg, global_reg, copy_meas, copy_true, flagged;
+      for (uint32_t w : held) {
+        const auto r = rec.Recommend(ws.workloads[w].features);
+        const double base_perf = tb.TruePerf(w, cfg.baseline);
+        const double t1 = TrueRegret(tb, w, r.configs.front().config, best[w]);
+        double b3 = 1.0;
+        for (const auto& c : r.configs) b3 = std::min(b3, TrueRegret(tb, w, c.config, best[w]));
+        top1.Add(t1);
+        best3.Add(b3);
+        worse_than_base.Add(tb.TruePerf(w, r.configs.front().config) < base_perf ? 1.0 : 0.0);
+        flagged.Add(r.warnings.empty() ? 0.0 : 1.0);
+        base_reg.Add(TrueRegret(tb, w, cfg.baseline, best[w]));
+        global_reg.Add(TrueRegret(tb, w, global_best, best[w]));
+        // Nearest training workload by the recommender's distance.
+        size_t nn = 0;
+        double nd = INFINITY;
+        for (size_t t = 0; t < train.size(); ++t) {
+          const double d = rec.Distance(ws.workloads[w].features, train_ws.workloads[t].features);
+          if (d < nd) nd = d, nn = t;
+        }
+        copy_meas.Add(TrueRegret(tb, w, res.matrix.top[nn].front().config, best[w]));
+        const auto opt = train_tb.FindOptimum(static_cast<uint32_t>(nn), cfg.active.oracle_enum_threshold,
+                                              cfg.active.oracle_sampled);
+        copy_true.Add(TrueRegret(tb, w, opt.config, best[w]));
+      }
+      deploy_stats["iorec_top1_regret"].Add(top1.Mean());
+      deploy_stats["iorec_best_of_3_regret"].Add(best3.Mean());
+      deploy_stats["iorec_top1_worse_than_baseline_rate"].Add(worse_than_base.Mean());
+      deploy_stats["iorec_flagged_rate"].Add(flagged.Mean());
+      deploy_stats["baseline_config_regret"].Add(base_reg.Mean());
+      deploy_stats["global_best_config_regret"].Add(global_reg.Mean());
+      deploy_stats["copy_nearest_measured_best_regret"].Add(copy_meas.Mean());
+      deploy_stats["copy_nearest_true_optimum_regret"].Add(copy_true.Mean());
+      std::fprintf(stderr, "[quality] seed %llu deploy: top1 %.4f best3 %.4f worse-than-base %.2f copy-true %.4f\n",
+                   static_cast<unsigned long long>(seed), top1.Mean(), best3.Mean(),
+                   worse_than_base.Mean(), copy_true.Mean());
+    }
+  }
+
+  if (!difficulty_median.v.empty()) {
+    report["difficulty"] = {{"median_share_within_5pct", StatJson(difficulty_median)},
+                            {"mean_share_within_5pct", StatJson(difficulty_mean)}};
+  }
+  for (const auto& [method, by_budget] : tuning) {
+    for (const auto& [budget, cell] : by_budget) {
+      auto& j = report["tuning"][method][std::to_string(budget)];
+      j["best_observed_regret"] = StatJson(cell.best_observed);
+      j["deployed_top1_regret"] = StatJson(cell.deployed);
+      j["best_observed_within_5pct"] = StatJson(cell.within5_observed);
+      j["deployed_within_5pct"] = StatJson(cell.within5_deployed);
+    }
+  }
+  for (const auto& [k, s] : deploy_stats) report["deployment_unseen"][k] = StatJson(s);
+  core::WriteFileAtomic(fs::path(args.out_dir) / "quality.json", report.dump(2) + "\n");
+
+  if (!tuning.empty()) {
+    report::LinePlot p;
+    p.name = "regret_vs_runs";
+    p.title = "true regret of the best observed config vs runs per workload (mean over seeds)";
+    p.xlabel = "runs per workload";
+    p.ylabel = "regret (fraction of optimum)";
+    for (int b : args.budgets) p.x.push_back(b);
+    for (const auto& [method, by_budget] : tuning) {
+      report::Series s{method, {}};
+      for (int b : args.budgets) s.y.push_back(by_budget.at(b).best_observed.Mean());
+      p.series.push_back(s);
+    }
+    report::Series dep{"iorec (deployed top-1)", {}};
+    for (int b : args.budgets) dep.y.push_back(tuning["iorec"][b].deployed.Mean());
+    p.series.push_back(dep);
+    p.y_from_zero = true;
+    const std::string warn = report::WriteLinePlot(args.out_dir, p);
+    if (!warn.empty()) std::fprintf(stderr, "[quality] %s\n", warn.c_str());
+  }
+  std::printf("%s\n", report.dump(2).c_str());
+  return 0;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "quality_bench: error: %s\n", e.what());
+  return 2;
+}

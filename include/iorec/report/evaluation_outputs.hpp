@@ -1,0 +1,75 @@
+#pragma once
+/// The reader-facing outputs of a study: held-out evaluation (evaluation_report.json), the
+/// active-learning contribution (contribution_report.json), the extra plots, summary.md and
+/// a self-contained report.html. JSON outputs are pure functions of (config, workloads,
+/// study result): the same seed gives byte-identical files (no wall times inside).
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "iorec/config/study_config.hpp"
+#include "iorec/eval/contribution.hpp"
+#include "iorec/eval/heldout.hpp"
+#include "iorec/loop/study.hpp"
+
+namespace iorec::report {
+
+/// Converts a finished study into the plain evaluation input (gains relative to each
+/// workload's baseline perf; trials in execution order).
+eval::StudyData EvalInputFromStudy(const config::StudyConfig& cfg, const space::WorkloadSet& ws,
+                                   const loop::StudyResult& res);
+
+/// Evaluation settings from the config (`temporal_split: true` selects the temporal split).
+eval::EvalParams EvalParamsFrom(const config::StudyConfig& cfg);
+
+nlohmann::ordered_json EvaluationReportJson(const config::StudyConfig& cfg,
+                                            const eval::StudyData& data,
+                                            const eval::EvalResult& ev);
+nlohmann::ordered_json ContributionReportJson(const eval::ContributionReport& c);
+
+/// A rendered plot: path relative to the output directory and a caption.
+struct PlotRef {
+  std::string file;  ///< e.g. "plots/learning_curve.png"
+  std::string caption;
+};
+
+/// Everything summary.md and report.html show. Non-owning pointers; all outlive it.
+struct ReportContent {
+  const config::StudyConfig* cfg = nullptr;
+  const space::WorkloadSet* ws = nullptr;
+  const loop::StudyResult* res = nullptr;
+  const eval::StudyData* data = nullptr;
+  const eval::EvalResult* evaluation = nullptr;  ///< null when evaluation is disabled
+  const eval::ContributionReport* contribution = nullptr;
+  std::vector<PlotRef> plots;
+};
+
+/// The extra plots (learning curve with CI band, best gain so far per workload, heatmap of
+/// the recommended levels, predicted vs measured on the held-out split, knob importance)
+/// plus the core's regret/hit/NDCG curves when present. Writes into out_dir/plots; appends
+/// warnings (e.g. gnuplot missing). Returns the plots whose PNG exists.
+std::vector<PlotRef> WriteReportPlots(const std::filesystem::path& out_dir,
+                                      const ReportContent& content,
+                                      std::vector<std::string>& warnings);
+
+/// summary.md: the study on one page, plots linked relative to the output directory.
+std::string SummaryMarkdown(const ReportContent& content);
+/// report.html: one self-contained file (inline CSS, plots embedded as base64 data: URIs
+/// read from out_dir). No external resources.
+std::string ReportHtml(const ReportContent& content, const std::filesystem::path& out_dir);
+
+/// Standard base64 (RFC 4648, with padding).
+std::string Base64(std::string_view bytes);
+
+/// Writes contribution_report.json, evaluation_report.json (when evaluation.enabled), the
+/// plots (when reporting.plots), summary.md (when reporting.write_markdown_summary) and
+/// report.html. Throws core::InputError for an impossible evaluation split. Returns warnings.
+std::vector<std::string> WriteEvaluationOutputs(const std::filesystem::path& out_dir,
+                                                const config::StudyConfig& cfg,
+                                                const space::WorkloadSet& ws,
+                                                const loop::StudyResult& res);
+
+}  // namespace iorec::report

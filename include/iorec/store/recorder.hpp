@@ -1,0 +1,87 @@
+#pragma once
+/// Connects the study driver to a Store without the driver knowing: StoreExecutor
+/// decorates the real executor (records each batch as pending, runs only what the store
+/// has not finished, commits every trial as it finishes) and StoreObserver records the
+/// derived data (gains, history, phase). Because a study is a deterministic function of
+/// (config, seed, trial outcomes), resuming is replaying the driver from the start: stored
+/// outcomes come back without running, so the outputs equal an uninterrupted run's.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "iorec/loop/study.hpp"
+#include "iorec/store/store.hpp"
+
+namespace iorec::store {
+
+/// Test hooks read from the environment (all off by default):
+///  IOREC_FAULT_EXIT_AFTER_TRIALS=N  _exit(137) right after the N-th trial committed by
+///                                   this process (N=0: once the first batch is running).
+///  IOREC_FAULT_EXIT_MID_BATCH=B     _exit(137) in batch B (0 = warm start) after it is
+///                                   marked running and half of its trials are committed.
+///  IOREC_FAULT_EXIT_AT_PHASE=P      _exit(137) when phase P starts ("active", "final",
+///                                   or "write": after the outputs, before "complete").
+///  IOREC_FAULT_SLEEP_MS=T           sleep T ms after the first committed trial.
+struct FaultPlan {
+  long exit_after_trials = -1;
+  long exit_mid_batch = -1;
+  std::string exit_at_phase;
+  long sleep_ms = 0;
+  static FaultPlan FromEnv();
+  /// Exits the process with 137 if `phase` is the configured one.
+  void MaybeExitAtPhase(const std::string& phase) const;
+};
+
+/// The exit code of an injected fault (as after kill -9).
+inline constexpr int kFaultExitCode = 137;
+
+class StoreExecutor final : public runner::Executor {
+ public:
+  /// `inner` may be null: then any trial the store has not finished is an error saying
+  /// the study is incomplete (used by `iorec report`).
+  StoreExecutor(Store& store, const space::Space& space, runner::Executor* inner,
+                FaultPlan faults = {});
+
+  using Executor::RunBatch;
+  std::vector<runner::TrialOutcome> RunBatch(const std::vector<runner::TrialRequest>& batch,
+                                             const runner::TrialDoneFn& on_done) override;
+
+  /// Trials answered from the store / run by the inner executor in this process.
+  size_t replayed() const { return replayed_; }
+  size_t ran() const { return ran_; }
+
+ private:
+  TrialRecord RecordFor(const runner::TrialRequest& r) const;
+
+  Store& store_;
+  const space::Space& space_;
+  runner::Executor* inner_;
+  FaultPlan faults_;
+  std::map<uint64_t, TrialRecord> known_;
+  int batch_ = 0;
+  size_t replayed_ = 0;
+  size_t ran_ = 0;
+  size_t committed_ = 0;
+};
+
+/// Records phases, gains and per-iteration history. Gains are buffered and written with
+/// the next history row or phase change (they are derived: a replay rewrites them).
+class StoreObserver final : public loop::LoopObserver {
+ public:
+  StoreObserver(Store& store, FaultPlan faults = {}) : store_(store), faults_(std::move(faults)) {}
+  void OnPhase(std::string_view phase, size_t total) override;
+  void OnTrial(const loop::Observation& obs) override;
+  void OnIteration(const loop::IterationRecord& rec) override;
+  /// Writes buffered gains.
+  void Flush();
+
+ private:
+  Store& store_;
+  FaultPlan faults_;
+  std::vector<std::pair<uint64_t, double>> gains_;
+};
+
+/// The history row stored for an iteration record.
+HistoryRow ToHistoryRow(const loop::IterationRecord& rec);
+
+}  // namespace iorec::store

@@ -1,0 +1,95 @@
+// `iorec status DIR`: progress of a study from its study.db (read-only; works while the
+// study runs).
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <string>
+
+#include "commands.hpp"
+#include "iorec/core/error.hpp"
+#include "iorec/store/sqlite_store.hpp"
+
+namespace fs = std::filesystem;
+
+namespace iorec::app {
+
+std::string FormatUtc(double unix_seconds) {
+  if (unix_seconds <= 0.0) return "-";
+  const auto t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  return buf;
+}
+
+std::unique_ptr<store::SqliteStore> OpenStudyDir(const std::string& dir, bool read_only,
+                                                 bool quick_check) {
+  const fs::path db = fs::path(dir) / store::kStudyDbName;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw core::InputError(dir + ": no such directory");
+  if (!fs::exists(db, ec)) throw core::InputError(db.string() + ": no study database here");
+  return store::SqliteStore::Open(
+      db, read_only ? store::SqliteStore::Mode::kReadOnly : store::SqliteStore::Mode::kReadWrite,
+      quick_check);
+}
+
+namespace {
+
+void StatusCommand(const std::string& dir, const GlobalOptions& g) {
+  SetupLogging(g);
+  auto db = OpenStudyDir(dir, /*read_only=*/true, /*quick_check=*/false);
+  const auto info = db->Study();
+  if (!info) throw core::InputError(db->path().string() + ": the study was never started");
+  const auto s = db->Summary();
+  std::printf("study %s\n", db->path().c_str());
+  std::printf("  config   %s (hash %s)\n", info->config_path.c_str(), info->config_hash.c_str());
+  std::printf("  seed %llu, runner %s, iorec %s, %zu knobs, %zu workloads\n",
+              static_cast<unsigned long long>(info->seed), info->runner.c_str(),
+              info->iorec_version.c_str(), info->knob_names.size(), s.workloads.size());
+  std::string knobs;
+  for (size_t k = 0; k < info->knob_names.size(); ++k) {
+    knobs += (k ? ", " : "") + info->knob_names[k] + "(" +
+             std::to_string(info->knob_values[k].size()) + ")";
+  }
+  std::printf("  knobs    %s\n", knobs.c_str());
+  std::printf("  phase    %s, iteration %d (history through iteration %d)\n", info->phase.c_str(),
+              std::max(0, s.max_iteration), s.last_history_iteration);
+  std::printf("  created  %s\n", FormatUtc(info->created_at).c_str());
+  const double last = std::max(info->updated_at, s.last_trial_end);
+  std::printf("  updated  %s\n", FormatUtc(last).c_str());
+  std::printf("  trials   %llu: %llu done, %llu pending, %llu running, %llu failed\n",
+              static_cast<unsigned long long>(s.total), static_cast<unsigned long long>(s.done),
+              static_cast<unsigned long long>(s.pending),
+              static_cast<unsigned long long>(s.running),
+              static_cast<unsigned long long>(s.failed));
+  std::printf("\n  %-24s %7s %7s %7s %7s %14s %14s %10s\n", "workload", "done", "pending",
+              "running", "failed", "baseline", "best perf", "best gain");
+  for (const auto& w : s.workloads) {
+    char base[32] = "-", best[32] = "-", gain[32] = "-";
+    if (w.baseline_perf) std::snprintf(base, sizeof base, "%.4g", *w.baseline_perf);
+    if (w.best_perf) std::snprintf(best, sizeof best, "%.4g", *w.best_perf);
+    if (w.best_gain && w.baseline_perf && *w.baseline_perf > 0) {
+      std::snprintf(gain, sizeof gain, "%+.1f%%", 100.0 * *w.best_gain / *w.baseline_perf);
+    } else if (w.best_gain) {
+      std::snprintf(gain, sizeof gain, "%+.4g", *w.best_gain);
+    }
+    std::printf("  %-24s %7llu %7llu %7llu %7llu %14s %14s %10s\n", w.id.c_str(),
+                static_cast<unsigned long long>(w.done), static_cast<unsigned long long>(w.pending),
+                static_cast<unsigned long long>(w.running),
+                static_cast<unsigned long long>(w.failed), base, best, gain);
+  }
+}
+
+}  // namespace
+
+void AddStatusCommand(CLI::App& root, GlobalOptions& g) {
+  auto dir = std::make_shared<std::string>();
+  auto* cmd = root.add_subcommand(
+      "status", "Progress of a study: trials done/pending/failed per workload, best gains");
+  cmd->add_option("dir", *dir, "Study output directory (holds study.db)")->required();
+  AddCommonFlags(cmd, g);
+  cmd->callback([dir, &g] { StatusCommand(*dir, g); });
+}
+
+}  // namespace iorec::app

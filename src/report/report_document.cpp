@@ -1,0 +1,429 @@
+// summary.md and report.html: one document model rendered twice, so both say the same.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include "iorec/core/file_io.hpp"
+#include "iorec/report/evaluation_outputs.hpp"
+
+namespace iorec::report {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Block {
+  enum class Kind { kHeading, kPara, kList, kTable, kPlot };
+  Kind kind = Kind::kPara;
+  int level = 2;
+  std::string text;
+  std::vector<std::string> items;  ///< list items / table header
+  std::vector<std::vector<std::string>> rows;
+  PlotRef plot;
+};
+
+std::string Fmt(const char* f, double v) {
+  if (!std::isfinite(v)) return "n/a";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+/// Rounds values that would print as "-0.0..." to zero.
+double Clean(double v, double half_ulp) { return std::abs(v) < half_ulp ? 0.0 : v; }
+std::string Pct(double v) { return Fmt("%+.1f%%", Clean(100.0 * v, 0.05)); }
+std::string Perf(double v) { return Fmt("%.4g", v); }
+std::string F3(double v) { return Fmt("%.3f", Clean(v, 5e-4)); }
+std::string Ci(const eval::Interval& i) {
+  if (i.n == 0) return "n/a";
+  return F3(i.estimate) + " [" + F3(i.lo) + ", " + F3(i.hi) + "]";
+}
+
+/// Knobs that differ from the baseline, "name=value, ..."; "baseline" when none.
+std::string Changes(const space::Space& space, const space::Config& base, const space::Config& c) {
+  std::string s;
+  for (size_t k = 0; k < space.num_knobs(); ++k) {
+    if (c[k] == base[k]) continue;
+    if (!s.empty()) s += ", ";
+    s += space.knobs()[k].name + "=" + space.Value(c, k).text();
+  }
+  return s.empty() ? "baseline" : s;
+}
+
+std::vector<Block> BuildDocument(const ReportContent& c) {
+  const auto& cfg = *c.cfg;
+  const auto& ws = *c.ws;
+  const auto& res = *c.res;
+  const auto& space = cfg.space;
+  std::vector<Block> doc;
+  auto heading = [&](int level, std::string t) {
+    doc.push_back({Block::Kind::kHeading, level, std::move(t), {}, {}, {}});
+  };
+  auto para = [&](std::string t) {
+    doc.push_back({Block::Kind::kPara, 0, std::move(t), {}, {}, {}});
+  };
+  auto list = [&](std::vector<std::string> items) {
+    doc.push_back({Block::Kind::kList, 0, "", std::move(items), {}, {}});
+  };
+  auto table = [&](std::vector<std::string> header, std::vector<std::vector<std::string>> rows) {
+    doc.push_back({Block::Kind::kTable, 0, "", std::move(header), std::move(rows), {}});
+  };
+
+  size_t n_base = 0, n_warm = 0, n_active = 0, n_rep = 0, n_failed = 0;
+  for (const auto& o : res.observations) {
+    n_failed += !o.ok;
+    switch (o.source) {
+      case runner::TrialSource::kBaseline:
+        ++n_base;
+        break;
+      case runner::TrialSource::kWarm:
+        ++n_warm;
+        break;
+      case runner::TrialSource::kActive:
+        ++n_active;
+        break;
+      case runner::TrialSource::kReplicate:
+        ++n_rep;
+        break;
+    }
+  }
+
+  heading(1, "iorec study report");
+  para(std::to_string(ws.size()) + " workloads, " + std::to_string(space.num_knobs()) + " knobs (" +
+       std::to_string(space.Size()) + " configurations), " +
+       std::to_string(res.observations.size()) + " trials in " +
+       std::to_string(res.iterations_run) + " active iterations (" + res.stop_reason + "). Seed " +
+       std::to_string(cfg.seed) + ", runner " + config::ToString(cfg.runner.mode) + ", model " +
+       config::ToString(cfg.model.mode) + ".");
+
+  {
+    std::vector<std::string> key;
+    double sum_gain = 0.0;
+    size_t n_gain = 0;
+    for (size_t w = 0; w < ws.size() && w < res.matrix.top.size(); ++w) {
+      if (res.matrix.top[w].empty() || w >= res.workloads.size()) continue;
+      sum_gain +=
+          eval::RelativeGain(res.matrix.top[w].front().mean_perf, res.workloads[w].baseline_perf);
+      ++n_gain;
+    }
+    if (n_gain)
+      key.push_back(
+          "Mean gain of the recommended config over the baseline: " + Pct(sum_gain / n_gain) + ".");
+    if (c.evaluation && !c.evaluation->workloads.empty()) {
+      const auto& ev = *c.evaluation;
+      const std::string k = std::to_string(ev.params.top_k);
+      key.push_back(std::string("Held-out (") + eval::ToString(ev.split) + "): NDCG@" + k + " " +
+                    Ci(ev.model.ndcg) + " vs random " + F3(ev.random.ndcg.estimate) + "; regret@" +
+                    k + " " + Ci(ev.model.regret) + " vs nearest-workload copy " +
+                    F3(ev.nearest.regret.estimate) + " (mean [CI], " +
+                    std::to_string(ev.workloads.size()) + " workloads).");
+    }
+    const auto& ct = *c.contribution;
+    key.push_back("Active learning raised the mean best gain from " + Pct(ct.mean_best_warm_gain) +
+                  " (warm start) to " + Pct(ct.mean_best_overall_gain) +
+                  "; it beat the warm best on " + std::to_string(ct.workloads_active_beat_warm) +
+                  " of " + std::to_string(ct.workloads.size()) + " workloads.");
+    heading(2, "Key results");
+    list(std::move(key));
+  }
+
+  heading(2, "Setup");
+  std::vector<std::string> setup;
+  for (const auto& k : space.knobs()) {
+    std::string v;
+    for (const auto& val : k.values) v += (v.empty() ? "" : ", ") + val.text();
+    setup.push_back(k.name + ": " + v);
+  }
+  setup.push_back("Baseline: " + space.Describe(cfg.baseline));
+  setup.push_back("Warm start: " + std::to_string(res.warm.configs.size()) +
+                  " configs per workload (" + std::to_string(res.warm.num_anchors) +
+                  " anchors), pairwise coverage " + Fmt("%.1f%%", res.warm.coverage.percent()));
+  setup.push_back("Active learning: " + std::to_string(cfg.active.iterations) + " iterations x " +
+                  std::to_string(cfg.active.batch_per_iter) +
+                  " configs per workload, ensemble of " + std::to_string(cfg.active.ensemble_size) +
+                  ", explore " + config::ToString(cfg.active.explore_mode) + ", replicates " +
+                  std::to_string(cfg.active.replicate_top_n) + " x " +
+                  std::to_string(cfg.active.replicate_repeats));
+  setup.push_back(std::string("Runner noise (relative stddev): ") +
+                  Fmt("%.3g", cfg.runner.noise_std));
+  list(std::move(setup));
+
+  heading(2, "Coverage and trial counts");
+  const double nw = std::max<size_t>(1, ws.size());
+  table({"trials", "total", "per workload"},
+        {{"baseline", std::to_string(n_base), Fmt("%.1f", n_base / nw)},
+         {"warm start", std::to_string(n_warm), Fmt("%.1f", n_warm / nw)},
+         {"active", std::to_string(n_active), Fmt("%.1f", n_active / nw)},
+         {"replicates", std::to_string(n_rep), Fmt("%.1f", n_rep / nw)},
+         {"failed", std::to_string(n_failed), Fmt("%.1f", n_failed / nw)},
+         {"all", std::to_string(res.observations.size()),
+          Fmt("%.1f", res.observations.size() / nw)}});
+
+  heading(2, "Per-workload results");
+  para("Best found = the top config by robust score (mean - " +
+       Fmt("%.3g", cfg.active.robust_score_z) +
+       " x std over replicates); gain = best / baseline - 1. The top-3 lists only the knobs "
+       "changed from the baseline.");
+  std::vector<std::vector<std::string>> rows;
+  for (size_t w = 0; w < ws.size(); ++w) {
+    const double base = w < res.workloads.size() ? res.workloads[w].baseline_perf : NAN;
+    const auto* top = w < res.matrix.top.size() ? &res.matrix.top[w] : nullptr;
+    std::string best = "n/a", gain = "n/a", rec;
+    if (top && !top->empty()) {
+      best = Perf(top->front().mean_perf);
+      gain = Pct(eval::RelativeGain(top->front().mean_perf, base));
+      for (size_t i = 0; i < std::min<size_t>(3, top->size()); ++i) {
+        rec += (i ? "\n" : "") + std::to_string(i + 1) + ". " +
+               Changes(space, cfg.baseline, (*top)[i].config);
+      }
+    }
+    rows.push_back({ws.workloads[w].id, Perf(base), best, gain, rec});
+  }
+  table({"workload", "baseline perf", "best found", "gain", "recommended top-3"}, std::move(rows));
+
+  heading(2, "How good are the recommendations? Held-out evaluation");
+  if (!c.evaluation) {
+    para("Held-out evaluation is disabled (evaluation.enabled: false).");
+  } else {
+    const auto& ev = *c.evaluation;
+    const auto& p = ev.params;
+    std::string split = std::string("Split: ") + eval::ToString(ev.split) + ". ";
+    if (ev.split == eval::Split::kPatterns) {
+      std::string ids;
+      for (const auto& id : ev.heldout_workloads) ids += (ids.empty() ? "" : ", ") + id;
+      split += "Whole workloads held out (" + ids + "), treated as unseen. ";
+    } else if (ev.split == eval::Split::kTemporal) {
+      split += "Configs first measured after iteration " + std::to_string(ev.temporal_cut) +
+               " held out. ";
+    } else {
+      split += Fmt("%.0f%%", 100 * p.holdout_fraction_configs) +
+               " of each workload's measured configs held out (never the baseline). ";
+    }
+    split += "The ensemble was retrained on the " + std::to_string(ev.train_rows) +
+             " training rows only, then ranked each workload's held-out configs. k = " +
+             std::to_string(p.top_k) + ", hit tolerance " + Fmt("%.3g", p.hit_tolerance) + ", " +
+             Fmt("%.0f%%", 100 * p.ci_level) + " percentile bootstrap CIs over workloads (" +
+             std::to_string(p.bootstrap_iters) + " resamples). " +
+             std::to_string(ev.workloads.size()) + " workloads evaluated, " +
+             std::to_string(ev.skipped.size()) + " skipped (fewer than 2 held-out configs).";
+    para(split);
+    const std::string k = std::to_string(p.top_k);
+    auto agg_row = [&](const std::string& name, const eval::StrategyAggregate& a) {
+      return std::vector<std::string>{name, Ci(a.ndcg), Ci(a.regret), Ci(a.hit),
+                                      a.spearman ? Ci(*a.spearman) : "n/a"};
+    };
+    table({"strategy", "NDCG@" + k, "regret@" + k + " (lower is better)", "hit@" + k, "Spearman"},
+          {agg_row("model (retrained ensemble)", ev.model), agg_row("random order", ev.random),
+           agg_row("baseline config", ev.baseline),
+           agg_row("copy nearest workload's best", ev.nearest)});
+    std::vector<std::vector<std::string>> lift_rows;
+    for (const auto& l : ev.lifts)
+      lift_rows.push_back({l.over, Ci(l.ndcg), Ci(l.regret), Ci(l.hit)});
+    para(
+        "Lift of the model over each baseline (model minus baseline per workload; for regret, "
+        "the reduction; positive = model better):");
+    table({"over", "NDCG@" + k, "regret@" + k + " reduction", "hit@" + k}, std::move(lift_rows));
+    if (ev.split == eval::Split::kPatterns) {
+      para(
+          "Deployment through the kNN recommender (training workloads only): regret of the "
+          "best measured recommended config " +
+          (ev.deploy_regret
+               ? Ci(*ev.deploy_regret)
+               : std::string(
+                     "n/a (no recommended config was measured on the held-out workloads)")) +
+          ".");
+    }
+    std::vector<std::vector<std::string>> per;
+    for (const auto& e : ev.workloads) {
+      per.push_back({e.id, std::to_string(e.n_heldout), Pct(e.best_heldout_gain), F3(e.model.ndcg),
+                     F3(e.model.regret), F3(e.model.hit),
+                     e.model.spearman ? F3(*e.model.spearman) : "n/a", F3(e.nearest.regret)});
+    }
+    for (const auto& s : ev.skipped) {
+      per.push_back(
+          {s.id, std::to_string(s.n_heldout), "skipped: " + s.reason, "", "", "", "", ""});
+    }
+    table({"workload", "held out", "best held-out gain", "NDCG@" + k, "regret@" + k, "hit@" + k,
+           "Spearman", "nearest-copy regret@" + k},
+          std::move(per));
+  }
+
+  heading(2, "Did active learning pay off? Contribution");
+  const auto& ct = *c.contribution;
+  para("Over " + std::to_string(ct.workloads.size()) +
+       " workloads the warm start reached a mean best gain of " + Pct(ct.mean_best_warm_gain) +
+       "; with the active loop it is " + Pct(ct.mean_best_overall_gain) + " (mean improvement " +
+       Pct(ct.mean_active_improvement) + "). Active search beat the warm best on " +
+       std::to_string(ct.workloads_active_beat_warm) + " workloads (median first iteration " +
+       Fmt("%.1f", ct.median_first_beat_iteration) + "); " +
+       Fmt("%.0f%%", 100 * ct.topk_active_share) +
+       " of the final top-k came from active trials. Mean gain per trial: warm " +
+       Pct(ct.warm_mean_gain_per_trial) + " over " + std::to_string(ct.warm_trials) +
+       " trials, active " + Pct(ct.active_mean_gain_per_trial) + " over " +
+       std::to_string(ct.active_trials) + " trials.");
+  std::vector<std::vector<std::string>> crow;
+  for (const auto& w : ct.workloads) {
+    crow.push_back({w.id, Pct(w.best_warm_gain), Pct(w.best_active_gain), Pct(w.active_improvement),
+                    Fmt("%.0f%%", 100 * w.topk_active_share),
+                    w.first_active_beat_iteration >= 0
+                        ? std::to_string(w.first_active_beat_iteration)
+                        : "never",
+                    Pct(w.warm_mean_gain_per_trial), Pct(w.active_mean_gain_per_trial)});
+  }
+  table({"workload", "best warm gain", "best active gain", "improvement", "top-k from active",
+         "first beat (iteration)", "mean gain/trial warm", "mean gain/trial active"},
+        std::move(crow));
+
+  heading(2, "Plots");
+  if (c.plots.empty()) para("No plots (reporting.plots: false, or gnuplot unavailable).");
+  for (const auto& p : c.plots) doc.push_back({Block::Kind::kPlot, 0, "", {}, {}, p});
+  return doc;
+}
+
+std::string MdCell(const std::string& s) {
+  std::string out;
+  for (char ch : s) {
+    if (ch == '|')
+      out += "\\|";
+    else if (ch == '\n')
+      out += "<br>";
+    else
+      out += ch;
+  }
+  return out;
+}
+
+std::string Html(const std::string& s) {
+  std::string out;
+  for (char ch : s) {
+    switch (ch) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += ch;
+    }
+  }
+  return out;
+}
+
+constexpr const char* kCss = R"(
+body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#1f2933;background:#f5f7fa;margin:0}
+main{max-width:1180px;margin:0 auto;padding:24px 32px 64px;background:#fff;box-shadow:0 0 12px rgba(0,0,0,.06)}
+h1{font-size:28px;margin:8px 0 4px;color:#102a43}
+h2{font-size:20px;margin:36px 0 10px;padding-bottom:4px;border-bottom:2px solid #d9e2ec;color:#243b53}
+p{margin:8px 0}
+ul{margin:6px 0;padding-left:22px}
+table{border-collapse:collapse;margin:10px 0 18px;font-size:13px;width:100%}
+th,td{border:1px solid #d9e2ec;padding:4px 8px;text-align:left;vertical-align:top;white-space:pre-line}
+th{background:#f0f4f8;font-weight:600}
+tr:nth-child(even) td{background:#fafbfc}
+td:not(:first-child){font-variant-numeric:tabular-nums}
+figure{margin:18px 0;text-align:center}
+figure img{max-width:100%;border:1px solid #e4e7eb;border-radius:4px}
+figcaption{font-size:13px;color:#52606d;margin-top:4px}
+.missing{color:#b44;font-style:italic}
+footer{margin-top:40px;font-size:12px;color:#829ab1}
+)";
+
+}  // namespace
+
+std::string SummaryMarkdown(const ReportContent& content) {
+  std::ostringstream md;
+  for (const auto& b : BuildDocument(content)) {
+    switch (b.kind) {
+      case Block::Kind::kHeading:
+        md << std::string(static_cast<size_t>(b.level), '#') << ' ' << b.text << "\n\n";
+        break;
+      case Block::Kind::kPara:
+        md << b.text << "\n\n";
+        break;
+      case Block::Kind::kList:
+        for (const auto& i : b.items) md << "- " << i << '\n';
+        md << '\n';
+        break;
+      case Block::Kind::kTable:
+        md << '|';
+        for (const auto& h : b.items) md << ' ' << MdCell(h) << " |";
+        md << "\n|";
+        for (size_t i = 0; i < b.items.size(); ++i) md << (i ? "---:|" : "---|");
+        md << '\n';
+        for (const auto& r : b.rows) {
+          md << '|';
+          for (const auto& cell : r) md << ' ' << MdCell(cell) << " |";
+          md << '\n';
+        }
+        md << '\n';
+        break;
+      case Block::Kind::kPlot:
+        md << "- [" << b.plot.caption << "](" << b.plot.file << ")\n\n  ![" << b.plot.caption
+           << "](" << b.plot.file << ")\n\n";
+        break;
+    }
+  }
+  return md.str();
+}
+
+std::string ReportHtml(const ReportContent& content, const fs::path& out_dir) {
+  std::ostringstream h;
+  h << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+    << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+    << "<title>iorec study report</title>\n<style>" << kCss
+    << "</style>\n</head>\n<body>\n<main>\n";
+  for (const auto& b : BuildDocument(content)) {
+    switch (b.kind) {
+      case Block::Kind::kHeading:
+        h << "<h" << b.level << '>' << Html(b.text) << "</h" << b.level << ">\n";
+        break;
+      case Block::Kind::kPara:
+        h << "<p>" << Html(b.text) << "</p>\n";
+        break;
+      case Block::Kind::kList:
+        h << "<ul>\n";
+        for (const auto& i : b.items) h << "<li>" << Html(i) << "</li>\n";
+        h << "</ul>\n";
+        break;
+      case Block::Kind::kTable:
+        h << "<table>\n<thead><tr>";
+        for (const auto& c : b.items) h << "<th>" << Html(c) << "</th>";
+        h << "</tr></thead>\n<tbody>\n";
+        for (const auto& r : b.rows) {
+          h << "<tr>";
+          for (const auto& c : r) h << "<td>" << Html(c) << "</td>";
+          h << "</tr>\n";
+        }
+        h << "</tbody>\n</table>\n";
+        break;
+      case Block::Kind::kPlot: {
+        h << "<figure>";
+        std::string png;
+        try {
+          png = core::ReadFile(out_dir / b.plot.file);
+        } catch (const std::exception&) {
+        }
+        if (png.empty()) {
+          h << "<p class=\"missing\">plot not rendered: " << Html(b.plot.file) << "</p>";
+        } else {
+          h << "<img alt=\"" << Html(b.plot.caption) << "\" src=\"data:image/png;base64,"
+            << Base64(png) << "\">";
+        }
+        h << "<figcaption>" << Html(b.plot.caption) << "</figcaption></figure>\n";
+        break;
+      }
+    }
+  }
+  h << "<footer>Generated by iorec " << IOREC_VERSION
+    << ". Data: summary.json, evaluation_report.json, contribution_report.json, "
+       "recommendation_matrix.json, observations.csv.</footer>\n</main>\n</body>\n</html>\n";
+  return h.str();
+}
+
+}  // namespace iorec::report

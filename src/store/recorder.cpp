@@ -1,0 +1,267 @@
+#include "iorec/store/recorder.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "iorec/core/error.hpp"
+
+namespace iorec::store {
+namespace {
+
+long EnvLong(const char* name, long fallback) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return fallback;
+  char* end = nullptr;
+  const long n = std::strtol(v, &end, 10);
+  return (end && *end == '\0') ? n : fallback;
+}
+
+[[noreturn]] void FaultExit() { ::_exit(kFaultExitCode); }
+
+// TrialOutcome fields that not every runner version has.
+template <class T>
+bool IsInterrupted(const T& o) {
+  if constexpr (requires { o.interrupted; }) {
+    return o.interrupted;
+  } else {
+    return false;
+  }
+}
+template <class T>
+double RawValue(const T& o) {
+  if constexpr (requires { o.raw_value; }) {
+    return o.raw_value;
+  } else {
+    return o.value;
+  }
+}
+template <class T>
+int RunnerAttempts(const T& o) {
+  if constexpr (requires { o.attempts; }) {
+    return std::max(1, o.attempts);
+  } else {
+    return 1;
+  }
+}
+
+std::string DescribeKey(const TrialRecord& t) {
+  return "trial " + std::to_string(t.trial_id) + " (workload " + std::to_string(t.workload) + ", " +
+         runner::ToString(t.source) + ", iteration " + std::to_string(t.iteration) +
+         ", replicate " + std::to_string(t.replicate) + ", levels " +
+         [&] {
+           std::string s;
+           for (size_t i = 0; i < t.levels.size(); ++i)
+             s += (i ? "," : "") + std::to_string(t.levels[i]);
+           return s;
+         }() +
+         ")";
+}
+
+}  // namespace
+
+FaultPlan FaultPlan::FromEnv() {
+  FaultPlan f;
+  f.exit_after_trials = EnvLong("IOREC_FAULT_EXIT_AFTER_TRIALS", -1);
+  f.exit_mid_batch = EnvLong("IOREC_FAULT_EXIT_MID_BATCH", -1);
+  const char* p = std::getenv("IOREC_FAULT_EXIT_AT_PHASE");
+  f.exit_at_phase = p ? p : "";
+  f.sleep_ms = EnvLong("IOREC_FAULT_SLEEP_MS", 0);
+  return f;
+}
+
+void FaultPlan::MaybeExitAtPhase(const std::string& phase) const {
+  if (!exit_at_phase.empty() && exit_at_phase == phase) FaultExit();
+}
+
+StoreExecutor::StoreExecutor(Store& store, const space::Space& space, runner::Executor* inner,
+                             FaultPlan faults)
+    : store_(store), space_(space), inner_(inner), faults_(std::move(faults)) {
+  for (auto& t : store_.Trials()) {
+    const uint64_t id = t.trial_id;
+    known_.emplace(id, std::move(t));
+  }
+}
+
+TrialRecord StoreExecutor::RecordFor(const runner::TrialRequest& r) const {
+  TrialRecord t;
+  t.trial_id = r.trial_id;
+  t.workload = r.workload_index;
+  t.levels = r.config.levels();
+  nlohmann::ordered_json values = nlohmann::ordered_json::object();
+  for (size_t k = 0; k < space_.num_knobs() && k < r.config.size(); ++k) {
+    values[space_.knobs()[k].name] = space_.Value(r.config, k).text();
+  }
+  t.values_json = values.dump();
+  t.source = r.source;
+  t.iteration = r.iteration;
+  t.replicate = r.replicate;
+  t.batch = batch_;
+  return t;
+}
+
+std::vector<runner::TrialOutcome> StoreExecutor::RunBatch(
+    const std::vector<runner::TrialRequest>& batch, const runner::TrialDoneFn& on_done) {
+  std::vector<runner::TrialOutcome> out(batch.size());
+  std::vector<TrialRecord> fresh;  // not in the store yet
+  std::vector<size_t> to_run;      // batch indices to hand to the runner
+  std::vector<size_t> from_store;  // batch indices answered by the store
+  for (size_t i = 0; i < batch.size(); ++i) {
+    TrialRecord want = RecordFor(batch[i]);
+    auto it = known_.find(want.trial_id);
+    if (it == known_.end()) {
+      fresh.push_back(want);
+      to_run.push_back(i);
+      continue;
+    }
+    if (!it->second.SameKey(want)) {
+      throw core::Error("study database disagrees with the study being replayed: stored " +
+                        DescribeKey(it->second) + ", requested " + DescribeKey(want) +
+                        "; the config, the workloads or iorec itself changed. Use "
+                        "`iorec run --restart` to start over (the old study is kept)");
+    }
+    if (it->second.status == TrialStatus::kDone || it->second.status == TrialStatus::kFailed) {
+      from_store.push_back(i);
+    } else {
+      to_run.push_back(i);  // pending or running when the last process died: run again
+    }
+  }
+  if (!to_run.empty() && inner_ == nullptr) {
+    throw core::InputError(
+        "the study is incomplete: " + std::to_string(to_run.size()) + " trial(s) of batch " +
+        std::to_string(batch_) + " have not finished (first: " +
+        DescribeKey(RecordFor(batch[to_run.front()])) + "); resume it with `iorec run` first");
+  }
+  if (batch_ == 0 && !batch.empty()) {
+    // The warm-start set, as the first workload's warm-start batch (baseline first).
+    std::vector<std::vector<uint8_t>> warm;
+    for (const auto& r : batch) {
+      if (r.workload_index == batch.front().workload_index) warm.push_back(r.config.levels());
+    }
+    if (store_.WarmStart() != warm) store_.PutWarmStart(warm);
+  }
+  store_.AddPending(fresh);
+  for (auto& t : fresh) {
+    const uint64_t id = t.trial_id;
+    known_.emplace(id, std::move(t));
+  }
+  for (size_t i : from_store) {
+    out[i] = known_.at(batch[i].trial_id).Outcome();
+    ++replayed_;
+    if (on_done) on_done(i, out[i]);
+  }
+  if (!to_run.empty()) {
+    std::vector<uint64_t> ids;
+    std::vector<runner::TrialRequest> sub;
+    for (size_t i : to_run) {
+      ids.push_back(batch[i].trial_id);
+      sub.push_back(batch[i]);
+    }
+    const double submitted = NowSeconds();
+    store_.MarkRunning(ids, submitted);
+    for (uint64_t id : ids) {
+      auto& k = known_.at(id);
+      k.status = TrialStatus::kRunning;
+      k.started_at = submitted;
+      k.attempts += 1;
+    }
+    if (faults_.exit_after_trials == 0) FaultExit();
+    const size_t half = to_run.size() / 2;
+    if (faults_.exit_mid_batch == batch_ && half == 0) FaultExit();
+    size_t committed_here = 0;
+    std::mutex mu;  // executors may report finished trials from several threads
+    auto done = [&](size_t j, const runner::TrialOutcome& o) {
+      const std::lock_guard<std::mutex> guard(mu);
+      const size_t i = to_run[j];
+      TrialRecord& t = known_.at(batch[i].trial_id);
+      if (IsInterrupted(o)) return;  // not a result: stays running, re-run on resume
+      t.status = (o.ok && std::isfinite(o.value)) ? TrialStatus::kDone : TrialStatus::kFailed;
+      t.ok = o.ok;
+      t.value = o.value;
+      t.raw_value = RawValue(o);
+      t.attempts += RunnerAttempts(o) - 1;  // retries inside the runner count as attempts
+      t.failure_reason = o.failure_reason;
+      t.wall_seconds = o.wall_seconds;
+      t.stdout_tail = o.stdout_tail;
+      t.stderr_tail = o.stderr_tail;
+      t.trial_dir = o.trial_dir;
+      t.ended_at = NowSeconds();
+      store_.CommitTrial(t);
+      out[i] = o;
+      ++ran_;
+      ++committed_;
+      ++committed_here;
+      if (on_done) on_done(i, o);
+      if (faults_.exit_after_trials > 0 &&
+          committed_ == static_cast<size_t>(faults_.exit_after_trials)) {
+        FaultExit();
+      }
+      if (faults_.exit_mid_batch == batch_ && committed_here == half) FaultExit();
+      if (faults_.sleep_ms > 0 && committed_ == 1) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(faults_.sleep_ms));
+      }
+    };
+    const auto outcomes = inner_->RunBatch(sub, done);
+    if (outcomes.size() != sub.size() || committed_here != sub.size()) {
+      throw core::Error("executor returned " + std::to_string(outcomes.size()) + " outcomes (" +
+                        std::to_string(committed_here) + " reported done) for " +
+                        std::to_string(sub.size()) + " trials");
+    }
+  }
+  ++batch_;
+  return out;
+}
+
+HistoryRow ToHistoryRow(const loop::IterationRecord& rec) {
+  HistoryRow h;
+  h.iteration = rec.iteration;
+  h.runs = rec.runs;
+  h.best_gain_so_far = rec.best_gain_so_far;
+  h.regret_at_3 = rec.regret_at_3;
+  h.hit_at_3 = rec.hit_at_3;
+  h.ndcg_at_3 = rec.ndcg_at_3;
+  nlohmann::ordered_json j;
+  j["iteration"] = rec.iteration;
+  j["runs"] = rec.runs;
+  j["runs_per_workload"] = rec.runs_per_workload;
+  j["best_gain_so_far"] = rec.best_gain_so_far;
+  j["regret_at_3"] = rec.regret_at_3;
+  j["hit_at_3"] = rec.hit_at_3;
+  j["ndcg_at_3"] = rec.ndcg_at_3;
+  j["candidate_modes"] = rec.candidate_modes;
+  j["replicate_runs"] = rec.replicate_runs;
+  j["failed_runs"] = rec.failed_runs;
+  j["mean_batch_sigma"] = rec.mean_batch_sigma;
+  h.json = j.dump();
+  return h;
+}
+
+void StoreObserver::OnPhase(std::string_view phase, size_t /*total*/) {
+  Flush();
+  const std::string p(phase);
+  store_.SetPhase(p, NowSeconds());
+  faults_.MaybeExitAtPhase(p);
+}
+
+void StoreObserver::OnTrial(const loop::Observation& obs) {
+  if (obs.ok) gains_.emplace_back(obs.trial_id, obs.gain);
+}
+
+void StoreObserver::OnIteration(const loop::IterationRecord& rec) {
+  store_.PutDerived(gains_, {ToHistoryRow(rec)});
+  gains_.clear();
+}
+
+void StoreObserver::Flush() {
+  if (gains_.empty()) return;
+  store_.PutDerived(gains_, {});
+  gains_.clear();
+}
+
+}  // namespace iorec::store

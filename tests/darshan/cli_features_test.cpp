@@ -1,0 +1,54 @@
+// End-to-end check of `iorec features` (skipped when the CLI binary has not been built).
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+namespace {
+
+std::string RunCmd(const std::string& cmd, int* status) {
+  std::string out;
+  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+  if (!p) return out;
+  std::array<char, 4096> buf{};
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+  int rc = pclose(p);
+  *status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  return out;
+}
+
+TEST(FeaturesCli, PrintsWorkloadJsonAndRejectsBadLogs) {
+  const std::string bin = IOREC_BINARY;
+  if (!std::filesystem::exists(bin)) GTEST_SKIP() << "iorec binary not built: " << bin;
+  const std::string log = std::string(IOREC_TEST_DATA) + "/darshan/combined.darshan";
+  int status = -1;
+  std::string out = RunCmd(bin + " features " + log, &status);
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("\"filename\": \"combined.darshan\""), std::string::npos) << out;
+  EXPECT_NE(out.find("\"pct_read_only_files\": 0.67"), std::string::npos) << out;
+  EXPECT_NE(out.find("\"io_api\": \"posix\""), std::string::npos) << out;
+
+  out = RunCmd(bin + " features --csv " + log, &status);
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_EQ(out.rfind("filename,jobid,", 0), 0u) << out;
+
+  const std::string text = std::string(IOREC_TEST_DATA) + "/darshan/combined.darshan-parser.txt";
+  out = RunCmd(bin + " features " + text, &status);
+  EXPECT_EQ(status, 0) << out;
+
+  out = RunCmd(bin + " features " + std::string(IOREC_TEST_DATA) + "/darshan/combined.summary.csv",
+               &status);
+  EXPECT_EQ(status, 2) << out;
+  EXPECT_NE(out.find("combined.summary.csv"), std::string::npos) << out;
+  EXPECT_NE(out.find("not a Darshan log"), std::string::npos) << out;
+
+  out = RunCmd(bin + " features --module mpiio " + log, &status);
+  EXPECT_EQ(status, 2) << out;
+  EXPECT_NE(out.find("no MPI-IO records"), std::string::npos) << out;
+}
+
+}  // namespace

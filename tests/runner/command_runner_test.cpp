@@ -1,0 +1,310 @@
+#include "iorec/runner/command_runner.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "iorec/core/error.hpp"
+#include "iorec/runner/executors.hpp"
+#include "iorec/runner/process.hpp"
+#include "test_util.hpp"
+
+namespace iorec::runner {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::Slurp;
+using testing::SmallSpace;
+using testing::TempDir;
+
+// ---- Templates and metrics ------------------------------------------------------------
+
+TEST(CommandTemplateTest, SubstitutesPlaceholdersAndKeepsShellBraces) {
+  std::vector<std::string> problems;
+  const auto t = CommandTemplate::Parse(
+      "run {workload} --bs {bs} ${HOME} awk '{print $1}' {{literal}} {seed}", {"bs"}, &problems);
+  EXPECT_TRUE(problems.empty());
+  EXPECT_EQ(t.Render({{"workload", "w1"}, {"bs", "4K"}, {"seed", "9"}}),
+            "run w1 --bs 4K ${HOME} awk '{print $1}' {literal} 9");
+  EXPECT_EQ(t.Placeholders(), (std::vector<std::string>{"workload", "bs", "seed"}));
+}
+
+TEST(CommandTemplateTest, ReportsUnknownPlaceholdersOnce) {
+  std::vector<std::string> problems;
+  CommandTemplate::Parse("x {nope} {nope} {stripe}", {"stripe_count"}, &problems);
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_THAT(problems[0], HasSubstr("unknown placeholder {nope}"));
+  EXPECT_THAT(problems[1], HasSubstr("unknown placeholder {stripe}; known: workload"));
+}
+
+TEST(CommandTemplateTest, EnvNames) {
+  EXPECT_TRUE(IsValidEnvName("stripe_count"));
+  EXPECT_FALSE(IsValidEnvName("stripe-count"));
+  EXPECT_FALSE(IsValidEnvName("1x"));
+  EXPECT_EQ(KnobEnvName("stripe_Count"), "IOREC_KNOB_STRIPE_COUNT");
+}
+
+TEST(MetricTest, LastJsonObjectIncludingMultiLineAndNested) {
+  auto r = ExtractJsonMetric(
+      "noise {\"agg_perf_by_slowest\": 1}\nlog line\n{\n  \"agg_perf_by_slowest\": "
+      "2.5,\n  \"jobs\": [{\"read\": {\"bw\": 7}}]\n}\ntrailer\n",
+      "agg_perf_by_slowest");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_DOUBLE_EQ(r.value, 2.5);
+  const std::string text = "{\"jobs\": [{\"read\": {\"bw\": 7}}]}";
+  EXPECT_DOUBLE_EQ(ExtractJsonMetric(text, "jobs.0.read.bw").value, 7.0);
+  EXPECT_DOUBLE_EQ(ExtractJsonMetric(text, "/jobs/0/read/bw").value, 7.0);
+}
+
+TEST(MetricTest, JsonFailures) {
+  EXPECT_THAT(ExtractJsonMetric("no json here", "k").error, HasSubstr("no JSON object"));
+  EXPECT_THAT(ExtractJsonMetric("{\"a\": 1}", "k").error, HasSubstr("'k' not found"));
+  EXPECT_THAT(ExtractJsonMetric("{\"k\": \"fast\"}", "k").error, HasSubstr("not a number"));
+}
+
+TEST(MetricTest, LastNumber) {
+  auto r = ExtractLastNumber("bandwidth 12.5\n 3e2 MiB/s\ndone\n");
+  ASSERT_TRUE(r.ok);
+  EXPECT_DOUBLE_EQ(r.value, 300.0);
+  EXPECT_FALSE(ExtractLastNumber("nothing").ok);
+  auto n = ExtractLastNumber("result nan\n");
+  ASSERT_TRUE(n.ok);
+  TrialOutcome o;
+  SetMetric(o, n, Objective::kMaximize);
+  EXPECT_FALSE(o.ok);
+  EXPECT_EQ(o.failure_reason, "metric is NaN");
+}
+
+TEST(MetricTest, ParseSpec) {
+  std::string why;
+  EXPECT_EQ(ParseMetricSpec("file_json:out/m.json", &why)->path, "out/m.json");
+  EXPECT_EQ(ParseMetricSpec("darshan:*.darshan", &why)->kind, MetricSpec::Kind::kDarshan);
+  EXPECT_FALSE(ParseMetricSpec("file_json:", &why));
+  EXPECT_FALSE(ParseMetricSpec("file_json:/abs", &why));
+  EXPECT_FALSE(ParseMetricSpec("stdout", &why));
+  EXPECT_THAT(why, HasSubstr("unknown metric source 'stdout'"));
+}
+
+// ---- The command runner ---------------------------------------------------------------
+
+struct Fixture {
+  TempDir dir;
+  space::Space space = SmallSpace({"bs", "depth"});
+  space::WorkloadSet ws;
+  Fixture() {
+    ws.feature_names = {"pct_read", "nprocs"};
+    ws.workloads.push_back({"wl_a", {0.25, 4}, "", {{"io_api", "posix"}}});
+    ws.workloads.push_back({"wl_b", {0.75, 8}, "", {}});
+  }
+  CommandRunnerOptions Options(const std::string& command) const {
+    CommandRunnerOptions o;
+    o.command = command;
+    o.trials_root = dir.path() / "trials";
+    o.config_dir = dir.path();
+    o.seed = 11;
+    o.feature_names = ws.feature_names;
+    o.retry.backoff_s = 0.0;
+    return o;
+  }
+  TrialRequest Request(uint32_t w, std::vector<uint8_t> levels, uint64_t id) const {
+    TrialRequest r;
+    r.workload_index = w;
+    r.workload = &ws.workloads[w];
+    r.config = space::Config(std::move(levels));
+    r.trial_id = id;
+    return r;
+  }
+};
+
+TEST(CommandRunnerTest, PlaceholdersEnvironmentAndTrialDirectory) {
+  Fixture f;
+  CommandRunner runner(
+      f.space, f.Options("echo \"$IOREC_WORKLOAD $IOREC_KNOB_BS $IOREC_KNOB_DEPTH {bs} {depth} "
+                         "{replicate} $(pwd)\" > seen.txt; cat {workload_file} > wl.json; "
+                         "echo '{\"agg_perf_by_slowest\": {bs}{depth}}'"));
+  const auto out = runner.Run(f.Request(0, {1, 2}, 17));
+  ASSERT_TRUE(out.ok) << out.failure_reason << out.stderr_tail;
+  EXPECT_DOUBLE_EQ(out.value, 23.0);
+  EXPECT_DOUBLE_EQ(out.raw_value, 23.0);
+  const auto dir = f.dir.path() / "trials" / "wl_a" / "17";
+  EXPECT_EQ(out.trial_dir, dir.string());
+  EXPECT_EQ(Slurp(dir / "seen.txt"), "wl_a 2 3 2 3 0 " + dir.string() + "\n");
+  const auto wl = nlohmann::json::parse(Slurp(dir / "wl.json"));
+  EXPECT_EQ(wl["id"], "wl_a");
+  EXPECT_DOUBLE_EQ(wl["pct_read"].get<double>(), 0.25);
+  EXPECT_EQ(wl["io_api"], "posix");
+  EXPECT_TRUE(std::filesystem::exists(dir / "request.json"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "outcome.json"));
+  EXPECT_EQ(out.stdout_tail, "{\"agg_perf_by_slowest\": 23}\n");
+}
+
+TEST(CommandRunnerTest, WorkloadFileIsTheSourceFileWhenThereIsOne) {
+  Fixture f;
+  f.ws.workloads[0].source_file = f.dir.Write("wl_a.json", "{\"pct_read\": 0.25}").string();
+  auto o = f.Options("echo {workload_file}; echo 1");
+  o.metric.kind = MetricSpec::Kind::kStdoutLastNumber;
+  CommandRunner runner(f.space, o);
+  const auto out = runner.Run(f.Request(0, {0, 0}, 1));
+  ASSERT_TRUE(out.ok);
+  EXPECT_EQ(out.stdout_tail, f.ws.workloads[0].source_file + "\n1\n");
+}
+
+TEST(CommandRunnerTest, SeedIsDeterministicPerWorkloadConfigAndReplicate) {
+  Fixture f;
+  const auto a = TrialSeed(7, "w", space::Config({1, 2}), 0);
+  EXPECT_EQ(a, TrialSeed(7, "w", space::Config({1, 2}), 0));
+  EXPECT_NE(a, TrialSeed(7, "w", space::Config({1, 2}), 1));
+  EXPECT_NE(a, TrialSeed(8, "w", space::Config({1, 2}), 0));
+  EXPECT_LT(a, 2147483648ULL);
+}
+
+TEST(CommandRunnerTest, FailuresAreData) {
+  Fixture f;
+  auto run = [&](const std::string& cmd, CommandRunnerOptions o) {
+    o.command = cmd;
+    CommandRunner r(f.space, o);
+    return r.Run(f.Request(1, {0, 0}, 5));
+  };
+  auto o = f.Options("x");
+  EXPECT_EQ(run("echo oops >&2; exit 3", o).failure_reason, "exit code 3");
+  EXPECT_EQ(run("echo oops >&2; exit 3", o).stderr_tail, "oops\n");
+  EXPECT_THAT(run("kill -9 $$", o).failure_reason, HasSubstr("killed by signal 9"));
+  EXPECT_EQ(run("echo hello", o).failure_reason, "no JSON object in the output");
+  EXPECT_EQ(run("echo '{\"x\": 1}'", o).failure_reason,
+            "metric key 'agg_perf_by_slowest' not found in the last JSON object");
+  auto last = o;
+  last.metric.kind = MetricSpec::Kind::kStdoutLastNumber;
+  EXPECT_EQ(run("echo inf", last).failure_reason, "metric is infinite");
+  auto file = o;
+  file.metric = *ParseMetricSpec("file_json:res/m.json", nullptr);
+  file.metric.key = "iops";
+  EXPECT_EQ(run("true", file).failure_reason, "metric file res/m.json is missing");
+  const auto ok = run("mkdir res; echo '{\"iops\": 42}' > res/m.json", file);
+  EXPECT_TRUE(ok.ok) << ok.failure_reason;
+  EXPECT_DOUBLE_EQ(ok.value, 42.0);
+}
+
+TEST(CommandRunnerTest, MinimizeNegatesTheValueAndKeepsTheRawOne) {
+  Fixture f;
+  auto o = f.Options("echo 12.5");
+  o.metric.kind = MetricSpec::Kind::kStdoutLastNumber;
+  o.objective = Objective::kMinimize;
+  CommandRunner r(f.space, o);
+  const auto out = r.Run(f.Request(0, {0, 0}, 1));
+  ASSERT_TRUE(out.ok);
+  EXPECT_DOUBLE_EQ(out.value, -12.5);
+  EXPECT_DOUBLE_EQ(out.raw_value, 12.5);
+}
+
+TEST(CommandRunnerTest, TimeoutKillsTheWholeProcessGroup) {
+  Fixture f;
+  auto o = f.Options("sleep 30 & echo $! > bg.pid; sleep 30");
+  o.timeout_s = 0.3;
+  CommandRunner r(f.space, o);
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto out = r.Run(f.Request(0, {0, 0}, 1));
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_FALSE(out.ok);
+  EXPECT_THAT(out.failure_reason, HasSubstr("timed out after"));
+  EXPECT_LT(took, 5.0);
+  const pid_t bg = std::stoi(Slurp(std::filesystem::path(out.trial_dir) / "bg.pid"));
+  // The background sleep was in the trial's process group: it is gone (or a zombie of init).
+  bool gone = false;
+  for (int i = 0; i < 50 && !gone; ++i) {
+    const std::string stat = Slurp("/proc/" + std::to_string(bg) + "/stat");
+    gone = stat.empty() || stat.find(") Z") != std::string::npos;
+    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(gone);
+}
+
+TEST(CommandRunnerTest, RetriesUntilSuccessKeepingEarlierLogs) {
+  Fixture f;
+  const auto counter = f.dir.path() / "count";
+  auto o =
+      f.Options("n=$(cat " + counter.string() + " 2>/dev/null || echo 0); n=$((n+1)); echo $n > " +
+                counter.string() + "; echo attempt $n; [ $n -ge 3 ] && echo 99 || exit 1");
+  o.metric.kind = MetricSpec::Kind::kStdoutLastNumber;
+  o.retry.max_retries = 2;
+  o.retry.backoff_s = 0.01;
+  CommandRunner r(f.space, o);
+  const auto out = r.Run(f.Request(0, {0, 0}, 1));
+  ASSERT_TRUE(out.ok) << out.failure_reason;
+  EXPECT_EQ(out.attempts, 3);
+  EXPECT_DOUBLE_EQ(out.value, 99.0);
+  EXPECT_EQ(Slurp(std::filesystem::path(out.trial_dir) / "stdout.attempt1.txt"), "attempt 1\n");
+
+  std::filesystem::remove(counter);
+  o.retry.max_retries = 1;
+  CommandRunner r2(f.space, o);
+  const auto failed = r2.Run(f.Request(0, {0, 0}, 2));
+  EXPECT_FALSE(failed.ok);
+  EXPECT_EQ(failed.attempts, 2);
+  EXPECT_EQ(failed.failure_reason, "exit code 1");
+}
+
+TEST(CommandRunnerTest, RejectsBadTemplatesAndKnobNames) {
+  Fixture f;
+  EXPECT_THROW(CommandRunner(f.space, f.Options("echo {nope}")), core::InputError);
+  const auto bad = SmallSpace({"stripe-count"});
+  EXPECT_THROW(CommandRunner(bad, f.Options("echo 1")), core::InputError);
+}
+
+// ---- The local executor ---------------------------------------------------------------
+
+TEST(LocalExecutorTest, RunsConcurrentlyAndReturnsResultsInRequestOrder) {
+  Fixture f;
+  // Later trials finish first.
+  auto o = f.Options("sleep 0.$((5 - {bs} - {depth})); echo {bs}{depth}");
+  o.metric.kind = MetricSpec::Kind::kStdoutLastNumber;
+  CommandRunner r(f.space, o);
+  std::vector<TrialRequest> batch;
+  for (uint8_t i = 0; i < 3; ++i) batch.push_back(f.Request(i % 2, {i, i}, i + 1u));
+  LocalExecutor exec(r, 3);
+  std::vector<size_t> order;
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto out = exec.RunBatch(batch, [&](size_t i, const TrialOutcome&) { order.push_back(i); });
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_DOUBLE_EQ(out[0].value, 11.0);
+  EXPECT_DOUBLE_EQ(out[1].value, 22.0);
+  EXPECT_DOUBLE_EQ(out[2].value, 33.0);
+  EXPECT_EQ(order, (std::vector<size_t>{2, 1, 0}));
+  EXPECT_LT(took, 0.3 + 0.2 + 0.1 + 0.05);  // < the serial time
+}
+
+TEST(LocalExecutorTest, InterruptKillsRunningTrialsAndThrows) {
+  Fixture f;
+  ClearInterrupt();
+  auto o = f.Options("if [ {bs} = 1 ]; then echo 1; else sleep 30; fi");
+  o.metric.kind = MetricSpec::Kind::kStdoutLastNumber;
+  CommandRunner r(f.space, o);
+  std::vector<TrialRequest> batch;
+  for (uint8_t i = 0; i < 4; ++i)
+    batch.push_back(f.Request(0, {static_cast<uint8_t>(i == 0 ? 0 : 1), 0}, i + 1u));
+  LocalExecutor exec(r, 2);
+  std::vector<size_t> done;
+  std::thread ctrl_c([] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    RequestInterrupt();
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  try {
+    exec.RunBatch(batch, [&](size_t i, const TrialOutcome&) { done.push_back(i); });
+    ADD_FAILURE() << "expected Interrupted";
+  } catch (const Interrupted& e) {
+    EXPECT_THAT(e.what(), HasSubstr("1 of 4 trials of the batch finished"));
+  }
+  ctrl_c.join();
+  ClearInterrupt();
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 5.0);
+  EXPECT_EQ(done, (std::vector<size_t>{0}));
+  EXPECT_FALSE(std::filesystem::exists(f.dir.path() / "trials" / "wl_a" / "2" / "outcome.json"));
+}
+
+}  // namespace
+}  // namespace iorec::runner
