@@ -11,7 +11,7 @@ PKGS=(
   gnuplot-nox
 )
 # Extra packages the test suite needs (scripts/test.sh sets IOREC_WITH_TEST_DEPS=1).
-TEST_PKGS=(slurmctld slurmd slurm-client munge chromium)
+TEST_PKGS=(slurmctld slurmd slurm-client munge chromium clang libclang-rt-14-dev)
 if [[ "${IOREC_WITH_TEST_DEPS:-0}" == 1 ]]; then
   PKGS+=("${TEST_PKGS[@]}")
 fi

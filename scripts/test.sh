@@ -1,13 +1,35 @@
 #!/usr/bin/env bash
-# Installs everything, builds (Release) and runs every test with ctest.
-#   scripts/test.sh
+# Installs everything, then builds and runs every test:
+#  1. Release build, the whole ctest suite (unit, integration, Slurm, Chromium);
+#  2. the same suite built with ASan+UBSan (IOREC_SANITIZE=ON);
+#  3. the two libFuzzer targets (clang) replaying their committed corpora.
+#   scripts/test.sh            all three
+#   IOREC_TEST_FAST=1 scripts/test.sh   only 1.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 jobs=$(nproc 2>/dev/null || echo 2)
+export OMP_WAIT_POLICY=passive
 
 IOREC_WITH_TEST_DEPS=1 scripts/install-deps.sh
+
+echo "== [1/3] Release build and tests"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$jobs"
-export OMP_WAIT_POLICY=passive
 ctest --test-dir build --output-on-failure -j"$jobs"
+
+if [[ "${IOREC_TEST_FAST:-0}" == 1 ]]; then exit 0; fi
+
+echo "== [2/3] ASan+UBSan build and tests"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIOREC_SANITIZE=ON \
+  -DIOREC_BUILD_BENCH=OFF >/dev/null
+cmake --build build-asan -j"$jobs"
+# XGBoost and libgomp are not instrumented; leaks inside them are not ours to fix.
+ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build-asan --output-on-failure -j"$jobs" -E 'Slurm|ReportHtml'
+
+echo "== [3/3] fuzz targets replay their corpora"
+fuzz/build.sh
+fuzz/build/binary_reader_fuzz -runs=0 fuzz/corpus/binary
+fuzz/build/text_reader_fuzz -runs=0 fuzz/corpus/text
+echo "== all tests passed"

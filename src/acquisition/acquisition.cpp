@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <tuple>
 
 namespace iorec::acquisition {
 
@@ -166,7 +167,12 @@ std::vector<Pick> SelectBatch(const space::Space& space, const std::vector<space
   };
 
   {
-    auto [i, s] = argmax([&](size_t j) { return mean[j]; });
+    const auto& region = params.exploit_region;
+    const bool use_region = region.size() == n && std::find(region.begin(), region.end(), 1) != region.end();
+    auto [i, s] = argmax([&](size_t j) {
+      return (use_region && !region[j]) ? -std::numeric_limits<double>::infinity() : mean[j];
+    });
+    if (i == n) std::tie(i, s) = argmax([&](size_t j) { return mean[j]; });
     take(i, Role::kExploit, s);
   }
   if (picks.size() < want) {

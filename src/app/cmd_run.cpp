@@ -193,6 +193,7 @@ void RunStudyCommand(const RunOptions& opt, const GlobalOptions& g) {
   double trial_wall = 0.0;
   for (const auto& o : res.observations) trial_wall += o.wall_seconds;
   timing["sum_trial_wall_s"] = trial_wall;
+  timing["store_s"] = executor.store_seconds() + recorder.store_seconds();
   timing["trials_run"] = executor.ran();
   timing["trials_from_store"] = executor.replayed();
   core::WriteFileAtomic(out_dir / "timing.json", timing.dump(2) + "\n");

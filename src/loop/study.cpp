@@ -89,6 +89,7 @@ namespace {
 
 constexpr size_t kElitesPerWorkload = 3;
 constexpr int kAscentSteps = 8;
+constexpr int kTrustRegionKnobs = 2;
 
 
 class StudyRunner {
@@ -368,6 +369,15 @@ class StudyRunner {
       modes[acquisition::ToString(pool.mode)] += 1;
       if (pool.configs.empty()) continue;
       const auto pred = predict(pool.configs);
+      // Trust region for the exploit pick: configs within two knobs of the incumbent.
+      batch_params.exploit_region.assign(pool.configs.size(), 0);
+      if (!parents.empty()) {
+        for (size_t i = 0; i < pool.configs.size(); ++i) {
+          int diff = 0;
+          for (size_t k = 0; k < space_.num_knobs(); ++k) diff += pool.configs[i][k] != parents.front()[k];
+          batch_params.exploit_region[i] = diff <= kTrustRegionKnobs;
+        }
+      }
       core::Rng select_rng = core::Rng(cfg_.seed, "select").Fork(t).Fork(w);
       const auto picks = acquisition::SelectBatch(space_, pool.configs, pred.mean, pred.stddev,
                                                   tested_list, batch_params, select_rng);

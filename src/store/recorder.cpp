@@ -64,6 +64,19 @@ std::string DescribeKey(const TrialRecord& t) {
          ")";
 }
 
+/// Adds the time of its scope to `acc` (store overhead, for timing.json).
+class ScopeTimer {
+ public:
+  explicit ScopeTimer(double& acc) : acc_(acc), t0_(std::chrono::steady_clock::now()) {}
+  ~ScopeTimer() {
+    acc_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+  }
+
+ private:
+  double& acc_;
+  std::chrono::steady_clock::time_point t0_;
+};
+
 }  // namespace
 
 FaultPlan FaultPlan::FromEnv() {
@@ -83,6 +96,7 @@ void FaultPlan::MaybeExitAtPhase(const std::string& phase) const {
 StoreExecutor::StoreExecutor(Store& store, const space::Space& space, runner::Executor* inner,
                              FaultPlan faults)
     : store_(store), space_(space), inner_(inner), faults_(std::move(faults)) {
+  const ScopeTimer timer(store_seconds_);
   for (auto& t : store_.Trials()) {
     const uint64_t id = t.trial_id;
     known_.emplace(id, std::move(t));
@@ -144,9 +158,13 @@ std::vector<runner::TrialOutcome> StoreExecutor::RunBatch(
     for (const auto& r : batch) {
       if (r.workload_index == batch.front().workload_index) warm.push_back(r.config.levels());
     }
+    const ScopeTimer timer(store_seconds_);
     if (store_.WarmStart() != warm) store_.PutWarmStart(warm);
   }
-  store_.AddPending(fresh);
+  {
+    const ScopeTimer timer(store_seconds_);
+    store_.AddPending(fresh);
+  }
   for (auto& t : fresh) {
     const uint64_t id = t.trial_id;
     known_.emplace(id, std::move(t));
@@ -164,7 +182,10 @@ std::vector<runner::TrialOutcome> StoreExecutor::RunBatch(
       sub.push_back(batch[i]);
     }
     const double submitted = NowSeconds();
-    store_.MarkRunning(ids, submitted);
+    {
+      const ScopeTimer timer(store_seconds_);
+      store_.MarkRunning(ids, submitted);
+    }
     for (uint64_t id : ids) {
       auto& k = known_.at(id);
       k.status = TrialStatus::kRunning;
@@ -192,7 +213,10 @@ std::vector<runner::TrialOutcome> StoreExecutor::RunBatch(
       t.stderr_tail = o.stderr_tail;
       t.trial_dir = o.trial_dir;
       t.ended_at = NowSeconds();
-      store_.CommitTrial(t);
+      {
+        const ScopeTimer timer(store_seconds_);
+        store_.CommitTrial(t);
+      }
       out[i] = o;
       ++ran_;
       ++committed_;
@@ -245,7 +269,10 @@ HistoryRow ToHistoryRow(const loop::IterationRecord& rec) {
 void StoreObserver::OnPhase(std::string_view phase, size_t /*total*/) {
   Flush();
   const std::string p(phase);
-  store_.SetPhase(p, NowSeconds());
+  {
+    const ScopeTimer timer(store_seconds_);
+    store_.SetPhase(p, NowSeconds());
+  }
   faults_.MaybeExitAtPhase(p);
 }
 
@@ -254,12 +281,14 @@ void StoreObserver::OnTrial(const loop::Observation& obs) {
 }
 
 void StoreObserver::OnIteration(const loop::IterationRecord& rec) {
+  const ScopeTimer timer(store_seconds_);
   store_.PutDerived(gains_, {ToHistoryRow(rec)});
   gains_.clear();
 }
 
 void StoreObserver::Flush() {
   if (gains_.empty()) return;
+  const ScopeTimer timer(store_seconds_);
   store_.PutDerived(gains_, {});
   gains_.clear();
 }

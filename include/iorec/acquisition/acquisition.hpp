@@ -64,6 +64,10 @@ struct BatchParams {
   double beta = 1.0;    ///< UCB width
   double lambda = 0.2;  ///< redundancy penalty weight
   ExploreMode explore = ExploreMode::kUcb;
+  /// When non-empty (one flag per candidate), the exploit pick is limited to flagged
+  /// candidates, e.g. the incumbent's neighbourhood (a trust region), where the model's
+  /// ranking is most reliable. Falls back to all candidates when none is flagged.
+  std::vector<char> exploit_region;
 };
 
 /// 1 - (min normalized L1 distance from c to `others`); 0 when `others` is empty.

@@ -49,6 +49,8 @@ class StoreExecutor final : public runner::Executor {
   /// Trials answered from the store / run by the inner executor in this process.
   size_t replayed() const { return replayed_; }
   size_t ran() const { return ran_; }
+  /// Wall time spent in store calls (the store's overhead).
+  double store_seconds() const { return store_seconds_; }
 
  private:
   TrialRecord RecordFor(const runner::TrialRequest& r) const;
@@ -62,6 +64,7 @@ class StoreExecutor final : public runner::Executor {
   size_t replayed_ = 0;
   size_t ran_ = 0;
   size_t committed_ = 0;
+  double store_seconds_ = 0.0;
 };
 
 /// Records phases, gains and per-iteration history. Gains are buffered and written with
@@ -74,11 +77,14 @@ class StoreObserver final : public loop::LoopObserver {
   void OnIteration(const loop::IterationRecord& rec) override;
   /// Writes buffered gains.
   void Flush();
+  /// Wall time spent in store calls.
+  double store_seconds() const { return store_seconds_; }
 
  private:
   Store& store_;
   FaultPlan faults_;
   std::vector<std::pair<uint64_t, double>> gains_;
+  double store_seconds_ = 0.0;
 };
 
 /// The history row stored for an iteration record.
