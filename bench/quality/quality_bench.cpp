@@ -46,6 +46,7 @@ struct Args {
   std::string out_dir = "quality-out";
   double noise = 0.03;
   std::string only;  // "tuning", "deploy", "difficulty" or empty for all
+  double warm_share = 45.0 / 69.0;
 };
 
 std::vector<std::string> Split(const std::string& s) {
@@ -74,6 +75,7 @@ Args ParseArgs(int argc, char** argv) {
     } else if (k == "--output-dir") a.out_dir = next();
     else if (k == "--noise") a.noise = std::stod(next());
     else if (k == "--only") a.only = next();
+    else if (k == "--warm-share") a.warm_share = std::stod(next());
     else throw core::InputError("unknown argument " + k);
   }
   return a;
@@ -97,18 +99,11 @@ nlohmann::ordered_json StatJson(const Stat& s) {
   return {{"mean", s.Mean()}, {"min", s.Min()}, {"max", s.Max()}};
 }
 
-/// Share of the budget spent on the warm start (default 45/69, the default study's split);
-/// IOREC_QUALITY_WARM_SHARE overrides it for ablations.
-double WarmShare() {
-  const char* wf = std::getenv("IOREC_QUALITY_WARM_SHARE");
-  return wf ? std::atof(wf) : 45.0 / 69.0;
-}
-
 /// Loop settings for a budget of B runs per workload (replicates included).
-config::StudyConfig BudgetConfig(config::StudyConfig cfg, int budget) {
+/// `warm_share` of the budget goes to the warm start (45/69 is the default study's split).
+config::StudyConfig BudgetConfig(config::StudyConfig cfg, int budget, double warm_share) {
   const int batch = cfg.active.batch_per_iter;
   const int reps_per_iter = cfg.active.replicate_top_n * cfg.active.replicate_repeats;
-  const double warm_share = WarmShare();
   int warm = std::min(cfg.warm_start.target_size, std::max(8, static_cast<int>(budget * warm_share)));
   warm = std::max<int>(warm, static_cast<int>(config::CountAnchors(cfg.space, cfg.baseline)) + 1);
   const int per_iter = batch + reps_per_iter;
@@ -142,6 +137,7 @@ int main(int argc, char** argv) try {
   report["noise_std"] = args.noise;
   report["seeds"] = args.seeds;
   report["budgets"] = args.budgets;
+  report["warm_share"] = args.warm_share;
 
   // method -> budget -> cell (aggregated over seeds; each seed contributes its mean).
   std::map<std::string, std::map<int, TuningCell>> tuning;
@@ -175,7 +171,7 @@ int main(int argc, char** argv) try {
     if (args.only.empty() || args.only == "tuning") {
       for (int budget : args.budgets) {
         // iorec's loop.
-        const config::StudyConfig bc = BudgetConfig(cfg, budget);
+        const config::StudyConfig bc = BudgetConfig(cfg, budget, args.warm_share);
         runner::SerialExecutor exec(tb);
         struct Oracle final : loop::Oracle {
           const runner::StubTestbed& tb;
@@ -264,7 +260,7 @@ int main(int argc, char** argv) try {
       for (uint32_t w : train) train_ws.workloads.push_back(ws.workloads[w]);
       runner::StubTestbed train_tb(cfg.space, train_ws, seed, args.noise);
       runner::SerialExecutor exec(train_tb);
-      const config::StudyConfig bc = BudgetConfig(cfg, 69);
+      const config::StudyConfig bc = BudgetConfig(cfg, 69, args.warm_share);
       const auto res = loop::RunStudy(bc, train_ws, exec, nullptr, {});
       deploy::Recommender rec(cfg.space, train_ws, res.matrix, *res.model, cfg.baseline,
                               {cfg.deploy.knn_neighbors, cfg.deploy.return_top_k});

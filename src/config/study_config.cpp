@@ -612,7 +612,8 @@ void ParseActive(Parser& p, const MapView& root, ActiveConfig& a) {
             {"ensemble_size", "iterations", "batch_per_iter", "beta_start", "beta_end",
              "lambda_redundancy", "explore_mode", "early_stop_rounds", "low_sigma_threshold",
              "oracle_mode", "oracle_enum_threshold", "oracle_sampled", "enum_threshold_hard",
-             "candidate_max_pool", "replicate_top_n", "replicate_repeats", "robust_score_z"});
+             "candidate_max_pool", "replicate_top_n", "replicate_repeats", "robust_score_z",
+             "transfer_seeds", "model_ascent_steps", "trust_region_knobs"});
   p.IntField(m, s, "ensemble_size", a.ensemble_size, 1, 1000);
   p.IntField(m, s, "iterations", a.iterations, 0);
   p.IntField(m, s, "batch_per_iter", a.batch_per_iter, 1);
@@ -632,6 +633,9 @@ void ParseActive(Parser& p, const MapView& root, ActiveConfig& a) {
   p.IntField(m, s, "replicate_top_n", a.replicate_top_n, 0);
   p.IntField(m, s, "replicate_repeats", a.replicate_repeats, 0);
   p.DoubleField(m, s, "robust_score_z", a.robust_score_z, Parser::AtLeast(0.0));
+  p.BoolField(m, s, "transfer_seeds", a.transfer_seeds);
+  p.IntField(m, s, "model_ascent_steps", a.model_ascent_steps, 0, 1000);
+  p.IntField(m, s, "trust_region_knobs", a.trust_region_knobs, 0, 255);
 }
 
 void ParseDeploy(Parser& p, const MapView& root, DeployConfig& d) {

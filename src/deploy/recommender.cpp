@@ -40,14 +40,24 @@ Recommender::Recommender(const space::Space& space, const space::WorkloadSet& kn
   // Leave-one-out nearest-neighbour distances of the known workloads: a new workload
   // farther than the largest of them (plus a margin) is outside what the study saw.
   double max_nn = 0.0;
+  std::vector<double> nns;
   for (size_t a = 0; a < known.workloads.size(); ++a) {
     double nn = INFINITY;
     for (size_t b = 0; b < known.workloads.size(); ++b) {
       if (a != b) nn = std::min(nn, Distance(known.workloads[a].features, known.workloads[b].features));
     }
-    if (std::isfinite(nn)) max_nn = std::max(max_nn, nn);
+    if (std::isfinite(nn)) {
+      max_nn = std::max(max_nn, nn);
+      nns.push_back(nn);
+    }
   }
   far_threshold_ = max_nn > 0.0 ? 1.25 * max_nn : INFINITY;
+  // Much closer than any two known workloads are to each other: the same application
+  // (e.g. features re-derived from a new log of a measured job).
+  if (!nns.empty()) {
+    std::sort(nns.begin(), nns.end());
+    same_threshold_ = 0.05 * nns[nns.size() / 2];
+  }
 }
 
 double Recommender::Distance(const std::vector<double>& a, const std::vector<double>& b) const {
@@ -70,7 +80,7 @@ Recommendation Recommender::Recommend(const std::vector<double>& features) const
   for (size_t i = 0; i < k; ++i) {
     rec.neighbors.push_back({known_.workloads[dist[i].second].id, dist[i].first});
   }
-  rec.exact_match = k > 0 && dist[0].first < 1e-12;
+  rec.exact_match = k > 0 && dist[0].first <= std::max(1e-12, same_threshold_);
 
   // Merge neighbours' top configs, nearest neighbour first, stable and de-duplicated.
   std::vector<space::Config> merged;

@@ -88,8 +88,7 @@ model::EnsembleParams EnsembleParamsFrom(const config::StudyConfig& cfg) {
 namespace {
 
 constexpr size_t kElitesPerWorkload = 3;
-constexpr int kAscentSteps = 8;
-constexpr int kTrustRegionKnobs = 2;
+
 
 
 class StudyRunner {
@@ -359,10 +358,11 @@ class StudyRunner {
         return predict(cs).mean;
       };
       std::vector<space::Config> seeds;
-      if (space_.Size() > pool_params.enum_threshold_hard) {
-        seeds = acquisition::ModelAscent(space_, starts, tested, mean_of, kAscentSteps);
+      if (cfg_.active.model_ascent_steps > 0 && space_.Size() > pool_params.enum_threshold_hard) {
+        seeds = acquisition::ModelAscent(space_, starts, tested, mean_of,
+                                         cfg_.active.model_ascent_steps);
       }
-      seeds.insert(seeds.end(), transfer.begin(), transfer.end());
+      if (cfg_.active.transfer_seeds) seeds.insert(seeds.end(), transfer.begin(), transfer.end());
       core::Rng pool_rng = core::Rng(cfg_.seed, "candidate_pool").Fork(t).Fork(w);
       const auto pool = acquisition::BuildCandidatePool(space_, tested, parents, pool_params,
                                                         pool_rng, seeds);
@@ -371,11 +371,11 @@ class StudyRunner {
       const auto pred = predict(pool.configs);
       // Trust region for the exploit pick: configs within two knobs of the incumbent.
       batch_params.exploit_region.assign(pool.configs.size(), 0);
-      if (!parents.empty()) {
+      if (!parents.empty() && cfg_.active.trust_region_knobs > 0) {
         for (size_t i = 0; i < pool.configs.size(); ++i) {
           int diff = 0;
           for (size_t k = 0; k < space_.num_knobs(); ++k) diff += pool.configs[i][k] != parents.front()[k];
-          batch_params.exploit_region[i] = diff <= kTrustRegionKnobs;
+          batch_params.exploit_region[i] = diff <= cfg_.active.trust_region_knobs;
         }
       }
       core::Rng select_rng = core::Rng(cfg_.seed, "select").Fork(t).Fork(w);

@@ -152,6 +152,32 @@ TEST_F(CliTest, SaveLoadRecommendRoundTrip) {
   EXPECT_NE(bad.out.find(names[0].get<std::string>()), std::string::npos) << bad.out;
 }
 
+TEST_F(CliTest, RecommendFromADarshanLog) {
+  const fs::path cfg = dir_ / "real.yaml";
+  std::ofstream(cfg) << "seed: 5\n"
+                        "parameters:\n"
+                        "  - {name: stripe_count, values: [1, 4, 16], is_ordered: true}\n"
+                        "  - {name: stripe_size, values: [\"64K\", \"1M\", \"16M\"], is_ordered: true}\n"
+                        "data: {input_dir: " IOREC_SOURCE_DIR "/examples/workloads}\n"
+                        "warm_start: {target_size: 6}\n"
+                        "model: {num_rounds: 10, max_depth: 3}\n"
+                        "active: {ensemble_size: 2, iterations: 1, batch_per_iter: 1}\n"
+                        "evaluation: {enabled: false}\n";
+  const auto out = dir_ / "out";
+  ASSERT_EQ(RunIorec("run -q --config " + cfg.string() + " --output-dir " + out.string()).code, 0);
+  const auto r = RunIorec("recommend --json --model " + (out / "model").string() + " --darshan " +
+                          IOREC_TEST_DATA "/darshan/combined.darshan");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  // The log is the job behind workload top1_101: same features up to rounding.
+  EXPECT_EQ(j["neighbors"][0]["workload"], "top1_101");
+  EXPECT_TRUE(j["exact_match"].get<bool>());
+  EXPECT_EQ(j["recommendations"].size(), 3u);
+
+  const auto both = RunIorec("recommend --model " + (out / "model").string() + " --darshan x --workload y");
+  EXPECT_EQ(both.code, 2);
+}
+
 TEST_F(CliTest, InvalidConfigExitsTwoListingEveryProblemAndWritesNothing) {
   const fs::path cfg = dir_ / "bad.yaml";
   std::ofstream(cfg) << "seed: 1\n"

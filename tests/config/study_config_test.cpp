@@ -183,7 +183,7 @@ TEST(StudyConfigTest, ExampleConfigLoads) {
   EXPECT_EQ(cfg.active.oracle_mode, OracleMode::kHeldout);
   EXPECT_EQ(cfg.active.enum_threshold_hard, 52920u);
   EXPECT_EQ(cfg.active.candidate_max_pool, 12000);
-  EXPECT_EQ(cfg.active.replicate_top_n, 2);
+  EXPECT_EQ(cfg.active.replicate_top_n, 0);
   EXPECT_EQ(cfg.deploy.topk_per_pattern, 20);
   EXPECT_EQ(cfg.deploy.knn_neighbors, 5);
   EXPECT_EQ(cfg.deploy.return_top_k, 3);

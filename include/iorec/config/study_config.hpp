@@ -57,6 +57,13 @@ struct ActiveConfig {
   int replicate_top_n = 0;
   int replicate_repeats = 0;
   double robust_score_z = 1.0;
+  /// Add the best measured configs of each workload's nearest workloads to its candidates.
+  bool transfer_seeds = true;
+  /// Hill-climbing steps on the model's mean over the whole space, from the best configs
+  /// (0: off). Used when the space is larger than enum_threshold_hard.
+  int model_ascent_steps = 8;
+  /// The exploit pick is limited to configs within this many knobs of the incumbent (0: off).
+  int trust_region_knobs = 2;
 };
 
 struct DeployConfig {

@@ -44,7 +44,7 @@ struct RecommendedConfig {
 struct Recommendation {
   std::vector<RecommendedConfig> configs;
   std::vector<Neighbor> neighbors;
-  bool exact_match = false;  ///< the features equal a known workload's
+  bool exact_match = false;  ///< the features equal (or nearly equal) a known workload's
   std::vector<std::string> warnings;
 };
 
@@ -66,7 +66,8 @@ class Recommender {
               space::Config baseline, RecommenderParams params);
 
   /// Precondition: features.size() == known.feature_names.size().
-  /// A known workload (distance 0) gets its own measured configs by robust score, the model
+  /// A known workload (distance 0, or under 5% of the median leave-one-out neighbour
+  /// distance) gets its own measured configs by robust score, the model
   /// filling any free slots. An unseen one gets its neighbours' top configs merged and
   /// ranked by the model's mean; top-1 is the best whose mean - std reaches the baseline's
   /// predicted mean, else the baseline. When the nearest neighbour is farther than the
@@ -86,7 +87,8 @@ class Recommender {
   space::Config baseline_;
   RecommenderParams params_;
   std::vector<double> inv_span_;
-  double far_threshold_ = 0.0;  ///< distance beyond which a workload counts as unfamiliar
+  double far_threshold_ = 0.0;   ///< distance beyond which a workload counts as unfamiliar
+  double same_threshold_ = 0.0;  ///< distance below which it is taken as a known workload
 };
 
 }  // namespace iorec::deploy
