@@ -8,7 +8,7 @@ PKGS=(
   libxgboost-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev
   libsqlite3-dev zlib1g-dev libbz2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  gnuplot-nox
+  gnuplot-nox time
 )
 # Extra packages the test suite needs (scripts/test.sh sets IOREC_WITH_TEST_DEPS=1).
 TEST_PKGS=(slurmctld slurmd slurm-client munge chromium clang libclang-rt-14-dev)

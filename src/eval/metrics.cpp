@@ -95,7 +95,9 @@ double GainRegretAtK(const std::vector<double>& chosen_gains, double best_gain, 
   const auto n = static_cast<std::ptrdiff_t>(std::min(k, chosen_gains.size()));
   const auto end = chosen_gains.begin() + n;
   const double top = *std::max_element(chosen_gains.begin(), end);
-  return std::max(0.0, (best_gain - top) / best_gain);
+  // 1 means no better than the baseline; worse configs also score 1 so one bad workload
+  // cannot dominate the mean.
+  return std::clamp((best_gain - top) / best_gain, 0.0, 1.0);
 }
 
 std::vector<double> GainRelevance(const std::vector<double>& gains,
