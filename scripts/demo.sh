@@ -16,6 +16,9 @@ cmake --build build --target iorec -j"$jobs"
 echo "== running the default study (examples/config.yaml) into $out"
 ./build/iorec run --config examples/config.yaml --output-dir "$out"
 
-echo "== recommending for one workload with the trained model"
-./build/iorec recommend --model "$out/model" --workload examples/workloads/top1_101.json
-echo "== done: see $out/summary.json, $out/recommendation_matrix.json, $out/plots/"
+echo "== recommending for a workload file with the trained model"
+./build/iorec recommend --model "$out/model" --workload examples/workloads/top5_74.json
+echo "== recommending for an application from its Darshan log"
+./build/iorec recommend --model "$out/model" --darshan tests/data/darshan/combined.darshan
+echo "== done: open $out/report.html, or see $out/summary.md, $out/summary.json, $out/plots/"
+echo "   (running this again resumes the finished study in $out; pass another directory to start anew)"
