@@ -130,32 +130,23 @@ Recommendation Recommender::Recommend(const std::vector<double>& features) const
     return rec;
   }
 
-  // An unseen workload. Top-1 must be safe: the config whose worst predicted improvement
-  // over the baseline, across the new workload (at its lower bound, mean - std) and each
-  // neighbour (where the model was trained on real runs), is largest. If even that worst
-  // case does not beat the baseline, the baseline itself is top-1.
+  // An unseen workload. Top-1 must be a config the model is confident beats the baseline:
+  // its lower bound (mean - std) must reach the baseline's predicted mean; otherwise the
+  // baseline itself is the safe top-1.
   const size_t base_idx = static_cast<size_t>(
       std::find(merged.begin(), merged.end(), baseline_) - merged.begin());
   const double base_mean = pred.mean[base_idx];
-  std::vector<double> worst(merged.size());
-  for (size_t i = 0; i < merged.size(); ++i) worst[i] = pred.mean[i] - pred.stddev[i] - base_mean;
-  for (size_t n = 0; n < k; ++n) {
-    const auto& nb = known_.workloads[dist[n].second].features;
-    const auto xn = EncodeRows(space_, nb, merged);
-    const model::Prediction pn = model_.Predict(xn.data(), merged.size(), width);
-    for (size_t i = 0; i < merged.size(); ++i) {
-      worst[i] = std::min(worst[i], pn.mean[i] - pn.mean[base_idx]);
-    }
-  }
   size_t first = base_idx;
-  double best_worst = 0.0;
   for (size_t i : order) {
-    if (i != base_idx && worst[i] > best_worst) first = i, best_worst = worst[i];
+    if (i != base_idx && pred.mean[i] - pred.stddev[i] >= base_mean) {
+      first = i;
+      break;
+    }
   }
   if (first == base_idx) {
     rec.warnings.push_back(
-        "no candidate is predicted to beat the baseline on this workload and on all its "
-        "neighbours; the baseline is recommended first");
+        "no candidate is predicted to beat the baseline with confidence; the baseline is "
+        "recommended first");
   }
   const bool far = k > 0 && dist[0].first > far_threshold_;
   if (far) {

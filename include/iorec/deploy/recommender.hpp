@@ -69,9 +69,8 @@ class Recommender {
   /// A known workload (distance 0, or under 5% of the median leave-one-out neighbour
   /// distance) gets its own measured configs by robust score, the model
   /// filling any free slots. An unseen one gets its neighbours' top configs merged and
-  /// ranked by the model's mean; top-1 is the config with the largest worst-case predicted
-  /// improvement over the baseline (its lower bound on the new workload and its mean on
-  /// each neighbour), or the baseline when none improves in the worst case. When the nearest neighbour is farther than the
+  /// ranked by the model's mean; top-1 is the best whose mean - std reaches the baseline's
+  /// predicted mean, else the baseline. When the nearest neighbour is farther than the
   /// leave-one-out calibrated threshold, a warning is added and the baseline is kept
   /// among the returned configs.
   Recommendation Recommend(const std::vector<double>& features) const;
