@@ -162,9 +162,17 @@ Recommendation Recommender::Recommend(const std::vector<double>& features) const
     rec.configs.push_back({merged[i], pred.mean[i], pred.stddev[i], 0.0, false, origin[i]});
   };
   push(first);
+  // The nearest workload's best measured config, verbatim: a measured choice next to the
+  // model's picks.
+  size_t copy = merged.size();
+  if (k > 0 && dist[0].second < matrix_.top.size() && !matrix_.top[dist[0].second].empty()) {
+    const auto& nearest_best = matrix_.top[dist[0].second].front().config;
+    copy = static_cast<size_t>(std::find(merged.begin(), merged.end(), nearest_best) - merged.begin());
+    if (copy != first && rec.configs.size() < want) push(copy);
+  }
   for (size_t i : order) {
     if (rec.configs.size() >= want) break;
-    if (i != first) push(i);
+    if (i != first && i != copy) push(i);
   }
   const bool has_baseline = std::any_of(rec.configs.begin(), rec.configs.end(),
                                         [&](const RecommendedConfig& c) { return c.config == baseline_; });

@@ -107,7 +107,9 @@ TEST_F(CliTest, RunWritesAllOutputsAndTheyParse) {
   const std::string csv = Slurp(out / "observations.csv");
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 1 + 4 * 24);
   EXPECT_EQ(csv.rfind("trial_id,workload,source,iteration,replicate,status,perf,gain,stripe_count", 0), 0u);
-  if (fs::exists("/usr/bin/gnuplot")) EXPECT_TRUE(fs::exists(out / "plots/regret_at_3.png"));
+  if (fs::exists("/usr/bin/gnuplot")) {
+    EXPECT_TRUE(fs::exists(out / "plots/regret_at_3.png"));
+  }
 }
 
 TEST_F(CliTest, SameSeedGivesByteIdenticalOutputs) {

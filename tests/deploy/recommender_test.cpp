@@ -71,10 +71,12 @@ TEST(RecommenderTest, FindsNearestNeighboursAndRerankesByModel) {
   EXPECT_EQ(r.neighbors[1].workload_id, "mid");
   EXPECT_FALSE(r.exact_match);
   ASSERT_EQ(r.configs.size(), 3u);
-  // The model prefers knob a at level 1: {1,0} and {1,1} first (stable among equals).
+  // The model prefers knob a at level 1: {1,0} first (stable among equals); then the nearest
+  // workload's best measured config verbatim; then the model's next choice {1,1}.
   EXPECT_EQ(r.configs[0].config, space::Config({1, 0}));
-  EXPECT_EQ(r.configs[1].config, space::Config({1, 1}));
   EXPECT_EQ(r.configs[0].source, "neighbor:near");
+  EXPECT_EQ(r.configs[1].config, space::Config({0, 1}));
+  EXPECT_EQ(r.configs[2].config, space::Config({1, 1}));
   // "far" is not a neighbour, so its config is not a candidate.
   for (const auto& c : r.configs) EXPECT_NE(c.config, space::Config({2, 2}));
 }
