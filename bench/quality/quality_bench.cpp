@@ -65,18 +65,24 @@ Args ParseArgs(int argc, char** argv) {
       if (i + 1 >= argc) throw core::InputError("missing value for " + k);
       return argv[++i];
     };
-    if (k == "--config") a.config = next();
+    if (k == "--config")
+      a.config = next();
     else if (k == "--seeds") {
       a.seeds.clear();
       for (const auto& s : Split(next())) a.seeds.push_back(std::stoull(s));
     } else if (k == "--budgets") {
       a.budgets.clear();
       for (const auto& s : Split(next())) a.budgets.push_back(std::stoi(s));
-    } else if (k == "--output-dir") a.out_dir = next();
-    else if (k == "--noise") a.noise = std::stod(next());
-    else if (k == "--only") a.only = next();
-    else if (k == "--warm-share") a.warm_share = std::stod(next());
-    else throw core::InputError("unknown argument " + k);
+    } else if (k == "--output-dir")
+      a.out_dir = next();
+    else if (k == "--noise")
+      a.noise = std::stod(next());
+    else if (k == "--only")
+      a.only = next();
+    else if (k == "--warm-share")
+      a.warm_share = std::stod(next());
+    else
+      throw core::InputError("unknown argument " + k);
   }
   return a;
 }
@@ -84,7 +90,9 @@ Args ParseArgs(int argc, char** argv) {
 struct Stat {
   std::vector<double> v;
   void Add(double x) { v.push_back(x); }
-  double Mean() const { return v.empty() ? NAN : std::accumulate(v.begin(), v.end(), 0.0) / v.size(); }
+  double Mean() const {
+    return v.empty() ? NAN : std::accumulate(v.begin(), v.end(), 0.0) / v.size();
+  }
   double Min() const { return v.empty() ? NAN : *std::min_element(v.begin(), v.end()); }
   double Max() const { return v.empty() ? NAN : *std::max_element(v.begin(), v.end()); }
   double Median() const {
@@ -104,7 +112,8 @@ nlohmann::ordered_json StatJson(const Stat& s) {
 config::StudyConfig BudgetConfig(config::StudyConfig cfg, int budget, double warm_share) {
   const int batch = cfg.active.batch_per_iter;
   const int reps_per_iter = cfg.active.replicate_top_n * cfg.active.replicate_repeats;
-  int warm = std::min(cfg.warm_start.target_size, std::max(8, static_cast<int>(budget * warm_share)));
+  int warm =
+      std::min(cfg.warm_start.target_size, std::max(8, static_cast<int>(budget * warm_share)));
   warm = std::max<int>(warm, static_cast<int>(config::CountAnchors(cfg.space, cfg.baseline)) + 1);
   const int per_iter = batch + reps_per_iter;
   const int iters = std::max(0, (budget - warm) / per_iter);
@@ -153,7 +162,8 @@ int main(int argc, char** argv) try {
     for (uint32_t w = 0; w < ws.size(); ++w) {
       best[w] = tb.FindOptimum(w, cfg.active.oracle_enum_threshold, cfg.active.oracle_sampled).perf;
     }
-    std::fprintf(stderr, "[quality] seed %llu: optima found\n", static_cast<unsigned long long>(seed));
+    std::fprintf(stderr, "[quality] seed %llu: optima found\n",
+                 static_cast<unsigned long long>(seed));
 
     if (args.only.empty() || args.only == "difficulty") {
       Stat frac;
@@ -177,7 +187,9 @@ int main(int argc, char** argv) try {
           const runner::StubTestbed& tb;
           const std::vector<double>& best;
           Oracle(const runner::StubTestbed& t, const std::vector<double>& b) : tb(t), best(b) {}
-          double TruePerf(uint32_t w, const space::Config& c) const override { return tb.TruePerf(w, c); }
+          double TruePerf(uint32_t w, const space::Config& c) const override {
+            return tb.TruePerf(w, c);
+          }
           double BestPerf(uint32_t w) const override { return best[w]; }
         } oracle(tb, best);
         const auto res = loop::RunStudy(bc, ws, exec, &oracle, {});
@@ -201,7 +213,8 @@ int main(int argc, char** argv) try {
         cell.deployed.Add(dep.Mean());
         cell.within5_observed.Add(obs5.Mean());
         cell.within5_deployed.Add(dep5.Mean());
-        std::fprintf(stderr, "[quality] seed %llu budget %d: iorec best-observed %.4f deployed %.4f\n",
+        std::fprintf(stderr,
+                     "[quality] seed %llu budget %d: iorec best-observed %.4f deployed %.4f\n",
                      static_cast<unsigned long long>(seed), budget, obs.Mean(), dep.Mean());
 
         // Random search and warm-start only, same budget, same noise.
@@ -302,8 +315,8 @@ int main(int argc, char** argv) try {
           if (d < nd) nd = d, nn = t;
         }
         copy_meas.Add(TrueRegret(tb, w, res.matrix.top[nn].front().config, best[w]));
-        const auto opt = train_tb.FindOptimum(static_cast<uint32_t>(nn), cfg.active.oracle_enum_threshold,
-                                              cfg.active.oracle_sampled);
+        const auto opt = train_tb.FindOptimum(
+            static_cast<uint32_t>(nn), cfg.active.oracle_enum_threshold, cfg.active.oracle_sampled);
         copy_true.Add(TrueRegret(tb, w, opt.config, best[w]));
       }
       deploy_stats["iorec_top1_regret"].Add(top1.Mean());
@@ -314,9 +327,11 @@ int main(int argc, char** argv) try {
       deploy_stats["global_best_config_regret"].Add(global_reg.Mean());
       deploy_stats["copy_nearest_measured_best_regret"].Add(copy_meas.Mean());
       deploy_stats["copy_nearest_true_optimum_regret"].Add(copy_true.Mean());
-      std::fprintf(stderr, "[quality] seed %llu deploy: top1 %.4f best3 %.4f worse-than-base %.2f copy-true %.4f\n",
-                   static_cast<unsigned long long>(seed), top1.Mean(), best3.Mean(),
-                   worse_than_base.Mean(), copy_true.Mean());
+      std::fprintf(
+          stderr,
+          "[quality] seed %llu deploy: top1 %.4f best3 %.4f worse-than-base %.2f copy-true %.4f\n",
+          static_cast<unsigned long long>(seed), top1.Mean(), best3.Mean(), worse_than_base.Mean(),
+          copy_true.Mean());
     }
   }
 

@@ -11,10 +11,14 @@ const char* ToString(PoolMode m) { return m == PoolMode::kEnumerated ? "enumerat
 
 const char* ToString(Role r) {
   switch (r) {
-    case Role::kExploit: return "exploit";
-    case Role::kExplore: return "explore";
-    case Role::kDiversify: return "diversify";
-    case Role::kFill: return "fill";
+    case Role::kExploit:
+      return "exploit";
+    case Role::kExplore:
+      return "explore";
+    case Role::kDiversify:
+      return "diversify";
+    case Role::kFill:
+      return "fill";
   }
   return "unknown";
 }
@@ -55,7 +59,8 @@ CandidatePool BuildCandidatePool(const space::Space& space, const ConfigSet& tes
   }
   // Two-knob moves, sampled, for up to half of the pool.
   const size_t two_knob_budget = params.max_pool / 2;
-  for (size_t t = 0; np > 0 && n >= 2 && pool.configs.size() < two_knob_budget && t < 4 * two_knob_budget; ++t) {
+  for (size_t t = 0;
+       np > 0 && n >= 2 && pool.configs.size() < two_knob_budget && t < 4 * two_knob_budget; ++t) {
     space::Config c = parents[t % np];
     const size_t a = rng.UniformInt(n);
     size_t b = rng.UniformInt(n - 1);
@@ -89,7 +94,8 @@ std::vector<space::Config> ModelAscent(const space::Space& space,
         for (size_t l = 0; l < space.levels(k); ++l) {
           if (l == cur[k]) continue;
           space::Config c = cur;
-          c.set_level(core::KnobIndex(static_cast<uint32_t>(k)), core::LevelIndex(static_cast<uint32_t>(l)));
+          c.set_level(core::KnobIndex(static_cast<uint32_t>(k)),
+                      core::LevelIndex(static_cast<uint32_t>(l)));
           moves.push_back(std::move(c));
         }
       }
@@ -140,7 +146,8 @@ std::vector<Pick> SelectBatch(const space::Space& space, const std::vector<space
   auto take = [&](size_t i, Role role, double score) {
     taken[i] = 1;
     picks.push_back({i, role, score});
-    for (size_t j = 0; j < n; ++j) min_dist[j] = std::min(min_dist[j], space.Distance(pool[j], pool[i]));
+    for (size_t j = 0; j < n; ++j)
+      min_dist[j] = std::min(min_dist[j], space.Distance(pool[j], pool[i]));
   };
   auto argmax = [&](auto&& score_of) {
     size_t best = n;
@@ -161,14 +168,15 @@ std::vector<Pick> SelectBatch(const space::Space& space, const std::vector<space
   }
   auto explore_score = [&](size_t i) {
     const double redundancy = (have_reference || !picks.empty()) ? 1.0 - min_dist[i] : 0.0;
-    const double base = params.explore == ExploreMode::kUcb ? mean[i] + params.beta * stddev[i]
-                                                             : draw[i];
+    const double base =
+        params.explore == ExploreMode::kUcb ? mean[i] + params.beta * stddev[i] : draw[i];
     return base - params.lambda * redundancy;
   };
 
   {
     const auto& region = params.exploit_region;
-    const bool use_region = region.size() == n && std::find(region.begin(), region.end(), 1) != region.end();
+    const bool use_region =
+        region.size() == n && std::find(region.begin(), region.end(), 1) != region.end();
     auto [i, s] = argmax([&](size_t j) {
       return (use_region && !region[j]) ? -std::numeric_limits<double>::infinity() : mean[j];
     });

@@ -27,7 +27,7 @@ struct RecommendOptions {
 
 /// The workload features of a Darshan log, in the model's feature order.
 space::Workload WorkloadFromDarshan(const RecommendOptions& opt,
-                                   const std::vector<std::string>& feature_names) {
+                                    const std::vector<std::string>& feature_names) {
   const darshan::Basis basis = opt.module == "posix"   ? darshan::Basis::kPosix
                                : opt.module == "mpiio" ? darshan::Basis::kMpiio
                                                        : darshan::Basis::kAuto;
@@ -49,7 +49,8 @@ space::Workload WorkloadFromDarshan(const RecommendOptions& opt,
   if (!missing.empty()) {
     std::string list;
     for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
-    throw core::InputError(opt.darshan_log + ": the model needs features a Darshan log does not provide: " + list);
+    throw core::InputError(opt.darshan_log +
+                           ": the model needs features a Darshan log does not provide: " + list);
   }
   return w;
 }
@@ -58,10 +59,10 @@ void RunRecommend(const RecommendOptions& opt, const GlobalOptions& g) {
   SetupLogging(g);
   report::ModelBundle b = report::LoadModelBundle(opt.model_dir);
   if (opt.top_k > 0) b.params.return_top_k = opt.top_k;
-  const space::Workload w = opt.darshan_log.empty()
-                               ? config::LoadWorkloadFile(opt.workload_file, b.known.feature_names,
-                                                          b.feature_prefix)
-                               : WorkloadFromDarshan(opt, b.known.feature_names);
+  const space::Workload w =
+      opt.darshan_log.empty()
+          ? config::LoadWorkloadFile(opt.workload_file, b.known.feature_names, b.feature_prefix)
+          : WorkloadFromDarshan(opt, b.known.feature_names);
   deploy::Recommender rec(b.space, b.known, b.matrix, *b.model, b.baseline, b.params);
   const auto r = rec.Recommend(w.features);
   if (opt.json) {
@@ -87,13 +88,15 @@ void RunRecommend(const RecommendOptions& opt, const GlobalOptions& g) {
     return;
   }
   if (r.exact_match && !r.neighbors.empty()) {
-    std::printf("workload %s: same features as measured workload %s; its best measured configs "
-                "come first\n",
-                w.id.c_str(), r.neighbors.front().workload_id.c_str());
+    std::printf(
+        "workload %s: same features as measured workload %s; its best measured configs "
+        "come first\n",
+        w.id.c_str(), r.neighbors.front().workload_id.c_str());
   } else {
-    std::printf("workload %s: not measured; configs from its nearest workloads, ranked by the "
-                "model\n",
-                w.id.c_str());
+    std::printf(
+        "workload %s: not measured; configs from its nearest workloads, ranked by the "
+        "model\n",
+        w.id.c_str());
   }
   std::printf("nearest workloads:");
   for (const auto& n : r.neighbors) std::printf(" %s (%.3f)", n.workload_id.c_str(), n.distance);
@@ -111,11 +114,14 @@ void RunRecommend(const RecommendOptions& opt, const GlobalOptions& g) {
 
 void AddRecommendCommand(CLI::App& root, GlobalOptions& g) {
   auto opt = std::make_shared<RecommendOptions>();
-  auto* cmd = root.add_subcommand("recommend", "Recommend settings for a workload from a trained model");
+  auto* cmd =
+      root.add_subcommand("recommend", "Recommend settings for a workload from a trained model");
   cmd->add_option("-m,--model", opt->model_dir, "Model directory (<output-dir>/model)")->required();
-  auto* workload = cmd->add_option("-w,--workload", opt->workload_file, "Workload feature file (JSON)");
-  auto* darshan = cmd->add_option("--darshan", opt->darshan_log,
-                                  "A Darshan log (binary .darshan or darshan-parser text) of the application");
+  auto* workload =
+      cmd->add_option("-w,--workload", opt->workload_file, "Workload feature file (JSON)");
+  auto* darshan =
+      cmd->add_option("--darshan", opt->darshan_log,
+                      "A Darshan log (binary .darshan or darshan-parser text) of the application");
   workload->excludes(darshan);
   cmd->add_option("--module", opt->module, "Darshan counter basis: auto|posix|mpiio")
       ->check(CLI::IsMember({"auto", "posix", "mpiio"}));

@@ -49,7 +49,8 @@ void RunWarmstart(const WarmstartOptions& opt, const GlobalOptions& g) {
     }
     std::cout << '\n';
   }
-  std::fprintf(stderr, "pairwise coverage: %llu/%llu pairs (%.2f%%) with %zu configs (%zu anchors)\n",
+  std::fprintf(stderr,
+               "pairwise coverage: %llu/%llu pairs (%.2f%%) with %zu configs (%zu anchors)\n",
                static_cast<unsigned long long>(ws.coverage.covered),
                static_cast<unsigned long long>(ws.coverage.total), ws.coverage.percent(),
                ws.configs.size(), ws.num_anchors);
@@ -59,7 +60,8 @@ void RunWarmstart(const WarmstartOptions& opt, const GlobalOptions& g) {
 
 void AddWarmstartCommand(CLI::App& root, GlobalOptions& g) {
   auto opt = std::make_shared<WarmstartOptions>();
-  auto* cmd = root.add_subcommand("warmstart", "Print the warm-start set and its pairwise coverage");
+  auto* cmd =
+      root.add_subcommand("warmstart", "Print the warm-start set and its pairwise coverage");
   cmd->add_option("-c,--config", opt->config_path, "Study config (YAML)")->required();
   cmd->add_option("--format", opt->format, "csv|json")->check(CLI::IsMember({"csv", "json"}));
   AddCommonFlags(cmd, g);

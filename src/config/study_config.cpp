@@ -8,8 +8,8 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
-#include <optional>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string_view>
@@ -607,13 +607,27 @@ void ParseActive(Parser& p, const MapView& root, ActiveConfig& a) {
   const YAML::Node* node = root.Find("active");
   if (!node) return;
   const std::string s = "active";
-  MapView m =
-      p.Map(*node, s,
-            {"ensemble_size", "iterations", "batch_per_iter", "beta_start", "beta_end",
-             "lambda_redundancy", "explore_mode", "early_stop_rounds", "low_sigma_threshold",
-             "oracle_mode", "oracle_enum_threshold", "oracle_sampled", "enum_threshold_hard",
-             "candidate_max_pool", "replicate_top_n", "replicate_repeats", "robust_score_z",
-             "transfer_seeds", "model_ascent_steps", "trust_region_knobs"});
+  MapView m = p.Map(*node, s,
+                    {"ensemble_size",
+                     "iterations",
+                     "batch_per_iter",
+                     "beta_start",
+                     "beta_end",
+                     "lambda_redundancy",
+                     "explore_mode",
+                     "early_stop_rounds",
+                     "low_sigma_threshold",
+                     "oracle_mode",
+                     "oracle_enum_threshold",
+                     "oracle_sampled",
+                     "enum_threshold_hard",
+                     "candidate_max_pool",
+                     "replicate_top_n",
+                     "replicate_repeats",
+                     "robust_score_z",
+                     "transfer_seeds",
+                     "model_ascent_steps",
+                     "trust_region_knobs"});
   p.IntField(m, s, "ensemble_size", a.ensemble_size, 1, 1000);
   p.IntField(m, s, "iterations", a.iterations, 0);
   p.IntField(m, s, "batch_per_iter", a.batch_per_iter, 1);
@@ -659,8 +673,8 @@ std::string ResolvePath(const std::string& configured, const fs::path& origin) {
 
 void ParseSlurm(Parser& p, const YAML::Node& node, SlurmConfig& sc) {
   const std::string s = "runner.slurm";
-  MapView m = p.Map(node, s,
-                    {"partition", "account", "time", "nodes", "ntasks", "extra_args", "poll_s"});
+  MapView m =
+      p.Map(node, s, {"partition", "account", "time", "nodes", "ntasks", "extra_args", "poll_s"});
   p.StringField(m, s, "partition", sc.partition);
   p.StringField(m, s, "account", sc.account);
   p.StringField(m, s, "time", sc.time);
@@ -688,13 +702,32 @@ void ParseRunner(Parser& p, const MapView& root, RunnerConfig& r, const space::S
   const YAML::Node* node = root.Find("runner");
   if (!node) return;
   const std::string s = "runner";
-  MapView m = p.Map(
-      *node, s,
-      {"mode", "noise_std", "io_synth_root", "out_root", "cap_total_gib", "io_api", "meta_api",
-       "mpi_collective_mode", "meta_scope", "nprocs_cap", "metric_key", "metric_fallback",
-       "delete_existing_darshan", "flush_wait_sec", "use_sudo_for_lustre", "dry_run",
-       "command", "metric", "timeout_s", "max_retries", "retry_backoff_s", "objective",
-       "executor", "parallel_trials", "slurm"});
+  MapView m = p.Map(*node, s,
+                    {"mode",
+                     "noise_std",
+                     "io_synth_root",
+                     "out_root",
+                     "cap_total_gib",
+                     "io_api",
+                     "meta_api",
+                     "mpi_collective_mode",
+                     "meta_scope",
+                     "nprocs_cap",
+                     "metric_key",
+                     "metric_fallback",
+                     "delete_existing_darshan",
+                     "flush_wait_sec",
+                     "use_sudo_for_lustre",
+                     "dry_run",
+                     "command",
+                     "metric",
+                     "timeout_s",
+                     "max_retries",
+                     "retry_backoff_s",
+                     "objective",
+                     "executor",
+                     "parallel_trials",
+                     "slurm"});
   p.EnumField(m, s, "mode", r.mode, {"stub", "command", "real"},
               {RunnerMode::kStub, RunnerMode::kCommand, RunnerMode::kReal});
   p.DoubleField(m, s, "noise_std", r.noise_std, Parser::AtLeast(0.0));
@@ -773,8 +806,8 @@ void ParseRunner(Parser& p, const MapView& root, RunnerConfig& r, const space::S
       const fs::path script = fs::path(real.io_synth_root) / runner::kSynthesizerScript;
       std::error_code ec;
       if (!real.dry_run && !fs::exists(script, ec)) {
-        p.Add("runner.io_synth_root", "the synthesizer script " + script.string() +
-                                          " does not exist");
+        p.Add("runner.io_synth_root",
+              "the synthesizer script " + script.string() + " does not exist");
       }
     }
     if (real.out_root.empty()) {
@@ -789,8 +822,9 @@ void ParseRunner(Parser& p, const MapView& root, RunnerConfig& r, const space::S
     }
   }
   if (r.mode == RunnerMode::kStub && r.executor == ExecutorKind::kSlurm) {
-    p.Add("runner.executor", "'slurm' needs runner.mode 'command' or 'real' (the stub runs in "
-                             "process)");
+    p.Add("runner.executor",
+          "'slurm' needs runner.mode 'command' or 'real' (the stub runs in "
+          "process)");
   }
 }
 
@@ -1015,9 +1049,7 @@ const char* ToString(RunnerMode m) {
   return "unknown";
 }
 
-const char* ToString(Objective o) {
-  return o == Objective::kMinimize ? "minimize" : "maximize";
-}
+const char* ToString(Objective o) { return o == Objective::kMinimize ? "minimize" : "maximize"; }
 
 const char* ToString(ExecutorKind e) { return e == ExecutorKind::kSlurm ? "slurm" : "local"; }
 

@@ -246,7 +246,8 @@ space::WorkloadSet SyntheticWorkloads(uint64_t seed, int n_patterns, int n_featu
   }
   space::WorkloadSet set;
   const int fw = DigitWidth(n_features - 1);
-  for (int f = 0; f < n_features; ++f) set.feature_names.push_back(feature_prefix + "f" + ZeroPad(f, fw));
+  for (int f = 0; f < n_features; ++f)
+    set.feature_names.push_back(feature_prefix + "f" + ZeroPad(f, fw));
   const int iw = DigitWidth(n_patterns - 1);
   constexpr double kJitter = 0.05;
   for (int i = 0; i < n_patterns; ++i) {

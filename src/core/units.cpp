@@ -18,11 +18,20 @@ std::optional<uint64_t> ParseSize(std::string_view text) {
   if (suffix.empty()) return value;
   int shift = 0;
   switch (std::toupper(static_cast<unsigned char>(suffix[0]))) {
-    case 'K': shift = 10; break;
-    case 'M': shift = 20; break;
-    case 'G': shift = 30; break;
-    case 'T': shift = 40; break;
-    default: return std::nullopt;
+    case 'K':
+      shift = 10;
+      break;
+    case 'M':
+      shift = 20;
+      break;
+    case 'G':
+      shift = 30;
+      break;
+    case 'T':
+      shift = 40;
+      break;
+    default:
+      return std::nullopt;
   }
   suffix.remove_prefix(1);
   if (!(suffix.empty() || suffix == "B" || suffix == "b" || suffix == "iB" || suffix == "ib")) {

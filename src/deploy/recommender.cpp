@@ -34,7 +34,8 @@ Recommender::Recommender(const space::Space& space, const space::WorkloadSet& kn
   inv_span_.assign(nf, 1.0);
   for (size_t j = 0; j < nf; ++j) {
     double lo = INFINITY, hi = -INFINITY;
-    for (const auto& w : known.workloads) lo = std::min(lo, w.features[j]), hi = std::max(hi, w.features[j]);
+    for (const auto& w : known.workloads)
+      lo = std::min(lo, w.features[j]), hi = std::max(hi, w.features[j]);
     if (hi > lo) inv_span_[j] = 1.0 / (hi - lo);
   }
   // Leave-one-out nearest-neighbour distances of the known workloads: a new workload
@@ -44,7 +45,8 @@ Recommender::Recommender(const space::Space& space, const space::WorkloadSet& kn
   for (size_t a = 0; a < known.workloads.size(); ++a) {
     double nn = INFINITY;
     for (size_t b = 0; b < known.workloads.size(); ++b) {
-      if (a != b) nn = std::min(nn, Distance(known.workloads[a].features, known.workloads[b].features));
+      if (a != b)
+        nn = std::min(nn, Distance(known.workloads[a].features, known.workloads[b].features));
     }
     if (std::isfinite(nn)) {
       max_nn = std::max(max_nn, nn);
@@ -73,7 +75,8 @@ Recommendation Recommender::Recommend(const std::vector<double>& features) const
   Recommendation rec;
   const size_t nk = known_.workloads.size();
   std::vector<std::pair<double, size_t>> dist;
-  for (size_t i = 0; i < nk; ++i) dist.emplace_back(Distance(features, known_.workloads[i].features), i);
+  for (size_t i = 0; i < nk; ++i)
+    dist.emplace_back(Distance(features, known_.workloads[i].features), i);
   std::stable_sort(dist.begin(), dist.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
   const size_t k = std::min<size_t>(nk, static_cast<size_t>(std::max(1, params_.knn_neighbors)));
@@ -118,8 +121,8 @@ Recommendation Recommender::Recommend(const std::vector<double>& features) const
       if (rec.configs.size() >= static_cast<size_t>(params_.return_top_k)) break;
       const auto it = std::find(merged.begin(), merged.end(), e.config);
       const size_t idx = static_cast<size_t>(it - merged.begin());
-      rec.configs.push_back({e.config, pred.mean[idx], pred.stddev[idx], e.robust_gain, true,
-                             "measured"});
+      rec.configs.push_back(
+          {e.config, pred.mean[idx], pred.stddev[idx], e.robust_gain, true, "measured"});
       used.insert(e.config);
     }
     for (size_t i : order) {
@@ -133,8 +136,8 @@ Recommendation Recommender::Recommend(const std::vector<double>& features) const
   // An unseen workload. Top-1 must be a config the model is confident beats the baseline:
   // its lower bound (mean - std) must reach the baseline's predicted mean; otherwise the
   // baseline itself is the safe top-1.
-  const size_t base_idx = static_cast<size_t>(
-      std::find(merged.begin(), merged.end(), baseline_) - merged.begin());
+  const size_t base_idx =
+      static_cast<size_t>(std::find(merged.begin(), merged.end(), baseline_) - merged.begin());
   const double base_mean = pred.mean[base_idx];
   size_t first = base_idx;
   for (size_t i : order) {
@@ -167,16 +170,19 @@ Recommendation Recommender::Recommend(const std::vector<double>& features) const
   size_t copy = merged.size();
   if (k > 0 && dist[0].second < matrix_.top.size() && !matrix_.top[dist[0].second].empty()) {
     const auto& nearest_best = matrix_.top[dist[0].second].front().config;
-    copy = static_cast<size_t>(std::find(merged.begin(), merged.end(), nearest_best) - merged.begin());
+    copy =
+        static_cast<size_t>(std::find(merged.begin(), merged.end(), nearest_best) - merged.begin());
     if (copy != first && rec.configs.size() < want) push(copy);
   }
   for (size_t i : order) {
     if (rec.configs.size() >= want) break;
     if (i != first && i != copy) push(i);
   }
-  const bool has_baseline = std::any_of(rec.configs.begin(), rec.configs.end(),
-                                        [&](const RecommendedConfig& c) { return c.config == baseline_; });
-  if (far && !has_baseline) rec.configs.back() = {baseline_, base_mean, pred.stddev[base_idx], 0.0, false, "baseline"};
+  const bool has_baseline =
+      std::any_of(rec.configs.begin(), rec.configs.end(),
+                  [&](const RecommendedConfig& c) { return c.config == baseline_; });
+  if (far && !has_baseline)
+    rec.configs.back() = {baseline_, base_mean, pred.stddev[base_idx], 0.0, false, "baseline"};
   return rec;
 }
 }  // namespace iorec::deploy

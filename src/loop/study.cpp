@@ -62,7 +62,8 @@ model::Dataset BuildDataset(const space::Space& space, const space::WorkloadSet&
       if (c.perfs.empty()) continue;
       const size_t off = d.x.size();
       d.x.resize(off + d.num_cols);
-      for (size_t j = 0; j < nf; ++j) d.x[off + j] = static_cast<float>(workloads.workloads[w].features[j]);
+      for (size_t j = 0; j < nf; ++j)
+        d.x[off + j] = static_cast<float>(workloads.workloads[w].features[j]);
       space.EncodeConfig(c.config, d.x.data() + off + nf);
       d.gain.push_back(ModelTarget(st, c.Mean()));
       d.group.push_back(static_cast<uint32_t>(w));
@@ -89,14 +90,16 @@ namespace {
 
 constexpr size_t kElitesPerWorkload = 3;
 
-
-
 class StudyRunner {
  public:
-  StudyRunner(const config::StudyConfig& cfg, const space::WorkloadSet& ws,
-              runner::Executor& exec, const Oracle* oracle,
-              const std::vector<LoopObserver*>& observers)
-      : cfg_(cfg), space_(cfg.space), ws_(ws), exec_(exec), oracle_(oracle), observers_(observers) {}
+  StudyRunner(const config::StudyConfig& cfg, const space::WorkloadSet& ws, runner::Executor& exec,
+              const Oracle* oracle, const std::vector<LoopObserver*>& observers)
+      : cfg_(cfg),
+        space_(cfg.space),
+        ws_(ws),
+        exec_(exec),
+        oracle_(oracle),
+        observers_(observers) {}
 
   StudyResult Run() {
     res_.workloads.resize(ws_.size());
@@ -165,8 +168,8 @@ class StudyRunner {
       obs.replicate = r.replicate;
       obs.ok = out.ok && std::isfinite(out.value);
       obs.perf = obs.ok ? out.value : 0.0;
-      obs.failure_reason = obs.ok ? "" : (out.failure_reason.empty() ? "non-finite metric"
-                                                                     : out.failure_reason);
+      obs.failure_reason =
+          obs.ok ? "" : (out.failure_reason.empty() ? "non-finite metric" : out.failure_reason);
       obs.wall_seconds = out.wall_seconds;
       if (r.source == runner::TrialSource::kBaseline && obs.ok) {
         st.baseline_perf = obs.perf;
@@ -180,8 +183,10 @@ class StudyRunner {
         cs.first_iteration = obs.iteration;
         st.configs.push_back(std::move(cs));
       }
-      if (obs.ok) st.configs[it->second].perfs.push_back(obs.perf);
-      else ++failed;
+      if (obs.ok)
+        st.configs[it->second].perfs.push_back(obs.perf);
+      else
+        ++failed;
       obs.gain = obs.ok ? obs.perf - st.baseline_perf : 0.0;
       res_.observations.push_back(obs);
       Notify([&](LoopObserver* o) { o->OnTrial(res_.observations.back()); });
@@ -197,7 +202,8 @@ class StudyRunner {
     core::Rng rng(cfg_.seed, "warm_start");
     res_.warm = sampling::BuildWarmStart(space_, cfg_.baseline,
                                          static_cast<size_t>(cfg_.warm_start.target_size), rng);
-    Notify([&](LoopObserver* o) { o->OnPhase("warm_start", res_.warm.configs.size() * ws_.size()); });
+    Notify(
+        [&](LoopObserver* o) { o->OnPhase("warm_start", res_.warm.configs.size() * ws_.size()); });
     std::vector<runner::TrialRequest> reqs;
     for (uint32_t w = 0; w < ws_.size(); ++w) {
       // The baseline runs first for each workload; it is also the warm set's first anchor.
@@ -273,7 +279,8 @@ class StudyRunner {
         values.push_back(ValueOf(w, *ranked[i]));
       }
       const double best = res_.oracle_best[w];
-      for (double v : values) rel.push_back(levels * std::clamp(best > 0 ? v / best : 0.0, 0.0, 1.0));
+      for (double v : values)
+        rel.push_back(levels * std::clamp(best > 0 ? v / best : 0.0, 0.0, 1.0));
       sum_regret += eval::RegretAtK(values, best, 3);
       sum_hit += eval::HitAtK(values, best, 3, 0.05);
       sum_ndcg += eval::NdcgOfList(rel, std::vector<double>(3, levels), 3);
@@ -294,7 +301,8 @@ class StudyRunner {
   double ActiveIteration(int t) {
     const int iters = cfg_.active.iterations;
     const double frac = iters > 1 ? static_cast<double>(t - 1) / (iters - 1) : 0.0;
-    const double beta = cfg_.active.beta_start + (cfg_.active.beta_end - cfg_.active.beta_start) * frac;
+    const double beta =
+        cfg_.active.beta_start + (cfg_.active.beta_end - cfg_.active.beta_start) * frac;
 
     model::XgbEnsemble model(EnsembleParamsFrom(cfg_));
     core::Rng model_rng = core::Rng(cfg_.seed, "model").Fork(static_cast<uint64_t>(t));
@@ -321,7 +329,8 @@ class StudyRunner {
         elites[w].push_back(c->config);
       }
     }
-    const auto neighbors = NearestWorkloads(static_cast<size_t>(std::max(1, cfg_.deploy.knn_neighbors)));
+    const auto neighbors =
+        NearestWorkloads(static_cast<size_t>(std::max(1, cfg_.deploy.knn_neighbors)));
 
     std::map<std::string, int> modes;
     std::vector<std::vector<ConfigPrediction>> snapshot(ws_.size());
@@ -338,7 +347,8 @@ class StudyRunner {
         tested_list.push_back(c.config);
       }
       std::vector<space::Config> parents;
-      for (const auto* c : RankMeasured(st, cfg_.active.robust_score_z)) parents.push_back(c->config);
+      for (const auto* c : RankMeasured(st, cfg_.active.robust_score_z))
+        parents.push_back(c->config);
       // Seeds for the pool: the model's own optima over the whole space (hill climbing on
       // the predicted mean from the best configs here and at the neighbours), then the
       // neighbours' elites.
@@ -364,8 +374,8 @@ class StudyRunner {
       }
       if (cfg_.active.transfer_seeds) seeds.insert(seeds.end(), transfer.begin(), transfer.end());
       core::Rng pool_rng = core::Rng(cfg_.seed, "candidate_pool").Fork(t).Fork(w);
-      const auto pool = acquisition::BuildCandidatePool(space_, tested, parents, pool_params,
-                                                        pool_rng, seeds);
+      const auto pool =
+          acquisition::BuildCandidatePool(space_, tested, parents, pool_params, pool_rng, seeds);
       modes[acquisition::ToString(pool.mode)] += 1;
       if (pool.configs.empty()) continue;
       const auto pred = predict(pool.configs);
@@ -374,7 +384,8 @@ class StudyRunner {
       if (!parents.empty() && cfg_.active.trust_region_knobs > 0) {
         for (size_t i = 0; i < pool.configs.size(); ++i) {
           int diff = 0;
-          for (size_t k = 0; k < space_.num_knobs(); ++k) diff += pool.configs[i][k] != parents.front()[k];
+          for (size_t k = 0; k < space_.num_knobs(); ++k)
+            diff += pool.configs[i][k] != parents.front()[k];
           batch_params.exploit_region[i] = diff <= cfg_.active.trust_region_knobs;
         }
       }
@@ -416,8 +427,10 @@ class StudyRunner {
           const auto& cs = st.configs[st.index.at(r->config)];
           return cs.perfs.empty() ? -std::numeric_limits<double>::infinity() : cs.Mean();
         };
-        std::stable_sort(mine.begin(), mine.end(), [&](auto* a, auto* b) { return perf_of(a) > perf_of(b); });
-        const size_t n = std::min<size_t>(mine.size(), static_cast<size_t>(cfg_.active.replicate_top_n));
+        std::stable_sort(mine.begin(), mine.end(),
+                         [&](auto* a, auto* b) { return perf_of(a) > perf_of(b); });
+        const size_t n =
+            std::min<size_t>(mine.size(), static_cast<size_t>(cfg_.active.replicate_top_n));
         for (size_t i = 0; i < n; ++i) {
           if (!std::isfinite(perf_of(mine[i]))) continue;
           for (int rep = 1; rep <= cfg_.active.replicate_repeats; ++rep) {
@@ -445,7 +458,8 @@ class StudyRunner {
     std::vector<double> inv_span(nf, 1.0);
     for (size_t j = 0; j < nf; ++j) {
       double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-      for (const auto& w : ws_.workloads) lo = std::min(lo, w.features[j]), hi = std::max(hi, w.features[j]);
+      for (const auto& w : ws_.workloads)
+        lo = std::min(lo, w.features[j]), hi = std::max(hi, w.features[j]);
       if (hi > lo) inv_span[j] = 1.0 / (hi - lo);
     }
     std::vector<std::vector<size_t>> out(nw);
@@ -455,12 +469,14 @@ class StudyRunner {
         if (a == b) continue;
         double s = 0;
         for (size_t j = 0; j < nf; ++j) {
-          const double x = (ws_.workloads[a].features[j] - ws_.workloads[b].features[j]) * inv_span[j];
+          const double x =
+              (ws_.workloads[a].features[j] - ws_.workloads[b].features[j]) * inv_span[j];
           s += x * x;
         }
         d.emplace_back(s, b);
       }
-      std::stable_sort(d.begin(), d.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+      std::stable_sort(d.begin(), d.end(),
+                       [](const auto& x, const auto& y) { return x.first < y.first; });
       for (size_t i = 0; i < std::min(k, d.size()); ++i) out[a].push_back(d[i].second);
     }
     return out;

@@ -4,9 +4,12 @@ namespace iorec::report {
 
 nlohmann::ordered_json KnobValueJson(const space::KnobValue& v) {
   switch (v.kind()) {
-    case space::KnobValue::Kind::kInt: return v.as_int();
-    case space::KnobValue::Kind::kFloat: return v.as_double();
-    case space::KnobValue::Kind::kString: return v.text();
+    case space::KnobValue::Kind::kInt:
+      return v.as_int();
+    case space::KnobValue::Kind::kFloat:
+      return v.as_double();
+    case space::KnobValue::Kind::kString:
+      return v.text();
   }
   return v.text();
 }

@@ -13,9 +13,12 @@ constexpr int kBundleFormat = 1;
 
 const char* KindName(space::KnobValue::Kind k) {
   switch (k) {
-    case space::KnobValue::Kind::kInt: return "int";
-    case space::KnobValue::Kind::kFloat: return "float";
-    case space::KnobValue::Kind::kString: return "string";
+    case space::KnobValue::Kind::kInt:
+      return "int";
+    case space::KnobValue::Kind::kFloat:
+      return "float";
+    case space::KnobValue::Kind::kString:
+      return "string";
   }
   return "string";
 }
@@ -48,7 +51,8 @@ void SaveModelBundle(const std::filesystem::path& dir, const ModelBundle& b) {
   nlohmann::ordered_json j;
   j["format"] = kBundleFormat;
   j["iorec_version"] = IOREC_VERSION;
-  j["objective"] = b.model->params().objective == model::Objective::kRanking ? "ranking" : "regression";
+  j["objective"] =
+      b.model->params().objective == model::Objective::kRanking ? "ranking" : "regression";
   j["ensemble"] = {{"members", b.model->params().members},
                    {"relevance_levels", b.model->params().relevance_levels},
                    {"num_rounds", b.model->params().num_rounds},
@@ -56,7 +60,8 @@ void SaveModelBundle(const std::filesystem::path& dir, const ModelBundle& b) {
                    {"learning_rate", b.model->params().learning_rate},
                    {"subsample_fraction", b.model->params().subsample_fraction},
                    {"min_child_weight", b.model->params().min_child_weight}};
-  j["deploy"] = {{"knn_neighbors", b.params.knn_neighbors}, {"return_top_k", b.params.return_top_k}};
+  j["deploy"] = {{"knn_neighbors", b.params.knn_neighbors},
+                 {"return_top_k", b.params.return_top_k}};
   j["feature_prefix"] = b.feature_prefix;
   j["feature_names"] = b.known.feature_names;
   auto& knobs = j["knobs"] = nlohmann::ordered_json::array();
@@ -120,7 +125,8 @@ ModelBundle LoadModelBundle(const std::filesystem::path& dir) {
       const auto& kinds = kj.at("value_kinds");
       const auto& texts = kj.at("value_texts");
       for (size_t i = 0; i < texts.size(); ++i) {
-        k.values.push_back(ValueFrom(kinds.at(i).get<std::string>(), texts.at(i).get<std::string>()));
+        k.values.push_back(
+            ValueFrom(kinds.at(i).get<std::string>(), texts.at(i).get<std::string>()));
       }
       knobs.push_back(std::move(k));
     }
@@ -164,7 +170,8 @@ ModelBundle LoadModelBundle(const std::filesystem::path& dir) {
     p.subsample_fraction = ej.at("subsample_fraction").get<double>();
     p.min_child_weight = ej.at("min_child_weight").get<double>();
     std::vector<std::string> members;
-    for (const auto& m : j.at("members")) members.push_back(core::ReadFile(dir / m.get<std::string>()));
+    for (const auto& m : j.at("members"))
+      members.push_back(core::ReadFile(dir / m.get<std::string>()));
     b.model = std::make_shared<model::XgbEnsemble>(p);
     b.model->LoadMembers(members, b.known.feature_names.size() + b.space.ConfigWidth());
   } catch (const core::InputError&) {

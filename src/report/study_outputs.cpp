@@ -39,7 +39,8 @@ std::string ObservationsCsv(const space::Space& space, const space::WorkloadSet&
         << runner::ToString(o.source) << ',' << o.iteration << ',' << o.replicate << ','
         << (o.ok ? "done" : "failed") << ',' << (o.ok ? Num(o.perf) : "") << ','
         << (o.ok ? Num(o.gain) : "");
-    for (size_t k = 0; k < space.num_knobs(); ++k) out << ',' << CsvField(space.Value(o.config, k).text());
+    for (size_t k = 0; k < space.num_knobs(); ++k)
+      out << ',' << CsvField(space.Value(o.config, k).text());
     out << ',' << CsvField(o.failure_reason) << '\n';
   }
   return out.str();
@@ -89,7 +90,8 @@ nlohmann::ordered_json HistoryJson(const space::Space& space, const space::Workl
     for (size_t w = 0; w < r.top3_uncertainty.size(); ++w) {
       auto& lst = snap[ws.workloads[w].id] = nlohmann::ordered_json::array();
       for (const auto& p : r.top3_uncertainty[w]) {
-        lst.push_back({{"config", ConfigJson(space, p.config)}, {"mu", p.mean}, {"sigma", p.stddev}});
+        lst.push_back(
+            {{"config", ConfigJson(space, p.config)}, {"mu", p.mean}, {"sigma", p.stddev}});
       }
     }
     arr.push_back(std::move(j));
@@ -117,7 +119,8 @@ nlohmann::ordered_json DeploymentDemoJson(const config::StudyConfig& cfg,
     nlohmann::ordered_json j;
     j["workload"] = ws.workloads[held].id;
     j["mode"] = "leave-one-out (treated as unseen)";
-    for (const auto& n : r.neighbors) j["neighbors"].push_back({{"workload", n.workload_id}, {"distance", n.distance}});
+    for (const auto& n : r.neighbors)
+      j["neighbors"].push_back({{"workload", n.workload_id}, {"distance", n.distance}});
     for (const auto& c : r.configs) {
       j["recommendations"].push_back({{"config", ConfigJson(cfg.space, c.config)},
                                       {"predicted_score", c.predicted_gain},

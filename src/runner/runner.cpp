@@ -4,10 +4,14 @@ namespace iorec::runner {
 
 const char* ToString(TrialSource s) {
   switch (s) {
-    case TrialSource::kBaseline: return "baseline";
-    case TrialSource::kWarm: return "warm";
-    case TrialSource::kActive: return "active";
-    case TrialSource::kReplicate: return "replicate";
+    case TrialSource::kBaseline:
+      return "baseline";
+    case TrialSource::kWarm:
+      return "warm";
+    case TrialSource::kActive:
+      return "active";
+    case TrialSource::kReplicate:
+      return "replicate";
   }
   return "unknown";
 }

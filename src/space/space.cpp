@@ -84,8 +84,8 @@ Config Space::Unrank(uint64_t rank) const {
 
 std::vector<Config> Space::Enumerate(uint64_t limit) const {
   if (size_ > limit) {
-    throw core::Error("space of " + std::to_string(size_) + " configs exceeds the enumeration limit " +
-                      std::to_string(limit));
+    throw core::Error("space of " + std::to_string(size_) +
+                      " configs exceeds the enumeration limit " + std::to_string(limit));
   }
   std::vector<Config> out;
   out.reserve(size_);

@@ -12,7 +12,8 @@ space::Space MakeSpace(std::vector<size_t> levels) {
   for (size_t i = 0; i < levels.size(); ++i) {
     space::Knob k;
     k.name = "k" + std::to_string(i);
-    for (size_t l = 0; l < levels[i]; ++l) k.values.push_back(space::KnobValue::Int(l, std::to_string(l)));
+    for (size_t l = 0; l < levels[i]; ++l)
+      k.values.push_back(space::KnobValue::Int(l, std::to_string(l)));
     knobs.push_back(k);
   }
   return space::Space(knobs);
@@ -66,7 +67,8 @@ TEST(SelectBatchTest, PicksExploitExploreDiversifyInOrder) {
   const std::vector<double> sd = {0.0, 2.0, 0.1, 0.0, 0.0};
   const std::vector<space::Config> tested = {space::Config({0, 2})};
   core::Rng rng(1, "select");
-  const auto picks = SelectBatch(s, pool, mean, sd, tested, BatchParams{3, 1.0, 0.0, ExploreMode::kUcb}, rng);
+  const auto picks =
+      SelectBatch(s, pool, mean, sd, tested, BatchParams{3, 1.0, 0.0, ExploreMode::kUcb}, rng);
   ASSERT_EQ(picks.size(), 3u);
   EXPECT_EQ(picks[0].candidate, 0u);  // best mean
   EXPECT_EQ(picks[0].role, Role::kExploit);
@@ -83,8 +85,10 @@ TEST(SelectBatchTest, RedundancyPenaltyAvoidsNearDuplicates) {
   const std::vector<double> sd = {0, 0, 0};
   core::Rng rng(1, "select");
   // Without penalty the explore pick is the near-duplicate {6}; with it, the distant {10}.
-  auto no_penalty = SelectBatch(s, pool, mean, sd, {}, BatchParams{2, 0.0, 0.0, ExploreMode::kUcb}, rng);
-  auto penalty = SelectBatch(s, pool, mean, sd, {}, BatchParams{2, 0.0, 0.5, ExploreMode::kUcb}, rng);
+  auto no_penalty =
+      SelectBatch(s, pool, mean, sd, {}, BatchParams{2, 0.0, 0.0, ExploreMode::kUcb}, rng);
+  auto penalty =
+      SelectBatch(s, pool, mean, sd, {}, BatchParams{2, 0.0, 0.5, ExploreMode::kUcb}, rng);
   EXPECT_EQ(no_penalty[1].candidate, 2u);
   EXPECT_EQ(penalty[1].candidate, 1u);
 }
@@ -93,7 +97,8 @@ TEST(SelectBatchTest, ReturnsDistinctPicksAndHandlesSmallPools) {
   const auto s = MakeSpace({4, 4});
   std::vector<space::Config> pool = {space::Config({0, 0}), space::Config({3, 3})};
   core::Rng rng(1, "select");
-  const auto picks = SelectBatch(s, pool, {0.1, 0.2}, {0.1, 0.1}, {}, BatchParams{5, 1.0, 0.2, ExploreMode::kThompson}, rng);
+  const auto picks = SelectBatch(s, pool, {0.1, 0.2}, {0.1, 0.1}, {},
+                                 BatchParams{5, 1.0, 0.2, ExploreMode::kThompson}, rng);
   ASSERT_EQ(picks.size(), 2u);
   EXPECT_NE(picks[0].candidate, picks[1].candidate);
 }
@@ -119,7 +124,8 @@ TEST(SelectBatchTest, ThompsonIsSeeded) {
 TEST(RedundancyTest, IsOneMinusMinDistance) {
   const auto s = MakeSpace({3});
   EXPECT_DOUBLE_EQ(Redundancy(s, space::Config({0}), {}), 0.0);
-  EXPECT_DOUBLE_EQ(Redundancy(s, space::Config({0}), {space::Config({2}), space::Config({1})}), 0.5);
+  EXPECT_DOUBLE_EQ(Redundancy(s, space::Config({0}), {space::Config({2}), space::Config({1})}),
+                   0.5);
 }
 
 }  // namespace

@@ -45,8 +45,9 @@ class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = fs::temp_directory_path() /
-           ("iorec_cli_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) +
-            "_" + std::to_string(::getpid()));
+           ("iorec_cli_" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" +
+            std::to_string(::getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
@@ -64,7 +65,8 @@ class CliTest : public ::testing::Test {
            "  - {name: stripe_count, values: [1, 2, 4, 8], is_ordered: true}\n"
            "  - {name: stripe_size, values: [\"64K\", \"1M\", \"4M\"], is_ordered: true}\n"
            "  - {name: num_aggregators, values: [1, 2, 4, 8, 16], is_ordered: true}\n"
-           "  - {name: collective_buffer_size, values: [1048576, 4194304, 16777216], is_ordered: true}\n"
+           "  - {name: collective_buffer_size, values: [1048576, 4194304, 16777216], is_ordered: "
+           "true}\n"
            "baseline: {stripe_count: 1, stripe_size: \"1M\"}\n"
            "data: {n_patterns: 4, n_features: 6}\n"
            "warm_start: {target_size: 16}\n"
@@ -83,10 +85,10 @@ TEST_F(CliTest, RunWritesAllOutputsAndTheyParse) {
   const auto out = dir_ / "out";
   const auto r = RunIorec("run --config " + cfg.string() + " --output-dir " + out.string());
   ASSERT_EQ(r.code, 0) << r.out;
-  for (const char* f : {"summary.json", "recommendation_matrix.json", "observations.csv",
-                        "timing.json", "model/model.json", "model/member_0.ubj",
-                        "plots/regret_at_3.gp", "plots/regret_at_3.dat", "plots/hit_at_3.gp",
-                        "plots/ndcg_at_3.gp"}) {
+  for (const char* f :
+       {"summary.json", "recommendation_matrix.json", "observations.csv", "timing.json",
+        "model/model.json", "model/member_0.ubj", "plots/regret_at_3.gp", "plots/regret_at_3.dat",
+        "plots/hit_at_3.gp", "plots/ndcg_at_3.gp"}) {
     EXPECT_TRUE(fs::exists(out / f)) << f;
   }
   const auto summary = nlohmann::json::parse(Slurp(out / "summary.json"));
@@ -106,7 +108,9 @@ TEST_F(CliTest, RunWritesAllOutputsAndTheyParse) {
   EXPECT_TRUE(matrix["workloads"][0]["top"][0]["config"]["stripe_size"].is_string());
   const std::string csv = Slurp(out / "observations.csv");
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 1 + 4 * 24);
-  EXPECT_EQ(csv.rfind("trial_id,workload,source,iteration,replicate,status,perf,gain,stripe_count", 0), 0u);
+  EXPECT_EQ(
+      csv.rfind("trial_id,workload,source,iteration,replicate,status,perf,gain,stripe_count", 0),
+      0u);
   if (fs::exists("/usr/bin/gnuplot")) {
     EXPECT_TRUE(fs::exists(out / "plots/regret_at_3.png"));
   }
@@ -114,9 +118,14 @@ TEST_F(CliTest, RunWritesAllOutputsAndTheyParse) {
 
 TEST_F(CliTest, SameSeedGivesByteIdenticalOutputs) {
   const auto cfg = WriteConfig();
-  ASSERT_EQ(RunIorec("run -q --config " + cfg.string() + " --output-dir " + (dir_ / "a").string()).code, 0);
-  ASSERT_EQ(RunIorec("run -q --config " + cfg.string() + " --output-dir " + (dir_ / "b").string()).code, 0);
-  for (const char* f : {"summary.json", "recommendation_matrix.json", "observations.csv", "model/model.json"}) {
+  ASSERT_EQ(
+      RunIorec("run -q --config " + cfg.string() + " --output-dir " + (dir_ / "a").string()).code,
+      0);
+  ASSERT_EQ(
+      RunIorec("run -q --config " + cfg.string() + " --output-dir " + (dir_ / "b").string()).code,
+      0);
+  for (const char* f :
+       {"summary.json", "recommendation_matrix.json", "observations.csv", "model/model.json"}) {
     EXPECT_EQ(Slurp(dir_ / "a" / f), Slurp(dir_ / "b" / f)) << f;
   }
 }
@@ -134,7 +143,7 @@ TEST_F(CliTest, SaveLoadRecommendRoundTrip) {
   for (size_t i = 0; i < names.size(); ++i) w[names[i].get<std::string>()] = feats[i];
   std::ofstream(dir_ / "w.json") << w.dump();
   const auto r = RunIorec("recommend --model " + (out / "model").string() + " --workload " +
-                     (dir_ / "w.json").string() + " --json");
+                          (dir_ / "w.json").string() + " --json");
   ASSERT_EQ(r.code, 0) << r.out;
   const auto rec = nlohmann::json::parse(r.out);
   EXPECT_TRUE(rec["exact_match"].get<bool>());
@@ -149,22 +158,24 @@ TEST_F(CliTest, SaveLoadRecommendRoundTrip) {
   w["bogus_feature"] = 0.5;
   std::ofstream(dir_ / "bad.json") << w.dump();
   const auto bad = RunIorec("recommend --model " + (out / "model").string() + " --workload " +
-                       (dir_ / "bad.json").string());
+                            (dir_ / "bad.json").string());
   EXPECT_EQ(bad.code, 2) << bad.out;
   EXPECT_NE(bad.out.find(names[0].get<std::string>()), std::string::npos) << bad.out;
 }
 
 TEST_F(CliTest, RecommendFromADarshanLog) {
   const fs::path cfg = dir_ / "real.yaml";
-  std::ofstream(cfg) << "seed: 5\n"
-                        "parameters:\n"
-                        "  - {name: stripe_count, values: [1, 4, 16], is_ordered: true}\n"
-                        "  - {name: stripe_size, values: [\"64K\", \"1M\", \"16M\"], is_ordered: true}\n"
-                        "data: {input_dir: " IOREC_SOURCE_DIR "/examples/workloads}\n"
-                        "warm_start: {target_size: 6}\n"
-                        "model: {num_rounds: 10, max_depth: 3}\n"
-                        "active: {ensemble_size: 2, iterations: 1, batch_per_iter: 1}\n"
-                        "evaluation: {enabled: false}\n";
+  std::ofstream(cfg)
+      << "seed: 5\n"
+         "parameters:\n"
+         "  - {name: stripe_count, values: [1, 4, 16], is_ordered: true}\n"
+         "  - {name: stripe_size, values: [\"64K\", \"1M\", \"16M\"], is_ordered: true}\n"
+         "data: {input_dir: " IOREC_SOURCE_DIR
+         "/examples/workloads}\n"
+         "warm_start: {target_size: 6}\n"
+         "model: {num_rounds: 10, max_depth: 3}\n"
+         "active: {ensemble_size: 2, iterations: 1, batch_per_iter: 1}\n"
+         "evaluation: {enabled: false}\n";
   const auto out = dir_ / "out";
   ASSERT_EQ(RunIorec("run -q --config " + cfg.string() + " --output-dir " + out.string()).code, 0);
   const auto r = RunIorec("recommend --json --model " + (out / "model").string() + " --darshan " +
@@ -176,7 +187,8 @@ TEST_F(CliTest, RecommendFromADarshanLog) {
   EXPECT_TRUE(j["exact_match"].get<bool>());
   EXPECT_EQ(j["recommendations"].size(), 3u);
 
-  const auto both = RunIorec("recommend --model " + (out / "model").string() + " --darshan x --workload y");
+  const auto both =
+      RunIorec("recommend --model " + (out / "model").string() + " --darshan x --workload y");
   EXPECT_EQ(both.code, 2);
 }
 

@@ -186,7 +186,8 @@ TEST(WorkloadsTest, EmptyInputDirMeansSynthetic) {
   cfg.data.n_features = 4;
   const auto set = LoadWorkloads(cfg);
   EXPECT_EQ(set.size(), 6u);
-  EXPECT_EQ(set.feature_names, (std::vector<std::string>{"pct_f00", "pct_f01", "pct_f02", "pct_f03"}));
+  EXPECT_EQ(set.feature_names,
+            (std::vector<std::string>{"pct_f00", "pct_f01", "pct_f02", "pct_f03"}));
   EXPECT_EQ(set.workloads[3].features, SyntheticWorkloads(11, 6, 4).workloads[3].features);
 }
 

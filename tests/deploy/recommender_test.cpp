@@ -46,7 +46,8 @@ struct Fixture {
     }
     space = space::Space(knobs);
     known.feature_names = {"f0", "f1"};
-    known.workloads = {{"near", {0.0, 0.0}, "", {}}, {"mid", {0.5, 0.5}, "", {}}, {"far", {1.0, 1.0}, "", {}}};
+    known.workloads = {
+        {"near", {0.0, 0.0}, "", {}}, {"mid", {0.5, 0.5}, "", {}}, {"far", {1.0, 1.0}, "", {}}};
     auto entry = [](std::vector<uint8_t> lv, double g) {
       MatrixEntry e;
       e.config = space::Config(std::move(lv));
@@ -117,7 +118,8 @@ TEST(RecommenderTest, FarWorkloadIsFlaggedAndKeepsTheBaseline) {
   for (const auto& w : r.warnings) flagged |= w.find("far") != std::string::npos;
   EXPECT_TRUE(flagged);
   // A workload inside the known range is not flagged.
-  for (const auto& w : rec.Recommend({0.4, 0.4}).warnings) EXPECT_EQ(w.find("far"), std::string::npos);
+  for (const auto& w : rec.Recommend({0.4, 0.4}).warnings)
+    EXPECT_EQ(w.find("far"), std::string::npos);
 }
 
 TEST(RecommenderTest, DistanceIsRangeScaled) {

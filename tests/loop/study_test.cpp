@@ -19,7 +19,8 @@ config::StudyConfig SmallConfig() {
   for (size_t i = 0; i < levels.size(); ++i) {
     space::Knob k;
     k.name = "knob" + std::to_string(i);
-    for (size_t l = 0; l < levels[i]; ++l) k.values.push_back(space::KnobValue::Int(1 << l, std::to_string(1 << l)));
+    for (size_t l = 0; l < levels[i]; ++l)
+      k.values.push_back(space::KnobValue::Int(1 << l, std::to_string(1 << l)));
     knobs.push_back(k);
   }
   cfg.space = space::Space(knobs);
@@ -37,9 +38,7 @@ config::StudyConfig SmallConfig() {
   return cfg;
 }
 
-space::WorkloadSet SmallWorkloads() {
-  return config::SyntheticWorkloads(11, 4, 5);
-}
+space::WorkloadSet SmallWorkloads() { return config::SyntheticWorkloads(11, 4, 5); }
 
 class FailingRunner final : public runner::Runner {
  public:
@@ -72,7 +71,8 @@ TEST(StudyTest, LoopAddsExactlyBatchNewDistinctConfigsPerWorkloadPerIteration) {
   std::map<std::pair<uint32_t, int>, std::vector<space::Config>> active;
   std::map<uint32_t, std::set<space::Config>> before;
   for (const auto& o : res.observations) {
-    if (o.source == runner::TrialSource::kActive) active[{o.workload, o.iteration}].push_back(o.config);
+    if (o.source == runner::TrialSource::kActive)
+      active[{o.workload, o.iteration}].push_back(o.config);
   }
   for (uint32_t w = 0; w < ws.size(); ++w) {
     std::set<space::Config> seen;

@@ -14,7 +14,8 @@ space::Space DefaultLikeSpace() {
   for (size_t i = 0; i < levels.size(); ++i) {
     space::Knob k;
     k.name = "knob" + std::to_string(i);
-    for (size_t l = 0; l < levels[i]; ++l) k.values.push_back(space::KnobValue::Int(l, std::to_string(l)));
+    for (size_t l = 0; l < levels[i]; ++l)
+      k.values.push_back(space::KnobValue::Int(l, std::to_string(l)));
     knobs.push_back(k);
   }
   return space::Space(knobs);
@@ -48,7 +49,10 @@ TEST(StubTestbedTest, GoldenValueIsPinned) {
   const auto ws = Workloads();
   StubTestbed tb(s, ws, 7, 0.0);
   const double v = tb.TruePerf(0, space::Config({0, 2, 5, 4, 1, 1, 2, 2, 1}));
-  EXPECT_NEAR(v, tb.TruePerfForFeatures(ws.workloads[0].features, space::Config({0, 2, 5, 4, 1, 1, 2, 2, 1})), 1e-12);
+  EXPECT_NEAR(
+      v,
+      tb.TruePerfForFeatures(ws.workloads[0].features, space::Config({0, 2, 5, 4, 1, 1, 2, 2, 1})),
+      1e-12);
 }
 
 TEST(StubTestbedTest, NoiseVariesByReplicateButIsReproducible) {

@@ -55,7 +55,8 @@ TEST(SpaceTest, OneHotEncoding) {
 
 TEST(SpaceTest, ModelEncodingAddsOrdinalColumnsForOrderedKnobs) {
   std::vector<Knob> knobs(3);
-  knobs[0] = {"a", {KnobValue::FromText("1"), KnobValue::FromText("2"), KnobValue::FromText("4")}, true};
+  knobs[0] = {
+      "a", {KnobValue::FromText("1"), KnobValue::FromText("2"), KnobValue::FromText("4")}, true};
   knobs[1] = {"b", {KnobValue::FromText("x"), KnobValue::FromText("y")}, false};
   knobs[2] = {"c", {KnobValue::FromText("1"), KnobValue::FromText("2")}, true};
   const Space s(knobs);
@@ -82,7 +83,8 @@ TEST(KnobValueTest, KeepsTextAndKind) {
 TEST(SpaceTest, FindLevelMatchesNumericEquivalents) {
   std::vector<Knob> knobs(1);
   knobs[0].name = "x";
-  knobs[0].values = {KnobValue::FromText("1"), KnobValue::FromText("2.5"), KnobValue::FromText("4M")};
+  knobs[0].values = {KnobValue::FromText("1"), KnobValue::FromText("2.5"),
+                     KnobValue::FromText("4M")};
   Space s(knobs);
   EXPECT_EQ(s.FindLevel(KnobIndex(0), KnobValue::FromText("2.5"))->value, 1u);
   EXPECT_EQ(s.FindLevel(KnobIndex(0), KnobValue::FromText("1.0"))->value, 0u);

@@ -106,8 +106,9 @@ struct SlurmConfig {
   std::string time;  ///< sbatch --time, e.g. "00:10:00"; empty: the partition's default
   int nodes = 1;
   int ntasks = 1;
-  std::vector<std::string> extra_args;  ///< more sbatch arguments (a list, or one string split on spaces)
-  double poll_s = 2.0;                  ///< longest wait between two squeue polls
+  std::vector<std::string>
+      extra_args;       ///< more sbatch arguments (a list, or one string split on spaces)
+  double poll_s = 2.0;  ///< longest wait between two squeue polls
 };
 
 struct RunnerConfig {
@@ -121,8 +122,8 @@ struct RunnerConfig {
   /// runner.metric_key as written (empty if absent). The command runner's default is
   /// agg_perf_by_slowest; the real runner's is real.metric_key (which this also sets).
   std::string metric_key;
-  double timeout_s = 0.0;  ///< per trial; 0: no limit
-  int max_retries = 0;     ///< re-runs of a failed trial
+  double timeout_s = 0.0;        ///< per trial; 0: no limit
+  int max_retries = 0;           ///< re-runs of a failed trial
   double retry_backoff_s = 1.0;  ///< wait before the first retry; doubles each retry
   Objective objective = Objective::kMaximize;
   ExecutorKind executor = ExecutorKind::kLocal;

@@ -14,7 +14,7 @@ namespace iorec::deploy {
 /// One measured config of a known workload, aggregated over its runs.
 struct MatrixEntry {
   space::Config config;
-  double mean_gain = 0.0;    ///< mean gain over baseline across runs
+  double mean_gain = 0.0;  ///< mean gain over baseline across runs
   double mean_perf = 0.0;
   double std_perf = 0.0;     ///< across runs (0 for a single run)
   double robust_gain = 0.0;  ///< mean_gain - z * std_gain
@@ -36,9 +36,9 @@ struct RecommendedConfig {
   space::Config config;
   double predicted_gain = 0.0;  ///< model mean (relative gain over baseline)
   double predicted_std = 0.0;
-  double measured_gain = 0.0;   ///< from the matrix when measured on the workload itself
-  bool measured = false;        ///< measured on this exact workload
-  std::string source;           ///< "measured", "neighbor:<id>", "baseline"
+  double measured_gain = 0.0;  ///< from the matrix when measured on the workload itself
+  bool measured = false;       ///< measured on this exact workload
+  std::string source;          ///< "measured", "neighbor:<id>", "baseline"
 };
 
 struct Recommendation {

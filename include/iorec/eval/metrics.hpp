@@ -36,8 +36,8 @@ double Spearman(const std::vector<double>& a, const std::vector<double>& b);
 namespace iorec::eval {
 
 /// Regret on gains relative to the baseline: 1 - max(first k chosen gains) / best_gain,
-/// clamped to [0, 1] (1: no better than the baseline). Returns 0 when best_gain <= 0 (nothing beats the baseline) and 1 for
-/// an empty choice or k == 0.
+/// clamped to [0, 1] (1: no better than the baseline). Returns 0 when best_gain <= 0 (nothing beats
+/// the baseline) and 1 for an empty choice or k == 0.
 double GainRegretAtK(const std::vector<double>& chosen_gains, double best_gain, size_t k);
 
 /// Relevance grades for NDCG: gains scaled linearly from [min, max] of `reference` to

@@ -14,9 +14,9 @@ namespace iorec::model {
 /// A dense row-major training set. Rows of one query group (workload) are contiguous.
 struct Dataset {
   size_t num_cols = 0;
-  std::vector<float> x;           ///< num_rows * num_cols
-  std::vector<double> gain;       ///< target per row
-  std::vector<uint32_t> group;    ///< workload index per row, non-decreasing
+  std::vector<float> x;         ///< num_rows * num_cols
+  std::vector<double> gain;     ///< target per row
+  std::vector<uint32_t> group;  ///< workload index per row, non-decreasing
   size_t num_rows() const { return gain.size(); }
 };
 
