@@ -191,7 +191,6 @@ class StudyRunner {
       res_.observations.push_back(obs);
       Notify([&](LoopObserver* o) { o->OnTrial(res_.observations.back()); });
     }
-    failed_in_last_batch_ = failed;
     if (!reqs.empty() && failed == reqs.size()) {
       throw core::Error("every trial of the batch failed (" + std::to_string(failed) +
                         " trials); first reason: " + res_.observations.back().failure_reason);
@@ -513,7 +512,6 @@ class StudyRunner {
   const std::vector<LoopObserver*>& observers_;
   StudyResult res_;
   uint64_t next_trial_id_ = 1;
-  size_t failed_in_last_batch_ = 0;
 };
 
 }  // namespace

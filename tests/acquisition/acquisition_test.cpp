@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <set>
 
 namespace iorec::acquisition {
@@ -68,7 +69,7 @@ TEST(SelectBatchTest, PicksExploitExploreDiversifyInOrder) {
   const std::vector<space::Config> tested = {space::Config({0, 2})};
   core::Rng rng(1, "select");
   const auto picks =
-      SelectBatch(s, pool, mean, sd, tested, BatchParams{3, 1.0, 0.0, ExploreMode::kUcb}, rng);
+      SelectBatch(s, pool, mean, sd, tested, BatchParams{3, 1.0, 0.0, ExploreMode::kUcb, {}}, rng);
   ASSERT_EQ(picks.size(), 3u);
   EXPECT_EQ(picks[0].candidate, 0u);  // best mean
   EXPECT_EQ(picks[0].role, Role::kExploit);
@@ -86,9 +87,9 @@ TEST(SelectBatchTest, RedundancyPenaltyAvoidsNearDuplicates) {
   core::Rng rng(1, "select");
   // Without penalty the explore pick is the near-duplicate {6}; with it, the distant {10}.
   auto no_penalty =
-      SelectBatch(s, pool, mean, sd, {}, BatchParams{2, 0.0, 0.0, ExploreMode::kUcb}, rng);
+      SelectBatch(s, pool, mean, sd, {}, BatchParams{2, 0.0, 0.0, ExploreMode::kUcb, {}}, rng);
   auto penalty =
-      SelectBatch(s, pool, mean, sd, {}, BatchParams{2, 0.0, 0.5, ExploreMode::kUcb}, rng);
+      SelectBatch(s, pool, mean, sd, {}, BatchParams{2, 0.0, 0.5, ExploreMode::kUcb, {}}, rng);
   EXPECT_EQ(no_penalty[1].candidate, 2u);
   EXPECT_EQ(penalty[1].candidate, 1u);
 }
@@ -98,7 +99,7 @@ TEST(SelectBatchTest, ReturnsDistinctPicksAndHandlesSmallPools) {
   std::vector<space::Config> pool = {space::Config({0, 0}), space::Config({3, 3})};
   core::Rng rng(1, "select");
   const auto picks = SelectBatch(s, pool, {0.1, 0.2}, {0.1, 0.1}, {},
-                                 BatchParams{5, 1.0, 0.2, ExploreMode::kThompson}, rng);
+                                 BatchParams{5, 1.0, 0.2, ExploreMode::kThompson, {}}, rng);
   ASSERT_EQ(picks.size(), 2u);
   EXPECT_NE(picks[0].candidate, picks[1].candidate);
 }
@@ -115,10 +116,43 @@ TEST(SelectBatchTest, ThompsonIsSeeded) {
     }
   }
   core::Rng r1(9, "select"), r2(9, "select");
-  const BatchParams p{4, 1.0, 0.2, ExploreMode::kThompson};
+  const BatchParams p{4, 1.0, 0.2, ExploreMode::kThompson, {}};
   const auto a = SelectBatch(s, pool, mean, sd, {}, p, r1);
   const auto b = SelectBatch(s, pool, mean, sd, {}, p, r2);
   for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].candidate, b[i].candidate);
+}
+
+TEST(SelectBatchTest, ExploitPickStaysInTheTrustRegion) {
+  const auto s = MakeSpace({5, 5});
+  std::vector<space::Config> pool = {space::Config({4, 4}), space::Config({0, 1}),
+                                     space::Config({1, 1})};
+  const std::vector<double> mean = {9.0, 2.0, 1.0};
+  const std::vector<double> sd = {0, 0, 0};
+  core::Rng rng(1, "select");
+  BatchParams p{1, 1.0, 0.0, ExploreMode::kUcb, {0, 1, 1}};
+  EXPECT_EQ(SelectBatch(s, pool, mean, sd, {}, p, rng)[0].candidate, 1u);
+  p.exploit_region = {0, 0, 0};  // nothing flagged: the whole pool
+  EXPECT_EQ(SelectBatch(s, pool, mean, sd, {}, p, rng)[0].candidate, 0u);
+}
+
+TEST(ModelAscentTest, ClimbsToTheScorersOptimumOverTheWholeSpace) {
+  const auto s = MakeSpace({6, 7, 6, 5});
+  const space::Config target({4, 1, 5, 2});
+  BatchScorer score = [&](const std::vector<space::Config>& cs) {
+    std::vector<double> out;
+    for (const auto& c : cs) {
+      double v = 0;
+      for (size_t k = 0; k < 4; ++k) v -= std::abs(int(c[k]) - int(target[k]));
+      out.push_back(v);
+    }
+    return out;
+  };
+  const auto found = ModelAscent(s, {space::Config({0, 6, 0, 0})}, {}, score, 20);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0], target);
+  // A tested optimum is not returned; too few steps stop short of it.
+  EXPECT_TRUE(ModelAscent(s, {space::Config({0, 6, 0, 0})}, {target}, score, 20).empty());
+  EXPECT_NE(ModelAscent(s, {space::Config({0, 6, 0, 0})}, {}, score, 2)[0], target);
 }
 
 TEST(RedundancyTest, IsOneMinusMinDistance) {

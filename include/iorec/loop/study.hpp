@@ -102,9 +102,10 @@ struct StudyResult {
   std::string stop_reason;
 };
 
-/// Runs a whole study. `oracle` may be null (then `oracle_mode: heldout` falls back to
-/// the best warm observation, with a note in stop_reason... not used for control flow).
-/// Throws core::Error when every trial of a batch fails.
+/// Runs a whole study. `oracle` may be null; the metrics then compare against the best
+/// warm observation whatever `oracle_mode` says. The oracle only feeds the metrics, never
+/// the choice of configs. Throws core::Error when every trial of a batch fails (after
+/// recording them).
 StudyResult RunStudy(const config::StudyConfig& cfg, const space::WorkloadSet& workloads,
                      runner::Executor& executor, const Oracle* oracle,
                      const std::vector<LoopObserver*>& observers);

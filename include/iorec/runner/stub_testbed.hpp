@@ -7,8 +7,8 @@
 ///    (some knobs matter little for some workloads);
 ///  - pairwise ridges b(w) * ((x_i - x_j) - d_ij(w))^2 coupling knobs, so the best level
 ///    of one knob depends on another;
-///  - a sharp "cliff" for a few level combinations (e.g. too few RPCs in flight with
-///    large RPCs), which punishes naive extrapolation.
+///  - a contention penalty when the first coupled pair is pushed high together, which
+///    punishes "turn everything up".
 /// Unordered knobs get a per-level random effect instead of a bowl.
 /// Everything is derived from FNV/SplitMix hashes of (seed, names), never std::hash,
 /// so values are identical on every platform. Noise is multiplicative,
