@@ -224,7 +224,8 @@ TEST_F(CliTest, WarmstartPrintsSetAndCoverage) {
 }
 
 TEST_F(CliTest, HelpAndVersionOnEverySubcommand) {
-  for (const char* sub : {"run", "warmstart", "recommend", "features"}) {
+  for (const char* sub :
+       {"run", "warmstart", "recommend", "features", "status", "export", "report"}) {
     const auto h = RunIorec(std::string(sub) + " --help");
     EXPECT_EQ(h.code, 0) << sub << h.out;
     EXPECT_NE(h.out.find("--quiet"), std::string::npos) << sub;
