@@ -231,7 +231,23 @@ std::vector<runner::TrialOutcome> StoreExecutor::RunBatch(
         std::this_thread::sleep_for(std::chrono::milliseconds(faults_.sleep_ms));
       }
     };
-    const auto outcomes = inner_->RunBatch(sub, done);
+    std::vector<runner::TrialOutcome> outcomes;
+    try {
+      outcomes = inner_->RunBatch(sub, done);
+    } catch (const runner::Interrupted&) {
+      // Ctrl-C: the trials that did not finish were killed; record them as pending so
+      // `status` says so and a resumed study runs them again.
+      const std::lock_guard<std::mutex> guard(mu);
+      for (uint64_t id : ids) {
+        TrialRecord& t = known_.at(id);
+        if (t.status != TrialStatus::kRunning) continue;
+        t.status = TrialStatus::kPending;
+        t.failure_reason = "interrupted";
+        const ScopeTimer timer(store_seconds_);
+        store_.CommitTrial(t);
+      }
+      throw;
+    }
     if (outcomes.size() != sub.size() || committed_here != sub.size()) {
       throw core::Error("executor returned " + std::to_string(outcomes.size()) + " outcomes (" +
                         std::to_string(committed_here) + " reported done) for " +
