@@ -29,15 +29,8 @@ Recommender::Recommender(const space::Space& space, const space::WorkloadSet& kn
       matrix_(matrix),
       model_(model),
       baseline_(std::move(baseline)),
-      params_(params) {
-  const size_t nf = known.feature_names.size();
-  inv_span_.assign(nf, 1.0);
-  for (size_t j = 0; j < nf; ++j) {
-    double lo = INFINITY, hi = -INFINITY;
-    for (const auto& w : known.workloads)
-      lo = std::min(lo, w.features[j]), hi = std::max(hi, w.features[j]);
-    if (hi > lo) inv_span_[j] = 1.0 / (hi - lo);
-  }
+      params_(params),
+      scale_(known) {
   // Leave-one-out nearest-neighbour distances of the known workloads: a new workload
   // farther than the largest of them (plus a margin) is outside what the study saw.
   double max_nn = 0.0;
@@ -62,7 +55,22 @@ Recommender::Recommender(const space::Space& space, const space::WorkloadSet& kn
   }
 }
 
+FeatureScale::FeatureScale(const space::WorkloadSet& reference) {
+  const size_t nf = reference.feature_names.size();
+  inv_span_.assign(nf, 1.0);
+  for (size_t j = 0; j < nf; ++j) {
+    double lo = INFINITY, hi = -INFINITY;
+    for (const auto& w : reference.workloads)
+      lo = std::min(lo, w.features[j]), hi = std::max(hi, w.features[j]);
+    if (hi > lo) inv_span_[j] = 1.0 / (hi - lo);
+  }
+}
+
 double Recommender::Distance(const std::vector<double>& a, const std::vector<double>& b) const {
+  return scale_.Distance(a, b);
+}
+
+double FeatureScale::Distance(const std::vector<double>& a, const std::vector<double>& b) const {
   double s = 0.0;
   for (size_t j = 0; j < a.size(); ++j) {
     const double d = (a[j] - b[j]) * inv_span_[j];

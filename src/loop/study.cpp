@@ -452,27 +452,14 @@ class StudyRunner {
   /// For each workload, the indices of its k nearest other workloads (range-scaled
   /// Euclidean distance on the features), nearest first.
   std::vector<std::vector<size_t>> NearestWorkloads(size_t k) const {
+    const deploy::FeatureScale scale(ws_);
     const size_t nw = ws_.size();
-    const size_t nf = ws_.feature_names.size();
-    std::vector<double> inv_span(nf, 1.0);
-    for (size_t j = 0; j < nf; ++j) {
-      double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-      for (const auto& w : ws_.workloads)
-        lo = std::min(lo, w.features[j]), hi = std::max(hi, w.features[j]);
-      if (hi > lo) inv_span[j] = 1.0 / (hi - lo);
-    }
     std::vector<std::vector<size_t>> out(nw);
     for (size_t a = 0; a < nw; ++a) {
       std::vector<std::pair<double, size_t>> d;
       for (size_t b = 0; b < nw; ++b) {
-        if (a == b) continue;
-        double s = 0;
-        for (size_t j = 0; j < nf; ++j) {
-          const double x =
-              (ws_.workloads[a].features[j] - ws_.workloads[b].features[j]) * inv_span[j];
-          s += x * x;
-        }
-        d.emplace_back(s, b);
+        if (a != b)
+          d.emplace_back(scale.Distance(ws_.workloads[a].features, ws_.workloads[b].features), b);
       }
       std::stable_sort(d.begin(), d.end(),
                        [](const auto& x, const auto& y) { return x.first < y.first; });

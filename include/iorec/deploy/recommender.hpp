@@ -53,6 +53,19 @@ struct RecommenderParams {
   int return_top_k = 3;
 };
 
+/// Euclidean distance between workload feature vectors, each feature divided by its
+/// max-min span over a reference set (span 0 -> 1), so fractions and counts weigh alike.
+class FeatureScale {
+ public:
+  FeatureScale() = default;
+  explicit FeatureScale(const space::WorkloadSet& reference);
+  /// Precondition: a and b have the reference's feature count.
+  double Distance(const std::vector<double>& a, const std::vector<double>& b) const;
+
+ private:
+  std::vector<double> inv_span_;
+};
+
 /// Builds model input rows: features then the config encoding (the training layout).
 std::vector<float> EncodeRows(const space::Space& space, const std::vector<double>& features,
                               const std::vector<space::Config>& configs);
@@ -86,7 +99,7 @@ class Recommender {
   const model::Surrogate& model_;
   space::Config baseline_;
   RecommenderParams params_;
-  std::vector<double> inv_span_;
+  FeatureScale scale_;
   double far_threshold_ = 0.0;   ///< distance beyond which a workload counts as unfamiliar
   double same_threshold_ = 0.0;  ///< distance below which it is taken as a known workload
 };
