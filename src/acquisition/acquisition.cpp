@@ -1,6 +1,7 @@
 #include "iorec/acquisition/acquisition.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <cmath>
 #include <limits>
 #include <tuple>
@@ -188,7 +189,24 @@ std::vector<Pick> SelectBatch(const space::Space& space, const std::vector<space
     take(i, Role::kExplore, s);
   }
   if (picks.size() < want) {
-    auto [i, s] = argmax([&](size_t j) { return min_dist[j]; });
+    double threshold = -std::numeric_limits<double>::infinity();
+    if (params.diversify_top_fraction < 1.0) {
+      std::vector<double> sorted;
+      for (size_t j = 0; j < n; ++j) {
+        if (!taken[j]) sorted.push_back(mean[j]);
+      }
+      const auto keep = static_cast<size_t>(std::ceil(
+          std::max(0.0, params.diversify_top_fraction) * static_cast<double>(sorted.size())));
+      if (keep > 0 && keep <= sorted.size()) {
+        std::nth_element(sorted.begin(), sorted.begin() + (keep - 1), sorted.end(),
+                         std::greater<>());
+        threshold = sorted[keep - 1];
+      }
+    }
+    auto [i, s] = argmax([&](size_t j) {
+      return mean[j] >= threshold ? min_dist[j] : -std::numeric_limits<double>::infinity();
+    });
+    if (i == n) std::tie(i, s) = argmax([&](size_t j) { return min_dist[j]; });
     take(i, Role::kDiversify, s);
   }
   while (picks.size() < want) {

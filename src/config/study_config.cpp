@@ -581,7 +581,7 @@ void ParseModel(Parser& p, const MapView& root, ModelConfig& c) {
   const std::string s = "model";
   MapView m = p.Map(*node, s,
                     {"mode", "relevance_levels", "use_lightgbm", "num_rounds", "max_depth",
-                     "learning_rate", "subsample_fraction", "min_child_weight"});
+                     "learning_rate", "subsample_fraction", "min_child_weight", "local_gp"});
   p.EnumField(m, s, "mode", c.mode, {"ranking", "regression"},
               {ModelMode::kRanking, ModelMode::kRegression});
   // XGBoost's rank:ndcg uses exponential gain and rejects labels >= 32.
@@ -601,6 +601,7 @@ void ParseModel(Parser& p, const MapView& root, ModelConfig& c) {
   p.DoubleField(m, s, "learning_rate", c.learning_rate, Parser::HalfOpen01());
   p.DoubleField(m, s, "subsample_fraction", c.subsample_fraction, Parser::HalfOpen01());
   p.DoubleField(m, s, "min_child_weight", c.min_child_weight, Parser::AtLeast(0.0));
+  p.BoolField(m, s, "local_gp", c.local_gp);
 }
 
 void ParseActive(Parser& p, const MapView& root, ActiveConfig& a) {
@@ -627,6 +628,7 @@ void ParseActive(Parser& p, const MapView& root, ActiveConfig& a) {
                      "robust_score_z",
                      "transfer_seeds",
                      "model_ascent_steps",
+                     "diversify_top_fraction",
                      "trust_region_knobs"});
   p.IntField(m, s, "ensemble_size", a.ensemble_size, 1, 1000);
   p.IntField(m, s, "iterations", a.iterations, 0);
@@ -649,6 +651,7 @@ void ParseActive(Parser& p, const MapView& root, ActiveConfig& a) {
   p.DoubleField(m, s, "robust_score_z", a.robust_score_z, Parser::AtLeast(0.0));
   p.BoolField(m, s, "transfer_seeds", a.transfer_seeds);
   p.IntField(m, s, "model_ascent_steps", a.model_ascent_steps, 0, 1000);
+  p.DoubleField(m, s, "diversify_top_fraction", a.diversify_top_fraction, Parser::HalfOpen01());
   p.IntField(m, s, "trust_region_knobs", a.trust_region_knobs, 0, 255);
 }
 

@@ -7,6 +7,7 @@
 
 #include "iorec/core/error.hpp"
 #include "iorec/eval/metrics.hpp"
+#include "iorec/model/local_gp.hpp"
 
 namespace iorec::loop {
 
@@ -305,7 +306,9 @@ class StudyRunner {
 
     model::XgbEnsemble model(EnsembleParamsFrom(cfg_));
     core::Rng model_rng = core::Rng(cfg_.seed, "model").Fork(static_cast<uint64_t>(t));
-    model.Fit(BuildDataset(space_, ws_, res_.workloads), model_rng);
+    const model::Dataset data = BuildDataset(space_, ws_, res_.workloads);
+    model.Fit(data, model_rng);
+    const std::vector<LocalCorrection> local = FitLocalCorrections(model, data, t == 1);
 
     acquisition::PoolParams pool_params;
     pool_params.enum_threshold_hard = cfg_.active.enum_threshold_hard;
@@ -314,6 +317,7 @@ class StudyRunner {
     batch_params.batch = static_cast<size_t>(cfg_.active.batch_per_iter);
     batch_params.beta = beta;
     batch_params.lambda = cfg_.active.lambda_redundancy;
+    batch_params.diversify_top_fraction = cfg_.active.diversify_top_fraction;
     batch_params.explore = cfg_.active.explore_mode == config::ExploreMode::kUcb
                                ? acquisition::ExploreMode::kUcb
                                : acquisition::ExploreMode::kThompson;
@@ -361,7 +365,9 @@ class StudyRunner {
       const auto& feats = ws_.workloads[w].features;
       auto predict = [&](const std::vector<space::Config>& cs) {
         const auto x = deploy::EncodeRows(space_, feats, cs);
-        return model.Predict(x.data(), cs.size(), width);
+        model::Prediction p = model.Predict(x.data(), cs.size(), width);
+        if (!local.empty() && local[w].gp) local[w].Apply(cs, p);
+        return p;
       };
       acquisition::BatchScorer mean_of = [&](const std::vector<space::Config>& cs) {
         return predict(cs).mean;
@@ -449,6 +455,88 @@ class StudyRunner {
     return mean_sigma;
   }
 
+  /// A workload's local model: calibrated trees (a + b * tree mean, in log-gain units)
+  /// plus a GP on the residuals of the trees' out-of-bag predictions.
+  struct LocalCorrection {
+    double a = 0.0;
+    double b = 1.0;
+    std::unique_ptr<model::LocalGp> gp;
+
+    void Apply(const std::vector<space::Config>& cs, model::Prediction& p) const {
+      std::vector<double> gm(cs.size());
+      gp->Predict(cs, gm.data(), nullptr);
+      // The spread stays the ensemble's (rescaled): the GP's own posterior variance as the
+      // spread, or added to it, measured no better (docs/QUALITY.md).
+      for (size_t i = 0; i < cs.size(); ++i) {
+        p.mean[i] = a + b * p.mean[i] + gm[i];
+        p.stddev[i] = b * p.stddev[i];
+      }
+    }
+  };
+
+  /// Fits the per-workload corrections (empty when model.local_gp is off). The GP
+  /// hyperparameters are shared by the workloads and carried from one iteration to the next.
+  std::vector<LocalCorrection> FitLocalCorrections(const model::XgbEnsemble& model,
+                                                   const model::Dataset& data, bool first) {
+    std::vector<LocalCorrection> out;
+    if (!cfg_.model.local_gp || data.num_rows() == 0) return out;
+    const std::vector<double>& oob = model.OutOfBagMean();
+    const model::Prediction in_sample = model.Predict(data.x.data(), data.num_rows(), data.num_cols);
+    std::vector<model::GpData> gp_data(ws_.size());
+    out.resize(ws_.size());
+    double pooled = 0.0;
+    size_t pooled_n = 0;
+    size_t row = 0;  // rows follow BuildDataset's order: workloads, then measured configs
+    for (uint32_t w = 0; w < ws_.size(); ++w) {
+      const auto& st = res_.workloads[w];
+      if (!st.baseline_ok) continue;
+      const size_t begin = row;
+      auto& g = gp_data[w];
+      for (const auto& c : st.configs) {
+        if (c.perfs.empty()) continue;
+        g.configs.push_back(c.config);
+        ++row;
+      }
+      // Least squares of the targets on the honest (out-of-bag) tree scores: the trees'
+      // weight for this workload (b) and its offset (a). Ranking scores get their scale here.
+      double sy = 0, ss = 0, sss = 0, ssy = 0;
+      size_t n = 0;
+      for (size_t r = begin; r < row; ++r) {
+        if (!std::isfinite(oob[r])) continue;
+        sy += data.gain[r], ss += oob[r], sss += oob[r] * oob[r], ssy += oob[r] * data.gain[r];
+        ++n;
+      }
+      auto& lc = out[w];
+      const double dn = static_cast<double>(n);
+      const double var_s = n ? sss / dn - (ss / dn) * (ss / dn) : 0.0;
+      if (n >= 3 && var_s > 1e-12) {
+        lc.b = std::max(0.0, (ssy / dn - (ss / dn) * (sy / dn)) / var_s);
+        lc.a = sy / dn - lc.b * ss / dn;
+      } else {
+        double m = 0;
+        for (size_t r = begin; r < row; ++r) m += data.gain[r];
+        lc.b = 0.0;
+        lc.a = row > begin ? m / static_cast<double>(row - begin) : 0.0;
+      }
+      for (size_t r = begin; r < row; ++r) {
+        const double score = std::isfinite(oob[r]) ? oob[r] : in_sample.mean[r];
+        g.y.push_back(data.gain[r] - lc.a - lc.b * score);
+        pooled += g.y.back() * g.y.back();
+        ++pooled_n;
+      }
+    }
+    const double var = pooled_n ? std::max(1e-6, pooled / static_cast<double>(pooled_n)) : 1e-2;
+    if (first || gp_hyper_.log_lengthscale.empty()) {
+      gp_hyper_ = model::FitGpHyper(space_, gp_data, model::DefaultGpHyper(space_, var), 1.0, 400);
+    } else {
+      gp_hyper_ = model::FitGpHyper(space_, gp_data, gp_hyper_, 0.25, 120);
+    }
+    for (uint32_t w = 0; w < ws_.size(); ++w) {
+      out[w].gp = std::make_unique<model::LocalGp>(space_, gp_hyper_, gp_data[w]);
+    }
+    return out;
+  }
+
   /// For each workload, the indices of its k nearest other workloads (range-scaled
   /// Euclidean distance on the features), nearest first.
   std::vector<std::vector<size_t>> NearestWorkloads(size_t k) const {
@@ -499,6 +587,7 @@ class StudyRunner {
   const std::vector<LoopObserver*>& observers_;
   StudyResult res_;
   uint64_t next_trial_id_ = 1;
+  model::GpHyper gp_hyper_;
 };
 
 }  // namespace

@@ -135,6 +135,29 @@ TEST(SelectBatchTest, ExploitPickStaysInTheTrustRegion) {
   EXPECT_EQ(SelectBatch(s, pool, mean, sd, {}, p, rng)[0].candidate, 0u);
 }
 
+TEST(SelectBatchTest, DiversifyPicksTheFarthestAmongTheBestPredicted) {
+  const auto s = MakeSpace({11});
+  // Tested {0}. The farthest candidate {10} is predicted poorly; among the best half of
+  // the rest the farthest is {6}.
+  std::vector<space::Config> pool = {space::Config({1}), space::Config({10}),
+                                     space::Config({6}), space::Config({2}),
+                                     space::Config({3})};
+  const std::vector<double> mean = {5.0, 0.0, 3.0, 2.0, 4.0};
+  const std::vector<double> sd = {0, 0, 0, 0, 0};
+  const std::vector<space::Config> tested = {space::Config({0})};
+  core::Rng rng(1, "select");
+  BatchParams p{3, 0.0, 0.0, ExploreMode::kUcb, {}};
+  auto picks = SelectBatch(s, pool, mean, sd, tested, p, rng);
+  ASSERT_EQ(picks.size(), 3u);
+  EXPECT_EQ(picks[2].role, Role::kDiversify);
+  EXPECT_EQ(picks[2].candidate, 1u);  // whole pool: pure space filling
+  p.diversify_top_fraction = 0.5;     // best 2 of the 3 left: {6} (3.0) and {2} (2.0)
+  picks = SelectBatch(s, pool, mean, sd, tested, p, rng);
+  EXPECT_EQ(picks[0].candidate, 0u);
+  EXPECT_EQ(picks[1].candidate, 4u);
+  EXPECT_EQ(picks[2].candidate, 2u);
+}
+
 TEST(ModelAscentTest, ClimbsToTheScorersOptimumOverTheWholeSpace) {
   const auto s = MakeSpace({6, 7, 6, 5});
   const space::Config target({4, 1, 5, 2});

@@ -40,6 +40,8 @@ TEST(StudyConfigTest, MinimalConfigTakesDefaults) {
   EXPECT_EQ(cfg.warm_start.target_size, 45);
   EXPECT_EQ(cfg.model.mode, ModelMode::kRanking);
   EXPECT_EQ(cfg.active.batch_per_iter, 3);
+  EXPECT_TRUE(cfg.model.local_gp);
+  EXPECT_DOUBLE_EQ(cfg.active.diversify_top_fraction, 0.1);
   EXPECT_EQ(cfg.runner.mode, RunnerMode::kStub);
   EXPECT_TRUE(cfg.data.input_dir.empty());
   EXPECT_EQ(cfg.source_path, std::filesystem::path("config.yaml"));
@@ -93,8 +95,9 @@ seed: 123
 data: {n_patterns: 7, n_features: 4, feature_prefix: "x_"}
 warm_start: {target_size: 6}
 model: {mode: regression, relevance_levels: 3, use_lightgbm: true, num_rounds: 10,
-        max_depth: 3, learning_rate: 0.3, subsample_fraction: 0.5, min_child_weight: 0}
-active: {ensemble_size: 2, iterations: 0, batch_per_iter: 1, beta_start: 2, beta_end: 0,
+        max_depth: 3, learning_rate: 0.3, subsample_fraction: 0.5, min_child_weight: 0,
+        local_gp: false}
+active: {ensemble_size: 2, diversify_top_fraction: 0.25, iterations: 0, batch_per_iter: 1, beta_start: 2, beta_end: 0,
          lambda_redundancy: 0, explore_mode: thompson, early_stop_rounds: 3,
          low_sigma_threshold: 0.01, oracle_mode: warm_only, oracle_enum_threshold: 10,
          oracle_sampled: 5, enum_threshold_hard: 0, candidate_max_pool: 1,
@@ -117,7 +120,9 @@ reporting: {write_markdown_summary: false, plots: false}
   EXPECT_EQ(cfg.model.num_rounds, 10);
   EXPECT_DOUBLE_EQ(cfg.model.learning_rate, 0.3);
   EXPECT_DOUBLE_EQ(cfg.model.min_child_weight, 0.0);
+  EXPECT_FALSE(cfg.model.local_gp);
   EXPECT_EQ(cfg.active.ensemble_size, 2);
+  EXPECT_DOUBLE_EQ(cfg.active.diversify_top_fraction, 0.25);
   EXPECT_EQ(cfg.active.iterations, 0);
   EXPECT_DOUBLE_EQ(cfg.active.beta_start, 2.0);
   EXPECT_EQ(cfg.active.explore_mode, ExploreMode::kThompson);
@@ -433,7 +438,8 @@ model: {relevance_levels: 1, num_rounds: 0, max_depth: 0, learning_rate: 0,
 active: {ensemble_size: 0, iterations: -1, batch_per_iter: 0, beta_start: -0.1,
          lambda_redundancy: -1, early_stop_rounds: -2, low_sigma_threshold: -0.5,
          oracle_sampled: 0, candidate_max_pool: 0, replicate_top_n: -1,
-         replicate_repeats: -1, robust_score_z: -1, oracle_enum_threshold: -5}
+         replicate_repeats: -1, robust_score_z: -1, oracle_enum_threshold: -5,
+         diversify_top_fraction: 0}
 deploy: {topk_per_pattern: 0, knn_neighbors: 0, return_top_k: 0}
 runner: {noise_std: -0.1}
 evaluation: {holdout_fraction_configs: 0, holdout_fraction_patterns: 1,
@@ -464,6 +470,7 @@ evaluation: {holdout_fraction_configs: 0, holdout_fraction_patterns: 1,
       "config.yaml: active.replicate_top_n: must be >= 0, got -1",
       "config.yaml: active.replicate_repeats: must be >= 0, got -1",
       "config.yaml: active.robust_score_z: must be >= 0, got -1",
+      "config.yaml: active.diversify_top_fraction: must be in (0, 1], got 0",
       "config.yaml: deploy.topk_per_pattern: must be >= 1, got 0",
       "config.yaml: deploy.knn_neighbors: must be >= 1, got 0",
       "config.yaml: deploy.return_top_k: must be >= 1, got 0",

@@ -68,6 +68,9 @@ struct BatchParams {
   /// candidates, e.g. the incumbent's neighbourhood (a trust region), where the model's
   /// ranking is most reliable. Falls back to all candidates when none is flagged.
   std::vector<char> exploit_region;
+  /// The diversify pick is the farthest candidate among the best `diversify_top_fraction`
+  /// of the pool by predicted mean (1 = the whole pool, pure space filling).
+  double diversify_top_fraction = 1.0;
 };
 
 /// 1 - (min normalized L1 distance from c to `others`); 0 when `others` is empty.

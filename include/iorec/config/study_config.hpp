@@ -34,6 +34,10 @@ struct ModelConfig {
   double learning_rate = 0.1;
   double subsample_fraction = 0.9;  ///< bootstrap sample size as a fraction of rows
   double min_child_weight = 0.1;
+  /// Per-workload Gaussian-process correction of the trees during the active loop
+  /// (model::LocalGp): the trees transfer across workloads, the GP resolves each one's
+  /// optimum from its own measurements.
+  bool local_gp = true;
 };
 
 enum class ExploreMode { kUcb, kThompson };
@@ -62,6 +66,9 @@ struct ActiveConfig {
   /// Hill-climbing steps on the model's mean over the whole space, from the best configs
   /// (0: off). Used when the space is larger than enum_threshold_hard.
   int model_ascent_steps = 8;
+  /// The diversify pick: the farthest config from those tested among this top fraction of
+  /// the candidate pool by predicted mean (1 = the whole pool).
+  double diversify_top_fraction = 0.1;
   /// The exploit pick is limited to configs within this many knobs of the incumbent (0: off).
   int trust_region_knobs = 2;
 };
