@@ -221,10 +221,10 @@ int main(int argc, char** argv) try {
         cell.within5_deployed.Add(dep5.Mean());
         cell.best_measured_true.Add(oracle_pick.Mean());
         std::fprintf(stderr,
-                     "[quality] seed %llu budget %d: iorec best-observed %.4f deployed %.4f "
-                     "truly-best-measured %.4f\n",
-                     static_cast<unsigned long long>(seed), budget, obs.Mean(), dep.Mean(),
-                     oracle_pick.Mean());
+                     "[quality] seed %llu budget %d: iorec best-observed %.4f (median %.4f, "
+                     "max %.4f) deployed %.4f truly-best-measured %.4f\n",
+                     static_cast<unsigned long long>(seed), budget, obs.Mean(), obs.Median(),
+                     obs.Max(), dep.Mean(), oracle_pick.Mean());
 
         // Random search and warm-start only, same budget, same noise.
         for (const std::string method : {"random", "warm_only"}) {

@@ -7,7 +7,7 @@
 
 #include "iorec/core/error.hpp"
 #include "iorec/eval/metrics.hpp"
-#include "iorec/model/local_gp.hpp"
+#include "iorec/loop/local_model.hpp"
 
 namespace iorec::loop {
 
@@ -30,15 +30,14 @@ double RelativeGain(const WorkloadState& st, double perf) {
   return st.baseline_perf > 0.0 ? perf / st.baseline_perf - 1.0 : perf - st.baseline_perf;
 }
 
-/// The model's target: log of the speed-up over the baseline. Knob effects on I/O
-/// performance compose multiplicatively, so they add up in log space, which trees fit
-/// with fewer splits; it is also scale-free across workloads.
+}  // namespace
+
+// Knob effects on I/O performance compose multiplicatively, so they add up in log space,
+// which models fit with fewer terms; the log is also scale-free across workloads.
 double ModelTarget(const WorkloadState& st, double perf) {
   if (st.baseline_perf > 0.0 && perf > 0.0) return std::log(perf / st.baseline_perf);
   return RelativeGain(st, perf);
 }
-
-}  // namespace
 
 std::vector<const ConfigStats*> RankMeasured(const WorkloadState& state, double z) {
   std::vector<const ConfigStats*> out;
@@ -304,11 +303,20 @@ class StudyRunner {
     const double beta =
         cfg_.active.beta_start + (cfg_.active.beta_end - cfg_.active.beta_start) * frac;
 
+    // The surrogate: per-workload GPs (model.local_gp), else the tree ensemble.
     model::XgbEnsemble model(EnsembleParamsFrom(cfg_));
-    core::Rng model_rng = core::Rng(cfg_.seed, "model").Fork(static_cast<uint64_t>(t));
-    const model::Dataset data = BuildDataset(space_, ws_, res_.workloads);
-    model.Fit(data, model_rng);
-    const std::vector<LocalCorrection> local = FitLocalCorrections(model, data, t == 1);
+    std::vector<LocalModel> local;
+    std::map<std::string, int> surrogates;
+    if (cfg_.model.local_gp) {
+      local = FitLocalModels(space_, res_.workloads, gp_hyper_);
+    }
+    for (uint32_t w = 0; w < ws_.size(); ++w) {
+      surrogates[w < local.size() && local[w].gp ? "gp" : "trees"] += 1;
+    }
+    if (surrogates.count("trees")) {
+      core::Rng model_rng = core::Rng(cfg_.seed, "model").Fork(static_cast<uint64_t>(t));
+      model.Fit(BuildDataset(space_, ws_, res_.workloads), model_rng);
+    }
 
     acquisition::PoolParams pool_params;
     pool_params.enum_threshold_hard = cfg_.active.enum_threshold_hard;
@@ -364,10 +372,9 @@ class StudyRunner {
       }
       const auto& feats = ws_.workloads[w].features;
       auto predict = [&](const std::vector<space::Config>& cs) {
+        if (w < local.size() && local[w].gp) return local[w].Predict(cs);
         const auto x = deploy::EncodeRows(space_, feats, cs);
-        model::Prediction p = model.Predict(x.data(), cs.size(), width);
-        if (!local.empty() && local[w].gp) local[w].Apply(cs, p);
-        return p;
+        return model.Predict(x.data(), cs.size(), width);
       };
       acquisition::BatchScorer mean_of = [&](const std::vector<space::Config>& cs) {
         return predict(cs).mean;
@@ -451,90 +458,9 @@ class StudyRunner {
     const double mean_sigma = sigma_n ? sigma_sum / static_cast<double>(sigma_n) : 0.0;
     res_.history.push_back(MakeRecord(t, std::move(modes), static_cast<int>(reps.size()),
                                       mean_sigma, std::move(snapshot)));
+    res_.history.back().surrogates = std::move(surrogates);
     Notify([&](LoopObserver* o) { o->OnIteration(res_.history.back()); });
     return mean_sigma;
-  }
-
-  /// A workload's local model: calibrated trees (a + b * tree mean, in log-gain units)
-  /// plus a GP on the residuals of the trees' out-of-bag predictions.
-  struct LocalCorrection {
-    double a = 0.0;
-    double b = 1.0;
-    std::unique_ptr<model::LocalGp> gp;
-
-    void Apply(const std::vector<space::Config>& cs, model::Prediction& p) const {
-      std::vector<double> gm(cs.size());
-      gp->Predict(cs, gm.data(), nullptr);
-      // The spread stays the ensemble's (rescaled): the GP's own posterior variance as the
-      // spread, or added to it, measured no better (docs/QUALITY.md).
-      for (size_t i = 0; i < cs.size(); ++i) {
-        p.mean[i] = a + b * p.mean[i] + gm[i];
-        p.stddev[i] = b * p.stddev[i];
-      }
-    }
-  };
-
-  /// Fits the per-workload corrections (empty when model.local_gp is off). The GP
-  /// hyperparameters are shared by the workloads and carried from one iteration to the next.
-  std::vector<LocalCorrection> FitLocalCorrections(const model::XgbEnsemble& model,
-                                                   const model::Dataset& data, bool first) {
-    std::vector<LocalCorrection> out;
-    if (!cfg_.model.local_gp || data.num_rows() == 0) return out;
-    const std::vector<double>& oob = model.OutOfBagMean();
-    const model::Prediction in_sample = model.Predict(data.x.data(), data.num_rows(), data.num_cols);
-    std::vector<model::GpData> gp_data(ws_.size());
-    out.resize(ws_.size());
-    double pooled = 0.0;
-    size_t pooled_n = 0;
-    size_t row = 0;  // rows follow BuildDataset's order: workloads, then measured configs
-    for (uint32_t w = 0; w < ws_.size(); ++w) {
-      const auto& st = res_.workloads[w];
-      if (!st.baseline_ok) continue;
-      const size_t begin = row;
-      auto& g = gp_data[w];
-      for (const auto& c : st.configs) {
-        if (c.perfs.empty()) continue;
-        g.configs.push_back(c.config);
-        ++row;
-      }
-      // Least squares of the targets on the honest (out-of-bag) tree scores: the trees'
-      // weight for this workload (b) and its offset (a). Ranking scores get their scale here.
-      double sy = 0, ss = 0, sss = 0, ssy = 0;
-      size_t n = 0;
-      for (size_t r = begin; r < row; ++r) {
-        if (!std::isfinite(oob[r])) continue;
-        sy += data.gain[r], ss += oob[r], sss += oob[r] * oob[r], ssy += oob[r] * data.gain[r];
-        ++n;
-      }
-      auto& lc = out[w];
-      const double dn = static_cast<double>(n);
-      const double var_s = n ? sss / dn - (ss / dn) * (ss / dn) : 0.0;
-      if (n >= 3 && var_s > 1e-12) {
-        lc.b = std::max(0.0, (ssy / dn - (ss / dn) * (sy / dn)) / var_s);
-        lc.a = sy / dn - lc.b * ss / dn;
-      } else {
-        double m = 0;
-        for (size_t r = begin; r < row; ++r) m += data.gain[r];
-        lc.b = 0.0;
-        lc.a = row > begin ? m / static_cast<double>(row - begin) : 0.0;
-      }
-      for (size_t r = begin; r < row; ++r) {
-        const double score = std::isfinite(oob[r]) ? oob[r] : in_sample.mean[r];
-        g.y.push_back(data.gain[r] - lc.a - lc.b * score);
-        pooled += g.y.back() * g.y.back();
-        ++pooled_n;
-      }
-    }
-    const double var = pooled_n ? std::max(1e-6, pooled / static_cast<double>(pooled_n)) : 1e-2;
-    if (first || gp_hyper_.log_lengthscale.empty()) {
-      gp_hyper_ = model::FitGpHyper(space_, gp_data, model::DefaultGpHyper(space_, var), 1.0, 400);
-    } else {
-      gp_hyper_ = model::FitGpHyper(space_, gp_data, gp_hyper_, 0.25, 120);
-    }
-    for (uint32_t w = 0; w < ws_.size(); ++w) {
-      out[w].gp = std::make_unique<model::LocalGp>(space_, gp_hyper_, gp_data[w]);
-    }
-    return out;
   }
 
   /// For each workload, the indices of its k nearest other workloads (range-scaled
@@ -587,7 +513,7 @@ class StudyRunner {
   const std::vector<LoopObserver*>& observers_;
   StudyResult res_;
   uint64_t next_trial_id_ = 1;
-  model::GpHyper gp_hyper_;
+  model::GpHyper gp_hyper_;  // the local GPs' hyperparameters, refined every iteration
 };
 
 }  // namespace

@@ -10,7 +10,6 @@
 #include <cstdint>
 #include <cstdlib>
 #include <exception>
-#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -150,9 +149,9 @@ void ValidateDataset(const Dataset& data, Objective objective) {
   }
 }
 
-// Trains one member on a bootstrap sample drawn from `rng`; marks the rows drawn in `in_bag`.
+// Trains one member on a bootstrap sample drawn from `rng`.
 BoosterPtr TrainMember(const Dataset& data, const std::vector<float>& targets,
-                       const EnsembleParams& p, core::Rng rng, std::vector<uint8_t>& in_bag) {
+                       const EnsembleParams& p, core::Rng rng) {
   const size_t rows = data.num_rows();
   const size_t cols = data.num_cols;
   const bool ranking = p.objective == Objective::kRanking;
@@ -163,8 +162,6 @@ BoosterPtr TrainMember(const Dataset& data, const std::vector<float>& targets,
   for (auto& index : sample) index = static_cast<size_t>(rng.UniformInt(rows));
   // Group ids are non-decreasing, so sorted indices keep each group contiguous.
   std::sort(sample.begin(), sample.end());
-  in_bag.assign(rows, 0);
-  for (size_t index : sample) in_bag[index] = 1;
 
   std::vector<float> x(sample_size * cols);
   std::vector<float> labels(sample_size);
@@ -567,7 +564,6 @@ struct XgbEnsemble::Impl {
   std::vector<BoosterPtr> members;
   std::vector<CompactForest> forests;  // members' trees for fast prediction
   size_t num_cols = 0;
-  std::vector<double> oob_mean;  // per training row of the last Fit
 };
 
 XgbEnsemble::XgbEnsemble(EnsembleParams params)
@@ -587,32 +583,14 @@ void XgbEnsemble::Fit(const Dataset& data, core::Rng& rng) {
   const auto count = static_cast<size_t>(params_.members);
   std::vector<BoosterPtr> members(count);
   std::vector<CompactForest> forests(count);
-  std::vector<std::vector<uint8_t>> in_bag(count);
-  std::vector<std::vector<double>> fitted(count);
-  const size_t rows = data.num_rows();
   RunIndexed(count, params_.parallel ? count : 1, [&](size_t i) {
-    members[i] =
-        TrainMember(data, targets, params_, rng.Fork(static_cast<uint64_t>(i)), in_bag[i]);
+    members[i] = TrainMember(data, targets, params_, rng.Fork(static_cast<uint64_t>(i)));
     forests[i] = MakeCompactForest(members[i].get(), data.num_cols);
-    fitted[i].resize(rows);
-    forests[i].Predict(data.x.data(), rows, data.num_cols, fitted[i].data());
   });
-  std::vector<double> oob(rows, std::numeric_limits<double>::quiet_NaN());
-  for (size_t r = 0; r < rows; ++r) {
-    double sum = 0.0;
-    size_t n = 0;
-    for (size_t i = 0; i < count; ++i) {
-      if (!in_bag[i][r]) sum += fitted[i][r], ++n;
-    }
-    if (n > 0) oob[r] = sum / static_cast<double>(n);
-  }
   impl_->members = std::move(members);
   impl_->forests = std::move(forests);
   impl_->num_cols = data.num_cols;
-  impl_->oob_mean = std::move(oob);
 }
-
-const std::vector<double>& XgbEnsemble::OutOfBagMean() const { return impl_->oob_mean; }
 
 void XgbEnsemble::CheckPredictArgs(const float* x, size_t num_rows, size_t num_cols) const {
   if (!fitted()) throw core::Error("XgbEnsemble::Predict: model is not fitted");
@@ -772,7 +750,6 @@ void XgbEnsemble::LoadMembers(const std::vector<std::string>& members, size_t nu
   impl_->members = std::move(loaded);
   impl_->forests = std::move(forests);
   impl_->num_cols = num_cols;
-  impl_->oob_mean.clear();
 }
 
 void PrepareXgboostEnvironment() { setenv("OMP_WAIT_POLICY", "passive", 0); }

@@ -83,6 +83,7 @@ nlohmann::ordered_json HistoryJson(const space::Space& space, const space::Workl
     j["hit_at_3"] = r.hit_at_3;
     j["ndcg_at_3"] = r.ndcg_at_3;
     j["candidate_modes"] = r.candidate_modes;
+    j["surrogates"] = r.surrogates;
     j["replicate_runs"] = r.replicate_runs;
     j["failed_runs"] = r.failed_runs;
     j["mean_batch_sigma"] = r.mean_batch_sigma;

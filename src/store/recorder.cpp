@@ -275,6 +275,7 @@ HistoryRow ToHistoryRow(const loop::IterationRecord& rec) {
   j["hit_at_3"] = rec.hit_at_3;
   j["ndcg_at_3"] = rec.ndcg_at_3;
   j["candidate_modes"] = rec.candidate_modes;
+  j["surrogates"] = rec.surrogates;
   j["replicate_runs"] = rec.replicate_runs;
   j["failed_runs"] = rec.failed_runs;
   j["mean_batch_sigma"] = rec.mean_batch_sigma;

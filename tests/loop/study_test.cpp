@@ -106,6 +106,30 @@ TEST(StudyTest, SameSeedGivesIdenticalStudy) {
   }
 }
 
+TEST(StudyTest, SurrogateIsPerWorkloadGpUnlessTurnedOff) {
+  auto cfg = SmallConfig();
+  const auto ws = SmallWorkloads();
+  runner::StubTestbed stub(cfg.space, ws, cfg.seed, 0.02);
+  runner::SerialExecutor exec(stub);
+  const auto with_gp = RunStudy(cfg, ws, exec, nullptr, {});
+  cfg.model.local_gp = false;
+  const auto trees = RunStudy(cfg, ws, exec, nullptr, {});
+  ASSERT_EQ(with_gp.history.size(), 4u);
+  ASSERT_EQ(trees.history.size(), 4u);
+  EXPECT_TRUE(with_gp.history[0].surrogates.empty());  // warm start
+  for (size_t i = 1; i < 4; ++i) {
+    EXPECT_EQ(with_gp.history[i].surrogates, (std::map<std::string, int>{{"gp", 4}}));
+    EXPECT_EQ(trees.history[i].surrogates, (std::map<std::string, int>{{"trees", 4}}));
+  }
+  // Both train the final tree model that `recommend` uses; the loops choose differently.
+  EXPECT_TRUE(with_gp.model && with_gp.model->fitted());
+  EXPECT_TRUE(trees.model && trees.model->fitted());
+  bool differ = false;
+  for (size_t i = 0; i < with_gp.observations.size(); ++i)
+    differ |= with_gp.observations[i].config != trees.observations[i].config;
+  EXPECT_TRUE(differ);
+}
+
 TEST(StudyTest, BaselineRunsOnceAndGainIsRelativeToIt) {
   const auto cfg = SmallConfig();
   const auto ws = SmallWorkloads();

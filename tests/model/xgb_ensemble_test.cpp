@@ -192,48 +192,6 @@ TEST(XgbEnsembleTest, PredictIsMeanAndPopulationStddevOfMembers) {
   }
 }
 
-TEST(XgbEnsembleTest, OutOfBagMeanAveragesTheMembersThatMissedEachRow) {
-  const Dataset train = TrainingSet(0.5);
-  XgbEnsemble ensemble(SmallParams(Objective::kRegression));
-  EXPECT_TRUE(ensemble.OutOfBagMean().empty());
-  core::Rng rng(4, "fit");
-  ensemble.Fit(train, rng);
-  const size_t rows = train.num_rows();
-  const auto& oob = ensemble.OutOfBagMean();
-  ASSERT_EQ(oob.size(), rows);
-  const auto members = ensemble.PredictMembers(train.x.data(), rows, kCols);
-  const Prediction in_sample = ensemble.Predict(train.x.data(), rows, kCols);
-  size_t finite = 0;
-  double oob_sse = 0.0, in_sse = 0.0;
-  for (size_t r = 0; r < rows; ++r) {
-    if (!std::isfinite(oob[r])) continue;
-    ++finite;
-    // The value is the mean of some non-empty subset of the 4 members.
-    bool matches = false;
-    for (unsigned mask = 1; mask < 16 && !matches; ++mask) {
-      double sum = 0.0;
-      int n = 0;
-      for (unsigned m = 0; m < 4; ++m) {
-        if (mask & (1u << m)) sum += members[m * rows + r], ++n;
-      }
-      matches = std::abs(sum / n - oob[r]) < 1e-9;
-    }
-    EXPECT_TRUE(matches) << "row " << r;
-    oob_sse += std::pow(oob[r] - train.gain[r], 2);
-    in_sse += std::pow(in_sample.mean[r] - train.gain[r], 2);
-  }
-  // Each member draws ~59% of the distinct rows, so most rows have an out-of-bag member
-  // and a few have none.
-  EXPECT_GT(finite, rows * 7 / 10);
-  EXPECT_LT(finite, rows);
-  // Out-of-bag predictions are honest: worse on the training targets than in-sample ones.
-  EXPECT_GT(oob_sse, 1.5 * in_sse);
-
-  XgbEnsemble loaded(EnsembleParams{});
-  loaded.LoadMembers(ensemble.SerializeMembers(), kCols);
-  EXPECT_TRUE(loaded.OutOfBagMean().empty());
-}
-
 TEST(XgbEnsembleTest, FastPredictionMatchesXgboostBitForBit) {
   const Dataset train = TrainingSet(1.0);
   // Inputs off the training grid too: fractional one-hots, large values, missing values.

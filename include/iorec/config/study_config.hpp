@@ -34,9 +34,9 @@ struct ModelConfig {
   double learning_rate = 0.1;
   double subsample_fraction = 0.9;  ///< bootstrap sample size as a fraction of rows
   double min_child_weight = 0.1;
-  /// Per-workload Gaussian-process correction of the trees during the active loop
-  /// (model::LocalGp): the trees transfer across workloads, the GP resolves each one's
-  /// optimum from its own measurements.
+  /// The active loop's surrogate: per-workload Gaussian processes on each workload's own
+  /// runs (loop::FitLocalModels) instead of the tree ensemble. The trees are still trained
+  /// for the final model that `recommend` uses.
   bool local_gp = true;
 };
 

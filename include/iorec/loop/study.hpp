@@ -58,6 +58,9 @@ struct IterationRecord {
   double hit_at_3 = 0.0;
   double ndcg_at_3 = 0.0;
   std::map<std::string, int> candidate_modes;
+  /// Workloads per surrogate used this iteration: "gp" (model.local_gp) or "trees".
+  /// Empty after the warm start.
+  std::map<std::string, int> surrogates;
   int replicate_runs = 0;
   int failed_runs = 0;
   double mean_batch_sigma = 0.0;
@@ -114,6 +117,10 @@ StudyResult RunStudy(const config::StudyConfig& cfg, const space::WorkloadSet& w
 /// target = log(mean perf / baseline perf) of the workload.
 model::Dataset BuildDataset(const space::Space& space, const space::WorkloadSet& workloads,
                             const std::vector<WorkloadState>& states);
+
+/// The models' target for a run: log(perf / baseline perf) of the workload (relative gain
+/// when either is not positive).
+double ModelTarget(const WorkloadState& state, double perf);
 
 /// Ranks a workload's measured configs by robust score (mean gain - z * std), best first.
 std::vector<const ConfigStats*> RankMeasured(const WorkloadState& state, double z);

@@ -54,10 +54,6 @@ class XgbEnsemble final : public Surrogate {
   /// The reference the fast path is tested against.
   std::vector<double> PredictMembersReference(const float* x, size_t num_rows,
                                               size_t num_cols) const;
-  /// Per training row of the last Fit, the mean output of the members whose bootstrap
-  /// sample missed the row (an honest, out-of-sample prediction); NaN when every member drew
-  /// it. Empty before Fit and after LoadMembers.
-  const std::vector<double>& OutOfBagMean() const;
   size_t num_members() const override;
   bool fitted() const override;
   std::vector<double> FeatureImportance(size_t num_cols) const override;
