@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <numeric>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace iorec::deploy {
@@ -52,6 +53,20 @@ Recommender::Recommender(const space::Space& space, const space::WorkloadSet& kn
   if (!nns.empty()) {
     std::sort(nns.begin(), nns.end());
     same_threshold_ = 0.05 * nns[nns.size() / 2];
+  }
+  // The model's spread on each known workload's own best config: a first choice whose
+  // spread exceeds the 90th percentile is one the model knows little about.
+  std::vector<double> spreads;
+  for (size_t w = 0; w < known.workloads.size() && w < matrix.top.size(); ++w) {
+    if (matrix.top[w].empty()) continue;
+    const auto& f = known.workloads[w].features;
+    const auto x = EncodeRows(space_, f, {matrix.top[w].front().config});
+    spreads.push_back(model.Predict(x.data(), 1, f.size() + space_.ConfigWidth()).stddev[0]);
+  }
+  spread_threshold_ = INFINITY;
+  if (!spreads.empty()) {
+    std::sort(spreads.begin(), spreads.end());
+    spread_threshold_ = spreads[std::min(spreads.size() - 1, spreads.size() * 9 / 10)];
   }
 }
 
@@ -116,11 +131,6 @@ Recommendation Recommender::Recommend(const std::vector<double>& features) const
   const size_t width = features.size() + space_.ConfigWidth();
   const model::Prediction pred = model_.Predict(x.data(), merged.size(), width);
 
-  std::vector<size_t> order(merged.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t a, size_t b) { return pred.mean[a] > pred.mean[b]; });
-
   // A workload that was measured itself: its own measurements, best robust score first.
   if (rec.exact_match && dist[0].second < matrix_.top.size()) {
     const auto& own = matrix_.top[dist[0].second];
@@ -133,7 +143,11 @@ Recommendation Recommender::Recommend(const std::vector<double>& features) const
           {e.config, pred.mean[idx], pred.stddev[idx], e.robust_gain, true, "measured"});
       used.insert(e.config);
     }
-    for (size_t i : order) {
+    std::vector<size_t> by_model(merged.size());
+    std::iota(by_model.begin(), by_model.end(), 0);
+    std::stable_sort(by_model.begin(), by_model.end(),
+                     [&](size_t a, size_t b) { return pred.mean[a] > pred.mean[b]; });
+    for (size_t i : by_model) {
       if (rec.configs.size() >= static_cast<size_t>(params_.return_top_k)) break;
       if (used.count(merged[i])) continue;
       rec.configs.push_back({merged[i], pred.mean[i], pred.stddev[i], 0.0, false, origin[i]});
@@ -141,23 +155,67 @@ Recommendation Recommender::Recommend(const std::vector<double>& features) const
     return rec;
   }
 
-  // An unseen workload. Top-1 must be a config the model is confident beats the baseline:
-  // its lower bound (mean - std) must reach the baseline's predicted mean; otherwise the
-  // baseline itself is the safe top-1.
+  // An unseen workload: the neighbours' measured evidence decides. Each candidate's
+  // consensus score is a rank-weighted (1, 1/2, 1/3, ...) mean over the k neighbours of its
+  // robust perf as a fraction of that neighbour's best; where a neighbour did not list it,
+  // the neighbour's lowest listed fraction stands in (it was not among its best). The
+  // baseline's fraction is known at every neighbour.
   const size_t base_idx =
       static_cast<size_t>(std::find(merged.begin(), merged.end(), baseline_) - merged.begin());
-  const double base_mean = pred.mean[base_idx];
+  std::vector<double> consensus(merged.size(), 0.0);
+  std::vector<int> listed(merged.size(), 0), beats_base(merged.size(), 1);
+  double weight_sum = 0.0;
+  for (size_t i = 0; i < k; ++i) {
+    const size_t w = dist[i].second;
+    if (w >= matrix_.top.size() || matrix_.top[w].empty()) continue;
+    const auto& top = matrix_.top[w];
+    auto robust_perf = [](const MatrixEntry& e) {
+      return e.mean_perf - (e.mean_gain - e.robust_gain);
+    };
+    const double base_perf = top.front().mean_perf - top.front().mean_gain;
+    const double best = robust_perf(top.front());
+    if (!(best > 0.0)) continue;
+    std::unordered_map<space::Config, double, space::ConfigHash> frac;
+    double lowest = 1.0;
+    for (const auto& e : top) {
+      frac[e.config] = robust_perf(e) / best;
+      lowest = std::min(lowest, frac[e.config]);
+    }
+    frac.emplace(baseline_, base_perf / best);
+    const double weight = 1.0 / static_cast<double>(i + 1);
+    weight_sum += weight;
+    for (size_t c = 0; c < merged.size(); ++c) {
+      const auto it = frac.find(merged[c]);
+      consensus[c] += weight * (it != frac.end() ? it->second : lowest);
+      if (it != frac.end() && c != base_idx) {
+        ++listed[c];
+        if (robust_perf(top[0]) > 0.0 && it->second * best <= base_perf) beats_base[c] = 0;
+      }
+    }
+  }
+  if (weight_sum > 0.0) {
+    for (double& v : consensus) v /= weight_sum;
+  }
+  std::vector<size_t> order(merged.size());
+  std::iota(order.begin(), order.end(), 0);
+  // Near-ties (within 0.1% of the best fraction) go to the model's mean.
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    if (std::abs(consensus[a] - consensus[b]) > 1e-3) return consensus[a] > consensus[b];
+    return pred.mean[a] > pred.mean[b];
+  });
+  // Top-1 must beat the baseline wherever it was measured, and on the consensus.
   size_t first = base_idx;
   for (size_t i : order) {
-    if (i != base_idx && pred.mean[i] - pred.stddev[i] >= base_mean) {
+    if (i == base_idx) break;
+    if (listed[i] > 0 && beats_base[i] && consensus[i] > consensus[base_idx]) {
       first = i;
       break;
     }
   }
   if (first == base_idx) {
     rec.warnings.push_back(
-        "no candidate is predicted to beat the baseline with confidence; the baseline is "
-        "recommended first");
+        "no neighbour config beats the baseline on the neighbours' measurements; the baseline "
+        "is recommended first");
   }
   const bool far = k > 0 && dist[0].first > far_threshold_;
   if (far) {
@@ -168,29 +226,32 @@ Recommendation Recommender::Recommend(const std::vector<double>& features) const
                   dist[0].first, far_threshold_);
     rec.warnings.push_back(buf);
   }
+  const bool uncertain = first != base_idx && pred.stddev[first] > spread_threshold_;
+  if (uncertain) {
+    char buf[200];
+    std::snprintf(buf, sizeof buf,
+                  "the model's spread for the first choice is high (%.3g > %.3g, the 90th "
+                  "percentile over the known workloads' best configs); the baseline is kept "
+                  "among the choices",
+                  pred.stddev[first], spread_threshold_);
+    rec.warnings.push_back(buf);
+  }
   const size_t want = static_cast<size_t>(std::max(1, params_.return_top_k));
   auto push = [&](size_t i) {
     rec.configs.push_back({merged[i], pred.mean[i], pred.stddev[i], 0.0, false, origin[i]});
   };
   push(first);
-  // The nearest workload's best measured config, verbatim: a measured choice next to the
-  // model's picks.
-  size_t copy = merged.size();
-  if (k > 0 && dist[0].second < matrix_.top.size() && !matrix_.top[dist[0].second].empty()) {
-    const auto& nearest_best = matrix_.top[dist[0].second].front().config;
-    copy =
-        static_cast<size_t>(std::find(merged.begin(), merged.end(), nearest_best) - merged.begin());
-    if (copy != first && rec.configs.size() < want) push(copy);
-  }
   for (size_t i : order) {
     if (rec.configs.size() >= want) break;
-    if (i != first && i != copy) push(i);
+    if (i != first) push(i);
   }
   const bool has_baseline =
       std::any_of(rec.configs.begin(), rec.configs.end(),
                   [&](const RecommendedConfig& c) { return c.config == baseline_; });
-  if (far && !has_baseline)
-    rec.configs.back() = {baseline_, base_mean, pred.stddev[base_idx], 0.0, false, "baseline"};
+  if ((far || uncertain) && !has_baseline) {
+    rec.configs.back() = {baseline_, pred.mean[base_idx], pred.stddev[base_idx], 0.0, false,
+                          "baseline"};
+  }
   return rec;
 }
 }  // namespace iorec::deploy

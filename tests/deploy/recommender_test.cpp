@@ -10,7 +10,8 @@ namespace {
 /// Scores a row by the level index of knob 0 (one-hot column offset after features).
 class FakeModel final : public model::Surrogate {
  public:
-  explicit FakeModel(size_t nf, double stddev = 0.1) : nf_(nf), stddev_(stddev) {}
+  explicit FakeModel(size_t nf, double stddev = 0.1, bool spread_grows_with_f0 = false)
+      : nf_(nf), stddev_(stddev), grows_(spread_grows_with_f0) {}
   void Fit(const model::Dataset&, core::Rng&) override {}
   model::Prediction Predict(const float* x, size_t rows, size_t cols) const override {
     model::Prediction p;
@@ -18,7 +19,7 @@ class FakeModel final : public model::Surrogate {
       double s = 0;
       for (size_t l = 0; l < 3; ++l) s += x[r * cols + nf_ + l] * static_cast<double>(l);
       p.mean.push_back(s);
-      p.stddev.push_back(stddev_);
+      p.stddev.push_back(stddev_ + (grows_ ? std::abs(x[r * cols]) : 0.0));
     }
     return p;
   }
@@ -30,6 +31,7 @@ class FakeModel final : public model::Surrogate {
  private:
   size_t nf_;
   double stddev_;
+  bool grows_;
 };
 
 struct Fixture {
@@ -48,21 +50,23 @@ struct Fixture {
     known.feature_names = {"f0", "f1"};
     known.workloads = {
         {"near", {0.0, 0.0}, "", {}}, {"mid", {0.5, 0.5}, "", {}}, {"far", {1.0, 1.0}, "", {}}};
-    auto entry = [](std::vector<uint8_t> lv, double g) {
+    // Every known workload's baseline {0,0} runs at 100.
+    auto entry = [](std::vector<uint8_t> lv, double perf) {
       MatrixEntry e;
       e.config = space::Config(std::move(lv));
-      e.mean_gain = e.robust_gain = g;
+      e.mean_perf = perf;
+      e.mean_gain = e.robust_gain = perf - 100.0;
       e.runs = 1;
       return e;
     };
     matrix.workload_ids = {"near", "mid", "far"};
-    matrix.top = {{entry({0, 1}, 5.0), entry({0, 2}, 4.0), entry({1, 0}, 1.0)},
-                  {entry({1, 1}, 3.0), entry({0, 1}, 2.0)},
-                  {entry({2, 2}, 9.0)}};
+    matrix.top = {{entry({0, 1}, 150), entry({0, 2}, 140), entry({1, 0}, 110)},
+                  {entry({1, 1}, 130), entry({0, 1}, 120)},
+                  {entry({2, 2}, 190)}};
   }
 };
 
-TEST(RecommenderTest, FindsNearestNeighboursAndRerankesByModel) {
+TEST(RecommenderTest, UnseenWorkloadGetsTheNeighboursConsensus) {
   Fixture f;
   FakeModel m(2);
   Recommender rec(f.space, f.known, f.matrix, m, space::Config({0, 0}), {2, 3});
@@ -71,15 +75,53 @@ TEST(RecommenderTest, FindsNearestNeighboursAndRerankesByModel) {
   EXPECT_EQ(r.neighbors[0].workload_id, "near");
   EXPECT_EQ(r.neighbors[1].workload_id, "mid");
   EXPECT_FALSE(r.exact_match);
+  EXPECT_TRUE(r.warnings.empty());
   ASSERT_EQ(r.configs.size(), 3u);
-  // The model prefers knob a at level 1: {1,0} first (stable among equals); then the nearest
-  // workload's best measured config verbatim; then the model's next choice {1,1}.
-  EXPECT_EQ(r.configs[0].config, space::Config({1, 0}));
+  // Weights 1 (near) and 1/2 (mid); fractions of each neighbour's best, unlisted configs at
+  // the neighbour's lowest listed fraction: {0,1} (1 + 0.5*120/130)/1.5 = 0.974,
+  // {0,2} (140/150 + 0.5*120/130)/1.5 = 0.930, {1,1} (110/150 + 0.5)/1.5 = 0.822,
+  // {1,0} (110/150 + 0.5*120/130)/1.5 = 0.796. The model (which prefers a = 1) does not
+  // override measured evidence.
+  EXPECT_EQ(r.configs[0].config, space::Config({0, 1}));
   EXPECT_EQ(r.configs[0].source, "neighbor:near");
-  EXPECT_EQ(r.configs[1].config, space::Config({0, 1}));
+  EXPECT_EQ(r.configs[1].config, space::Config({0, 2}));
   EXPECT_EQ(r.configs[2].config, space::Config({1, 1}));
+  EXPECT_EQ(r.configs[2].source, "neighbor:mid");
   // "far" is not a neighbour, so its config is not a candidate.
   for (const auto& c : r.configs) EXPECT_NE(c.config, space::Config({2, 2}));
+}
+
+TEST(RecommenderTest, ModelBreaksNearTiesOnly) {
+  Fixture f;
+  // Two configs with the same measured fraction at the only neighbour: the model (which
+  // scores knob a's level) orders them.
+  f.matrix.top[0] = {f.matrix.top[0][0], f.matrix.top[0][0], f.matrix.top[0][2]};
+  f.matrix.top[0][0].config = space::Config({0, 1});
+  f.matrix.top[0][1].config = space::Config({2, 1});
+  FakeModel m(2);
+  Recommender rec(f.space, f.known, f.matrix, m, space::Config({0, 0}), {1, 3});
+  const auto r = rec.Recommend({0.1, 0.1});
+  ASSERT_EQ(r.configs.size(), 3u);
+  EXPECT_EQ(r.configs[0].config, space::Config({2, 1}));
+  EXPECT_EQ(r.configs[1].config, space::Config({0, 1}));
+}
+
+TEST(RecommenderTest, TopOneMustBeatTheBaselineWhereverMeasured) {
+  Fixture f;
+  // {0,1} leads the consensus but ran below the baseline on "mid".
+  f.matrix.top[0] = {f.matrix.top[0][0], f.matrix.top[0][1]};
+  f.matrix.top[0].push_back(f.matrix.top[0][0]);
+  f.matrix.top[0][2].config = space::Config({0, 0});
+  f.matrix.top[0][2].mean_perf = 100;
+  f.matrix.top[0][2].mean_gain = f.matrix.top[0][2].robust_gain = 0;
+  f.matrix.top[1][1].mean_perf = 95;
+  f.matrix.top[1][1].mean_gain = f.matrix.top[1][1].robust_gain = -5;
+  FakeModel m(2);
+  Recommender rec(f.space, f.known, f.matrix, m, space::Config({0, 0}), {2, 3});
+  const auto r = rec.Recommend({0.1, 0.1});
+  ASSERT_EQ(r.configs.size(), 3u);
+  EXPECT_EQ(r.configs[0].config, space::Config({0, 2}));
+  EXPECT_EQ(r.configs[1].config, space::Config({0, 1}));
 }
 
 TEST(RecommenderTest, KnownWorkloadGetsItsOwnMeasuredBestFirst) {
@@ -94,15 +136,39 @@ TEST(RecommenderTest, KnownWorkloadGetsItsOwnMeasuredBestFirst) {
   EXPECT_EQ(r.configs[0].source, "measured");
 }
 
-TEST(RecommenderTest, BaselineComesFirstWhenNothingConfidentlyBeatsIt) {
+TEST(RecommenderTest, BaselineComesFirstWhenNoNeighbourConfigBeatsIt) {
   Fixture f;
-  FakeModel uncertain(2, /*stddev=*/5.0);
-  Recommender rec(f.space, f.known, f.matrix, uncertain, space::Config({0, 0}), {2, 3});
+  // Both neighbours measured their listed configs below the baseline.
+  for (auto& top : f.matrix.top) {
+    for (auto& e : top) {
+      e.mean_perf = 90;
+      e.mean_gain = e.robust_gain = -10;
+    }
+  }
+  FakeModel m(2);
+  Recommender rec(f.space, f.known, f.matrix, m, space::Config({0, 0}), {2, 3});
   const auto r = rec.Recommend({0.1, 0.1});
   ASSERT_FALSE(r.configs.empty());
   EXPECT_EQ(r.configs[0].config, space::Config({0, 0}));
   EXPECT_EQ(r.configs[0].source, "baseline");
-  EXPECT_FALSE(r.warnings.empty());
+  ASSERT_FALSE(r.warnings.empty());
+  EXPECT_NE(r.warnings[0].find("baseline"), std::string::npos);
+}
+
+TEST(RecommenderTest, HighModelSpreadIsFlaggedAndKeepsTheBaseline) {
+  Fixture f;
+  // The fake model's spread grows with feature 0; on the known workloads' best configs it
+  // is 0.1, 0.6 and 1.1, so the threshold is 1.1.
+  FakeModel m(2, 0.1, /*spread_grows_with_f0=*/true);
+  Recommender rec(f.space, f.known, f.matrix, m, space::Config({0, 0}), {2, 3});
+  const auto r = rec.Recommend({1.2, 0.9});
+  bool flagged = false;
+  for (const auto& w : r.warnings) flagged |= w.find("spread") != std::string::npos;
+  EXPECT_TRUE(flagged);
+  ASSERT_EQ(r.configs.size(), 3u);
+  EXPECT_EQ(r.configs.back().config, space::Config({0, 0}));
+  for (const auto& w : rec.Recommend({0.1, 0.1}).warnings)
+    EXPECT_EQ(w.find("spread"), std::string::npos);
 }
 
 TEST(RecommenderTest, FarWorkloadIsFlaggedAndKeepsTheBaseline) {

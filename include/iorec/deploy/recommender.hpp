@@ -80,12 +80,15 @@ class Recommender {
 
   /// Precondition: features.size() == known.feature_names.size().
   /// A known workload (distance 0, or under 5% of the median leave-one-out neighbour
-  /// distance) gets its own measured configs by robust score, the model
-  /// filling any free slots. An unseen one gets its neighbours' top configs merged and
-  /// ranked by the model's mean; top-1 is the best whose mean - std reaches the baseline's
-  /// predicted mean, else the baseline. When the nearest neighbour is farther than the
-  /// leave-one-out calibrated threshold, a warning is added and the baseline is kept
-  /// among the returned configs.
+  /// distance) gets its own measured configs by robust score, the model filling any free
+  /// slots. An unseen one gets its k neighbours' top configs ranked by consensus: the
+  /// rank-weighted mean, over the neighbours, of each config's robust perf as a fraction of
+  /// that neighbour's best (a neighbour's lowest listed fraction where it did not list the
+  /// config); the model breaks near-ties. Top-1 must beat the baseline at every neighbour
+  /// that measured it and on the consensus, else the baseline comes first. When the nearest
+  /// neighbour is farther than the leave-one-out calibrated threshold, or the model's spread
+  /// for top-1 exceeds the 90th percentile of its spread on the known workloads' best
+  /// configs, a warning is added and the baseline is kept among the returned configs.
   Recommendation Recommend(const std::vector<double>& features) const;
 
   /// Distance used for neighbour search: Euclidean over features scaled to the known
@@ -102,6 +105,7 @@ class Recommender {
   FeatureScale scale_;
   double far_threshold_ = 0.0;   ///< distance beyond which a workload counts as unfamiliar
   double same_threshold_ = 0.0;  ///< distance below which it is taken as a known workload
+  double spread_threshold_ = 0.0;  ///< model stddev above which top-1 counts as uncertain
 };
 
 }  // namespace iorec::deploy
