@@ -1,13 +1,16 @@
 // Surrogate cost at study scale: a 6-member ranking ensemble over 90 columns
 // (35 workload features + 55 one-hot config columns), trained on 25 groups x 72 rows,
-// predicting 12,000 candidate configurations of one workload.
+// predicting 12,000 candidate configurations of one workload; and the loop's per-workload
+// GPs (hyperparameter fit over 25 workloads x 69 runs, scoring 12,000 candidates).
 #include <benchmark/benchmark.h>
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "iorec/core/rng.hpp"
+#include "iorec/model/local_gp.hpp"
 #include "iorec/model/xgb_ensemble.hpp"
 
 namespace iorec::model {
@@ -119,6 +122,84 @@ BENCHMARK(BM_Predict)
     ->Repetitions(7)
     ->ReportAggregatesOnly(true)
     ->UseRealTime();
+
+// The loop's per-workload GPs at default-study scale: the 9-knob default space,
+// 25 workloads x 69 runs, shared hyperparameters fitted from scratch (first iteration) or
+// refined (later ones), and one workload's 12,000-candidate pool scored with variance.
+struct GpProblem {
+  space::Space space;
+  std::vector<GpData> data;
+  std::vector<space::Config> candidates;
+};
+
+const GpProblem& GetGpProblem() {
+  static const GpProblem problem = [] {
+    GpProblem p;
+    const std::vector<size_t> levels = {6, 7, 6, 5, 6, 7, 6, 6, 6};
+    std::vector<space::Knob> knobs;
+    for (size_t k = 0; k < levels.size(); ++k) {
+      space::Knob knob;
+      knob.name = "k" + std::to_string(k);
+      for (size_t l = 0; l < levels[k]; ++l)
+        knob.values.push_back(space::KnobValue::Int(static_cast<int64_t>(l), std::to_string(l)));
+      knobs.push_back(knob);
+    }
+    p.space = space::Space(knobs);
+    core::Rng rng(2024, "gp_bench");
+    for (size_t w = 0; w < kGroups; ++w) {
+      GpData d;
+      std::vector<double> opt(levels.size());
+      for (auto& o : opt) o = rng.Uniform();
+      for (int r = 0; r < 69; ++r) {
+        const space::Config c = p.space.Random(rng);
+        double y = 0.0;
+        for (size_t k = 0; k < levels.size(); ++k) {
+          const double x = static_cast<double>(c[k]) / static_cast<double>(levels[k] - 1);
+          y -= 0.5 * (x - opt[k]) * (x - opt[k]);
+        }
+        d.configs.push_back(c);
+        d.y.push_back(y + 0.03 * rng.Normal());
+      }
+      p.data.push_back(std::move(d));
+    }
+    for (size_t i = 0; i < kCandidates; ++i) p.candidates.push_back(p.space.Random(rng));
+    return p;
+  }();
+  return problem;
+}
+
+void BM_GpHyperFit(benchmark::State& state) {
+  const GpProblem& p = GetGpProblem();
+  const bool refine = state.range(0) != 0;
+  const GpHyper start = DefaultGpHyper(p.space, 0.05);
+  const GpHyper fitted = FitGpHyper(p.space, p.data, start, 1.0, 400);
+  for (auto _ : state) {
+    const GpHyper h = refine ? FitGpHyper(p.space, p.data, fitted, 0.25, 120)
+                             : FitGpHyper(p.space, p.data, start, 1.0, 400);
+    benchmark::DoNotOptimize(h.log_noise_var);
+  }
+}
+BENCHMARK(BM_GpHyperFit)
+    ->ArgName("refine")
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond)
+    ->Repetitions(3)
+    ->ReportAggregatesOnly(true)
+    ->UseRealTime();
+
+void BM_GpPredict(benchmark::State& state) {
+  const GpProblem& p = GetGpProblem();
+  const GpHyper h = FitGpHyper(p.space, p.data, DefaultGpHyper(p.space, 0.05), 1.0, 400);
+  const LocalGp gp(p.space, h, p.data.front());
+  std::vector<double> mean(kCandidates), var(kCandidates);
+  for (auto _ : state) {
+    gp.Predict(p.candidates, mean.data(), var.data());
+    benchmark::DoNotOptimize(mean.data());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kCandidates));
+}
+BENCHMARK(BM_GpPredict)->Unit(benchmark::kMillisecond)->Repetitions(5)->ReportAggregatesOnly(true);
 
 }  // namespace
 }  // namespace iorec::model

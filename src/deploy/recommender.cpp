@@ -54,13 +54,20 @@ Recommender::Recommender(const space::Space& space, const space::WorkloadSet& kn
     std::sort(nns.begin(), nns.end());
     same_threshold_ = 0.05 * nns[nns.size() / 2];
   }
-  // The model's spread on each known workload's own best config: a first choice whose
-  // spread exceeds the 90th percentile is one the model knows little about.
+  // The model's spread when a config crosses between neighbours: on each known workload's
+  // features, for its nearest other workload's best config. A first choice with a spread
+  // above the 90th percentile of these is one the model knows unusually little about.
   std::vector<double> spreads;
-  for (size_t w = 0; w < known.workloads.size() && w < matrix.top.size(); ++w) {
-    if (matrix.top[w].empty()) continue;
-    const auto& f = known.workloads[w].features;
-    const auto x = EncodeRows(space_, f, {matrix.top[w].front().config});
+  for (size_t a = 0; a < known.workloads.size(); ++a) {
+    size_t nearest = a;
+    double nd = INFINITY;
+    for (size_t b = 0; b < known.workloads.size(); ++b) {
+      const double d = Distance(known.workloads[a].features, known.workloads[b].features);
+      if (b != a && d < nd) nd = d, nearest = b;
+    }
+    if (nearest == a || nearest >= matrix.top.size() || matrix.top[nearest].empty()) continue;
+    const auto& f = known.workloads[a].features;
+    const auto x = EncodeRows(space_, f, {matrix.top[nearest].front().config});
     spreads.push_back(model.Predict(x.data(), 1, f.size() + space_.ConfigWidth()).stddev[0]);
   }
   spread_threshold_ = INFINITY;
@@ -228,11 +235,11 @@ Recommendation Recommender::Recommend(const std::vector<double>& features) const
   }
   const bool uncertain = first != base_idx && pred.stddev[first] > spread_threshold_;
   if (uncertain) {
-    char buf[200];
+    char buf[256];
     std::snprintf(buf, sizeof buf,
                   "the model's spread for the first choice is high (%.3g > %.3g, the 90th "
-                  "percentile over the known workloads' best configs); the baseline is kept "
-                  "among the choices",
+                  "percentile when configs move between known neighbours); the baseline is "
+                  "kept among the choices",
                   pred.stddev[first], spread_threshold_);
     rec.warnings.push_back(buf);
   }

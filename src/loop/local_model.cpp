@@ -31,10 +31,12 @@ std::vector<LocalModel> FitLocalModels(const space::Space& space,
     const auto& st = states[w];
     if (!st.baseline_ok) continue;
     auto& d = data[w];
+    // One row per run: the GP's noise term then weighs replicated configs by their count.
     for (const auto& c : st.configs) {
-      if (c.perfs.empty()) continue;
-      d.configs.push_back(c.config);
-      d.y.push_back(ModelTarget(st, c.Mean()));
+      for (double perf : c.perfs) {
+        d.configs.push_back(c.config);
+        d.y.push_back(ModelTarget(st, perf));
+      }
     }
     if (d.y.empty()) continue;
     double mean = 0.0;

@@ -142,6 +142,7 @@ nlohmann::ordered_json SummaryJson(const config::StudyConfig& cfg, const space::
   j["runner_mode"] = config::ToString(cfg.runner.mode);
   j["oracle_mode"] = config::ToString(cfg.active.oracle_mode);
   j["model_mode"] = config::ToString(cfg.model.mode);
+  j["loop_surrogate"] = cfg.model.local_gp ? "local_gp" : "trees";
   j["explore_mode"] = config::ToString(cfg.active.explore_mode);
   j["n_patterns"] = ws.size();
   j["workloads"] = nlohmann::ordered_json::array();

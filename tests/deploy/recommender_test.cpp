@@ -157,8 +157,8 @@ TEST(RecommenderTest, BaselineComesFirstWhenNoNeighbourConfigBeatsIt) {
 
 TEST(RecommenderTest, HighModelSpreadIsFlaggedAndKeepsTheBaseline) {
   Fixture f;
-  // The fake model's spread grows with feature 0; on the known workloads' best configs it
-  // is 0.1, 0.6 and 1.1, so the threshold is 1.1.
+  // The fake model's spread grows with feature 0; on each known workload's features (for
+  // its nearest neighbour's best config) it is 0.1, 0.6 and 1.1, so the threshold is 1.1.
   FakeModel m(2, 0.1, /*spread_grows_with_f0=*/true);
   Recommender rec(f.space, f.known, f.matrix, m, space::Config({0, 0}), {2, 3});
   const auto r = rec.Recommend({1.2, 0.9});

@@ -87,8 +87,9 @@ class Recommender {
   /// config); the model breaks near-ties. Top-1 must beat the baseline at every neighbour
   /// that measured it and on the consensus, else the baseline comes first. When the nearest
   /// neighbour is farther than the leave-one-out calibrated threshold, or the model's spread
-  /// for top-1 exceeds the 90th percentile of its spread on the known workloads' best
-  /// configs, a warning is added and the baseline is kept among the returned configs.
+  /// for top-1 exceeds the 90th percentile of its spread for each known workload on its
+  /// nearest neighbour's best config, a warning is added and the baseline is kept among the
+  /// returned configs.
   Recommendation Recommend(const std::vector<double>& features) const;
 
   /// Distance used for neighbour search: Euclidean over features scaled to the known

@@ -28,8 +28,8 @@ struct LocalModel {
   model::Prediction Predict(const std::vector<space::Config>& configs) const;
 };
 
-/// Fits one LocalModel per workload from the measured configs of `states` (mean perf per
-/// config; target = log(perf / baseline perf), as BuildDataset). `hyper` carries the GP
+/// Fits one LocalModel per workload from the runs in `states` (one row per run; target =
+/// log(perf / baseline perf), see ModelTarget). `hyper` carries the GP
 /// hyperparameters from one iteration to the next: empty on the first call, then refined
 /// from the previous values. Deterministic.
 std::vector<LocalModel> FitLocalModels(const space::Space& space,
