@@ -373,8 +373,7 @@ int main(int argc, char** argv) try {
       j["deployed_within_5pct"] = StatJson(cell.within5_deployed);
       if (!cell.best_measured_true.v.empty())
         j["truly_best_measured_regret"] = StatJson(cell.best_measured_true);
-      if (!cell.gp_pick.v.empty())
-        j["gp_posterior_pick_regret"] = StatJson(cell.gp_pick);
+      if (!cell.gp_pick.v.empty()) j["gp_posterior_pick_regret"] = StatJson(cell.gp_pick);
     }
   }
   for (const auto& [k, s] : deploy_stats) report["deployment_unseen"][k] = StatJson(s);

@@ -1,8 +1,8 @@
 #include "iorec/acquisition/acquisition.hpp"
 
 #include <algorithm>
-#include <functional>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <tuple>
 
@@ -195,8 +195,8 @@ std::vector<Pick> SelectBatch(const space::Space& space, const std::vector<space
       for (size_t j = 0; j < n; ++j) {
         if (!taken[j]) sorted.push_back(mean[j]);
       }
-      const auto keep = static_cast<size_t>(std::ceil(
-          std::max(0.0, params.diversify_top_fraction) * static_cast<double>(sorted.size())));
+      const auto keep = static_cast<size_t>(std::ceil(std::max(0.0, params.diversify_top_fraction) *
+                                                      static_cast<double>(sorted.size())));
       if (keep > 0 && keep <= sorted.size()) {
         std::nth_element(sorted.begin(), sorted.begin() + (keep - 1), sorted.end(),
                          std::greater<>());

@@ -81,6 +81,7 @@ void RunRecommend(const RecommendOptions& opt, const GlobalOptions& g) {
                                       {"predicted_score", c.predicted_gain},
                                       {"predicted_std", c.predicted_std},
                                       {"measured", c.measured},
+                                      {"neighbor_consensus", c.consensus},
                                       {"source", c.source}});
     }
     j["warnings"] = r.warnings;
@@ -94,8 +95,8 @@ void RunRecommend(const RecommendOptions& opt, const GlobalOptions& g) {
         w.id.c_str(), r.neighbors.front().workload_id.c_str());
   } else {
     std::printf(
-        "workload %s: not measured; configs from its nearest workloads, ranked by the "
-        "model\n",
+        "workload %s: not measured; configs from its nearest workloads, ranked by how well "
+        "they ran there (consensus: share of each neighbour's best, nearest weighted most)\n",
         w.id.c_str());
   }
   std::printf("nearest workloads:");
@@ -103,8 +104,9 @@ void RunRecommend(const RecommendOptions& opt, const GlobalOptions& g) {
   std::printf("\n");
   int rank = 1;
   for (const auto& c : r.configs) {
-    std::printf("#%d  %s\n    model score %.4f ± %.4f  [%s]\n", rank++,
-                b.space.Describe(c.config).c_str(), c.predicted_gain, c.predicted_std,
+    std::printf("#%d  %s\n    ", rank++, b.space.Describe(c.config).c_str());
+    if (!r.exact_match) std::printf("consensus %.1f%%, ", 100.0 * c.consensus);
+    std::printf("model score %.4f ± %.4f  [%s]\n", c.predicted_gain, c.predicted_std,
                 c.source.c_str());
   }
   for (const auto& warn : r.warnings) std::printf("warning: %s\n", warn.c_str());

@@ -147,7 +147,7 @@ Recommendation Recommender::Recommend(const std::vector<double>& features) const
       const auto it = std::find(merged.begin(), merged.end(), e.config);
       const size_t idx = static_cast<size_t>(it - merged.begin());
       rec.configs.push_back(
-          {e.config, pred.mean[idx], pred.stddev[idx], e.robust_gain, true, "measured"});
+          {e.config, pred.mean[idx], pred.stddev[idx], e.robust_gain, true, 0.0, "measured"});
       used.insert(e.config);
     }
     std::vector<size_t> by_model(merged.size());
@@ -157,7 +157,7 @@ Recommendation Recommender::Recommend(const std::vector<double>& features) const
     for (size_t i : by_model) {
       if (rec.configs.size() >= static_cast<size_t>(params_.return_top_k)) break;
       if (used.count(merged[i])) continue;
-      rec.configs.push_back({merged[i], pred.mean[i], pred.stddev[i], 0.0, false, origin[i]});
+      rec.configs.push_back({merged[i], pred.mean[i], pred.stddev[i], 0.0, false, 0.0, origin[i]});
     }
     return rec;
   }
@@ -205,9 +205,12 @@ Recommendation Recommender::Recommend(const std::vector<double>& features) const
   }
   std::vector<size_t> order(merged.size());
   std::iota(order.begin(), order.end(), 0);
-  // Near-ties (within 0.1% of the best fraction) go to the model's mean.
+  // Near-ties (the same consensus to 0.1% of the best) go to the model's mean. Rounding
+  // to a grid, rather than comparing differences, keeps the order a strict weak order.
+  std::vector<long long> bucket(merged.size());
+  for (size_t i = 0; i < merged.size(); ++i) bucket[i] = std::llround(consensus[i] * 1000.0);
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    if (std::abs(consensus[a] - consensus[b]) > 1e-3) return consensus[a] > consensus[b];
+    if (bucket[a] != bucket[b]) return bucket[a] > bucket[b];
     return pred.mean[a] > pred.mean[b];
   });
   // Top-1 must beat the baseline wherever it was measured, and on the consensus.
@@ -245,7 +248,8 @@ Recommendation Recommender::Recommend(const std::vector<double>& features) const
   }
   const size_t want = static_cast<size_t>(std::max(1, params_.return_top_k));
   auto push = [&](size_t i) {
-    rec.configs.push_back({merged[i], pred.mean[i], pred.stddev[i], 0.0, false, origin[i]});
+    rec.configs.push_back(
+        {merged[i], pred.mean[i], pred.stddev[i], 0.0, false, consensus[i], origin[i]});
   };
   push(first);
   for (size_t i : order) {
@@ -256,8 +260,9 @@ Recommendation Recommender::Recommend(const std::vector<double>& features) const
       std::any_of(rec.configs.begin(), rec.configs.end(),
                   [&](const RecommendedConfig& c) { return c.config == baseline_; });
   if ((far || uncertain) && !has_baseline) {
-    rec.configs.back() = {baseline_, pred.mean[base_idx], pred.stddev[base_idx], 0.0, false,
-                          "baseline"};
+    rec.configs.back() = {
+        baseline_,           pred.mean[base_idx], pred.stddev[base_idx], 0.0, false,
+        consensus[base_idx], "baseline"};
   }
   return rec;
 }

@@ -57,7 +57,8 @@ std::vector<LocalModel> FitLocalModels(const space::Space& space,
     hyper = model::FitGpHyper(space, data, hyper, 0.25, 120);
   }
   for (size_t w = 0; w < nw; ++w) {
-    if (!data[w].y.empty()) out[w].gp = std::make_shared<const model::LocalGp>(space, hyper, data[w]);
+    if (!data[w].y.empty())
+      out[w].gp = std::make_shared<const model::LocalGp>(space, hyper, data[w]);
   }
   return out;
 }

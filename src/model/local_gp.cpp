@@ -108,8 +108,8 @@ LocalGp::LocalGp(const space::Space& space, const GpHyper& hyper, const GpData& 
       for (size_t b = 0; b < levels; ++b) {
         double d = 0.0;
         if (ordered && levels > 1) {
-          const double t = (static_cast<double>(a) - static_cast<double>(b)) /
-                           static_cast<double>(levels - 1);
+          const double t =
+              (static_cast<double>(a) - static_cast<double>(b)) / static_cast<double>(levels - 1);
           d = t * t;
         } else {
           d = a == b ? 0.0 : 1.0;
@@ -145,8 +145,8 @@ LocalGp::LocalGp(const space::Space& space, const GpHyper& hyper, const GpData& 
   for (double v : alpha_) quad += v * v;
   double log_det = 0.0;
   for (size_t i = 0; i < n; ++i) log_det += 2.0 * std::log(chol_[i * n + i]);
-  log_marginal_ = -0.5 * quad - 0.5 * log_det -
-                  0.5 * static_cast<double>(n) * std::log(2.0 * std::numbers::pi);
+  log_marginal_ =
+      -0.5 * quad - 0.5 * log_det - 0.5 * static_cast<double>(n) * std::log(2.0 * std::numbers::pi);
   BackSolve(chol_, n, alpha_.data());
 }
 
@@ -158,8 +158,7 @@ double LocalGp::Kernel(const space::Config& a, const space::Config& b) const {
   return signal_var_ * Matern52(r2);
 }
 
-void LocalGp::Predict(const std::vector<space::Config>& configs, double* mean,
-                      double* var) const {
+void LocalGp::Predict(const std::vector<space::Config>& configs, double* mean, double* var) const {
   const size_t n = x_.size();
   std::vector<double> kx(n);
   for (size_t c = 0; c < configs.size(); ++c) {

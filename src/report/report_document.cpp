@@ -138,11 +138,10 @@ std::vector<Block> BuildDocument(const ReportContent& c) {
                   " configs per workload (" + std::to_string(res.warm.num_anchors) +
                   " anchors), pairwise coverage " + Fmt("%.1f%%", res.warm.coverage.percent()));
   setup.push_back("Active learning: " + std::to_string(cfg.active.iterations) + " iterations x " +
-                  std::to_string(cfg.active.batch_per_iter) +
-                  " configs per workload, surrogate " +
-                  (cfg.model.local_gp ? std::string("per-workload Gaussian processes")
-                                      : "tree ensemble of " +
-                                            std::to_string(cfg.active.ensemble_size)) +
+                  std::to_string(cfg.active.batch_per_iter) + " configs per workload, surrogate " +
+                  (cfg.model.local_gp
+                       ? std::string("per-workload Gaussian processes")
+                       : "tree ensemble of " + std::to_string(cfg.active.ensemble_size)) +
                   ", explore " + config::ToString(cfg.active.explore_mode) + ", replicates " +
                   std::to_string(cfg.active.replicate_top_n) + " x " +
                   std::to_string(cfg.active.replicate_repeats));

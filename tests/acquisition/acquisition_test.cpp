@@ -139,9 +139,8 @@ TEST(SelectBatchTest, DiversifyPicksTheFarthestAmongTheBestPredicted) {
   const auto s = MakeSpace({11});
   // Tested {0}. The farthest candidate {10} is predicted poorly; among the best half of
   // the rest the farthest is {6}.
-  std::vector<space::Config> pool = {space::Config({1}), space::Config({10}),
-                                     space::Config({6}), space::Config({2}),
-                                     space::Config({3})};
+  std::vector<space::Config> pool = {space::Config({1}), space::Config({10}), space::Config({6}),
+                                     space::Config({2}), space::Config({3})};
   const std::vector<double> mean = {5.0, 0.0, 3.0, 2.0, 4.0};
   const std::vector<double> sd = {0, 0, 0, 0, 0};
   const std::vector<space::Config> tested = {space::Config({0})};

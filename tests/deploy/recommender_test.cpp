@@ -83,6 +83,7 @@ TEST(RecommenderTest, UnseenWorkloadGetsTheNeighboursConsensus) {
   // {1,0} (110/150 + 0.5*120/130)/1.5 = 0.796. The model (which prefers a = 1) does not
   // override measured evidence.
   EXPECT_EQ(r.configs[0].config, space::Config({0, 1}));
+  EXPECT_NEAR(r.configs[0].consensus, (1.0 + 0.5 * 120.0 / 130.0) / 1.5, 1e-12);
   EXPECT_EQ(r.configs[0].source, "neighbor:near");
   EXPECT_EQ(r.configs[1].config, space::Config({0, 2}));
   EXPECT_EQ(r.configs[2].config, space::Config({1, 1}));

@@ -38,7 +38,10 @@ struct RecommendedConfig {
   double predicted_std = 0.0;
   double measured_gain = 0.0;  ///< from the matrix when measured on the workload itself
   bool measured = false;       ///< measured on this exact workload
-  std::string source;          ///< "measured", "neighbor:<id>", "baseline"
+  /// Unseen workloads: the neighbours' consensus, a weighted mean of the config's robust
+  /// perf as a fraction of each neighbour's best (1 = best everywhere). 0 otherwise.
+  double consensus = 0.0;
+  std::string source;  ///< "measured", "neighbor:<id>", "baseline"
 };
 
 struct Recommendation {
@@ -104,8 +107,8 @@ class Recommender {
   space::Config baseline_;
   RecommenderParams params_;
   FeatureScale scale_;
-  double far_threshold_ = 0.0;   ///< distance beyond which a workload counts as unfamiliar
-  double same_threshold_ = 0.0;  ///< distance below which it is taken as a known workload
+  double far_threshold_ = 0.0;     ///< distance beyond which a workload counts as unfamiliar
+  double same_threshold_ = 0.0;    ///< distance below which it is taken as a known workload
   double spread_threshold_ = 0.0;  ///< model stddev above which top-1 counts as uncertain
 };
 

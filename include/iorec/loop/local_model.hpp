@@ -20,7 +20,7 @@ namespace iorec::loop {
 struct WorkloadState;
 
 struct LocalModel {
-  double offset = 0.0;  ///< mean of the workload's targets (log gain)
+  double offset = 0.0;                       ///< mean of the workload's targets (log gain)
   std::shared_ptr<const model::LocalGp> gp;  ///< null: workload has no measured runs
 
   /// Mean (log gain over the baseline) and spread (GP posterior stddev) for each config.
