@@ -6,6 +6,11 @@
 #include "iorec/loop/study.hpp"
 
 namespace iorec::loop {
+namespace {
+
+constexpr size_t kMaxHyperRows = 200;  // per workload, for the hyperparameter search only
+
+}  // namespace
 
 model::Prediction LocalModel::Predict(const std::vector<space::Config>& configs) const {
   model::Prediction p;
@@ -50,11 +55,27 @@ std::vector<LocalModel> FitLocalModels(const space::Space& space,
     rows += d.y.size();
   }
   if (rows == 0) return out;
+  // The hyperparameter search factors every workload's kernel matrix per evaluation
+  // (O(n^3)); long studies fit them on an evenly spaced subset of each workload's runs.
+  std::vector<model::GpData> fit_data;
+  for (const auto& d : data) {
+    if (d.y.size() <= kMaxHyperRows) {
+      fit_data.push_back(d);
+      continue;
+    }
+    model::GpData sub;
+    for (size_t i = 0; i < kMaxHyperRows; ++i) {
+      const size_t r = i * d.y.size() / kMaxHyperRows;
+      sub.configs.push_back(d.configs[r]);
+      sub.y.push_back(d.y[r]);
+    }
+    fit_data.push_back(std::move(sub));
+  }
   if (hyper.log_lengthscale.empty()) {
     const double var = std::max(1e-6, sq / static_cast<double>(rows));
-    hyper = model::FitGpHyper(space, data, model::DefaultGpHyper(space, var), 1.0, 400);
+    hyper = model::FitGpHyper(space, fit_data, model::DefaultGpHyper(space, var), 1.0, 400);
   } else {
-    hyper = model::FitGpHyper(space, data, hyper, 0.25, 120);
+    hyper = model::FitGpHyper(space, fit_data, hyper, 0.25, 120);
   }
   for (size_t w = 0; w < nw; ++w) {
     if (!data[w].y.empty())

@@ -102,5 +102,25 @@ TEST(LocalModelTest, SkipsWorkloadsWithoutRunsAndIsDeterministic) {
   EXPECT_GE(log_marginal_after, log_marginal_before);
 }
 
+TEST(LocalModelTest, LongStudiesFitOnASubsetAndPredictFromAllRuns) {
+  const auto s = MakeSpace();
+  core::Rng rng(6, "local_model_test");
+  std::vector<WorkloadState> states = {MakeState(s, 3.0, 600, rng)};
+  ASSERT_GT(states[0].configs.size(), 200u);  // above the hyperparameter-fit subset size
+  model::GpHyper hyper;
+  const auto models = FitLocalModels(s, states, hyper);
+  ASSERT_TRUE(models[0].gp);
+  // Every measured config is predicted close to its run (1% noise), including those left
+  // out of the hyperparameter subset.
+  std::vector<space::Config> cs;
+  std::vector<double> truth;
+  for (const auto& c : states[0].configs) {
+    cs.push_back(c.config);
+    truth.push_back(std::log(TruePerf(c.config, 3.0) / 100.0));
+  }
+  const auto p = models[0].Predict(cs);
+  for (size_t i = 0; i < cs.size(); ++i) EXPECT_NEAR(p.mean[i], truth[i], 0.03) << i;
+}
+
 }  // namespace
 }  // namespace iorec::loop
