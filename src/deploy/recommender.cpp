@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <numeric>
 #include <unordered_map>
 #include <unordered_set>
@@ -181,14 +182,24 @@ Recommendation Recommender::Recommend(const std::vector<double>& features) const
     };
     const double base_perf = top.front().mean_perf - top.front().mean_gain;
     const double best = robust_perf(top.front());
-    if (!(best > 0.0)) continue;
+    // Fraction of the best: perf / best for throughputs; for `objective: minimize` perf is
+    // the negated metric, so best / perf (= best time / time). Mixed signs: no fraction.
+    auto fraction = [best](double perf) {
+      if (best > 0.0 && perf > 0.0) return perf / best;
+      if (best < 0.0 && perf < 0.0) return best / perf;
+      return std::numeric_limits<double>::quiet_NaN();
+    };
     std::unordered_map<space::Config, double, space::ConfigHash> frac;
     double lowest = 1.0;
+    bool usable = std::isfinite(fraction(base_perf));
     for (const auto& e : top) {
-      frac[e.config] = robust_perf(e) / best;
-      lowest = std::min(lowest, frac[e.config]);
+      const double q = fraction(robust_perf(e));
+      usable = usable && std::isfinite(q);
+      frac[e.config] = q;
+      lowest = std::min(lowest, q);
     }
-    frac.emplace(baseline_, base_perf / best);
+    if (!usable) continue;
+    frac.emplace(baseline_, fraction(base_perf));
     const double weight = 1.0 / static_cast<double>(i + 1);
     weight_sum += weight;
     for (size_t c = 0; c < merged.size(); ++c) {
@@ -196,7 +207,7 @@ Recommendation Recommender::Recommend(const std::vector<double>& features) const
       consensus[c] += weight * (it != frac.end() ? it->second : lowest);
       if (it != frac.end() && c != base_idx) {
         ++listed[c];
-        if (robust_perf(top[0]) > 0.0 && it->second * best <= base_perf) beats_base[c] = 0;
+        if (it->second <= frac.at(baseline_)) beats_base[c] = 0;
       }
     }
   }

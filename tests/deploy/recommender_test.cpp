@@ -137,6 +137,28 @@ TEST(RecommenderTest, KnownWorkloadGetsItsOwnMeasuredBestFirst) {
   EXPECT_EQ(r.configs[0].source, "measured");
 }
 
+TEST(RecommenderTest, ConsensusWorksForMinimizedMetrics) {
+  Fixture f;
+  // objective: minimize stores perf = -seconds; the baseline runs 100 s everywhere.
+  for (auto& top : f.matrix.top) {
+    for (auto& e : top) {
+      const double seconds = 100.0 * 100.0 / e.mean_perf;  // faster where perf was higher
+      e.mean_perf = -seconds;
+      e.mean_gain = e.robust_gain = -seconds + 100.0;
+    }
+  }
+  FakeModel m(2);
+  Recommender rec(f.space, f.known, f.matrix, m, space::Config({0, 0}), {2, 3});
+  const auto r = rec.Recommend({0.1, 0.1});
+  ASSERT_EQ(r.configs.size(), 3u);
+  // Time fractions equal the throughput fractions of the first test: same order.
+  EXPECT_EQ(r.configs[0].config, space::Config({0, 1}));
+  EXPECT_NEAR(r.configs[0].consensus, (1.0 + 0.5 * 120.0 / 130.0) / 1.5, 1e-12);
+  EXPECT_EQ(r.configs[1].config, space::Config({0, 2}));
+  EXPECT_EQ(r.configs[2].config, space::Config({1, 1}));
+  EXPECT_TRUE(r.warnings.empty());
+}
+
 TEST(RecommenderTest, BaselineComesFirstWhenNoNeighbourConfigBeatsIt) {
   Fixture f;
   // Both neighbours measured their listed configs below the baseline.
