@@ -11,41 +11,13 @@
 #include <string>
 #include <vector>
 
+#include "common/temp_dir.hpp"
 #include "iorec/space/space.hpp"
 #include "iorec/space/workload.hpp"
 
 namespace iorec::runner::testing {
 
-class TempDir {
- public:
-  TempDir() {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    std::string name = std::string("iorec_runner_") + info->test_suite_name() + "_" + info->name() +
-                       "_" + std::to_string(::getpid());
-    for (auto& c : name) {
-      if (c == '/') c = '_';
-    }
-    path_ = std::filesystem::temp_directory_path() / name;
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!::testing::Test::HasFailure()) std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path Write(const std::string& rel, const std::string& content,
-                              bool executable = false) const {
-    const auto p = path_ / rel;
-    std::filesystem::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary) << content;
-    if (executable) ::chmod(p.c_str(), 0755);
-    return p;
-  }
-
- private:
-  std::filesystem::path path_;
-};
+using TempDir = test_support::TempDir;
 
 inline std::string Slurp(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
