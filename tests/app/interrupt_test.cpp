@@ -14,20 +14,17 @@
 #include <string>
 #include <thread>
 
+#include "app/cli_util.hpp"
+
 extern char** environ;
 namespace fs = std::filesystem;
 
 namespace {
 
 std::string Capture(const std::string& cmd, int* code) {
-  std::string out;
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  char buf[4096];
-  size_t n;
-  while (p && (n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int st = p ? pclose(p) : -1;
-  *code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return out;
+  const auto r = iorec::test_support::RunShell(cmd);
+  *code = r.code;
+  return r.out;
 }
 
 TEST(InterruptTest, CtrlCLeavesKilledTrialsPendingAndTheStudyResumes) {

@@ -2,7 +2,6 @@
 // crashes gives byte-identical outputs; lock; schema; tampering; corrupt DB; status,
 // export and report.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -11,37 +10,20 @@
 #include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 #include <thread>
+
+#include "app/cli_util.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Result {
-  int code = -1;
-  std::string out;
-};
+using iorec::test_support::Slurp;
+using Result = iorec::test_support::CliResult;
 
 Result Iorec(const std::string& args, const std::string& env = "") {
-  const std::string cmd = env + " " + std::string(IOREC_BINARY) + " " + args + " 2>&1";
-  Result r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return iorec::test_support::RunShell(env + " " + std::string(IOREC_BINARY) + " " + args);
 }
 
 /// Size and hash of a file (binary files would flood a failure message).
