@@ -79,7 +79,8 @@ double Redundancy(const space::Space& space, const space::Config& c,
 
 /// Picks min(batch, pool size) distinct candidates: exploit (argmax mean), explore (UCB
 /// mean + beta*std - lambda*redundancy, or a Thompson draw from N(mean, std) minus the
-/// penalty), diversify (farthest from tested and already picked), then the rest by the
+/// penalty), diversify (farthest from tested and already picked, among the best
+/// diversify_top_fraction of the remaining pool by mean), then the rest by the
 /// explore score. Redundancy is measured against tested plus already-picked configs.
 std::vector<Pick> SelectBatch(const space::Space& space, const std::vector<space::Config>& pool,
                               const std::vector<double>& mean, const std::vector<double>& stddev,
