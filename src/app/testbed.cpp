@@ -84,21 +84,7 @@ Testbed MakeTestbed(const config::StudyConfig& cfg, const space::WorkloadSet& ws
     }
     case config::RunnerMode::kReal: {
       runner::RealRunnerOptions o;
-      const auto& r = rc.real;
-      o.io_synth_root = r.io_synth_root;
-      o.out_root = r.out_root;
-      o.cap_total_gib = r.cap_total_gib;
-      o.io_api = r.io_api;
-      o.meta_api = r.meta_api;
-      o.mpi_collective_mode = r.mpi_collective_mode;
-      o.meta_scope = r.meta_scope;
-      o.nprocs_cap = r.nprocs_cap;
-      o.metric_key = r.metric_key;
-      o.metric_fallback = r.metric_fallback;
-      o.delete_existing_darshan = r.delete_existing_darshan;
-      o.flush_wait_sec = r.flush_wait_sec;
-      o.use_sudo_for_lustre = r.use_sudo_for_lustre;
-      o.dry_run = r.dry_run;
+      static_cast<runner::RealRunnerSettings&>(o) = rc.real;
       o.timeout_s = rc.timeout_s;
       o.retry = RetryOf(rc);
       o.objective = ObjectiveOf(rc);

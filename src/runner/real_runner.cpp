@@ -113,7 +113,7 @@ fs::path RealRunner::TrialDir(const TrialRequest& r) const {
 }
 
 fs::path RealRunner::PlanDir(const TrialRequest& r) const {
-  return fs::absolute(options_.out_root) / SafeDirName(WorkloadId(r));
+  return fs::absolute(fs::path(options_.out_root)) / SafeDirName(WorkloadId(r));
 }
 
 fs::path RealRunner::WorkloadFile(const TrialRequest& r) const {
@@ -123,7 +123,7 @@ fs::path RealRunner::WorkloadFile(const TrialRequest& r) const {
 
 std::vector<std::string> RealRunner::SynthesizerCommand(const TrialRequest& r) const {
   return {options_.python,
-          (options_.io_synth_root / kSynthesizerScript).string(),
+          (fs::path(options_.io_synth_root) / kSynthesizerScript).string(),
           "--features",
           WorkloadFile(r).string(),
           "--outdir",
@@ -198,8 +198,8 @@ std::vector<std::string> RealRunner::TrialCommands(const TrialRequest& r) const 
   if (options_.flush_wait_sec > 0) cmds.push_back("sleep " + Num(options_.flush_wait_sec));
   // 5. Darshan analysis into the trial directory.
   cmds.push_back(options_.python + " " +
-                 ShellQuote((options_.io_synth_root / kAnalysisScript).string()) + " --logs " +
-                 ShellQuote(darshan_dir.string()) + " --outdir " +
+                 ShellQuote((fs::path(options_.io_synth_root) / kAnalysisScript).string()) +
+                 " --logs " + ShellQuote(darshan_dir.string()) + " --outdir " +
                  ShellQuote((trial / "analysis").string()));
   return cmds;
 }
@@ -234,7 +234,7 @@ void RealRunner::EnsurePlan(const TrialRequest& r) {
   const std::string wid = WorkloadId(r);
   std::lock_guard<std::mutex> lock(mu_);
   if (planned_[wid]) return;
-  const fs::path script = options_.io_synth_root / kSynthesizerScript;
+  const fs::path script = fs::path(options_.io_synth_root) / kSynthesizerScript;
   if (!fs::exists(script)) {
     throw core::Error("the synthesizer script " + script.string() +
                       " does not exist (check runner.io_synth_root)");

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "iorec/runner/real_runner.hpp"
 #include "iorec/space/space.hpp"
 #include "iorec/space/workload.hpp"
 
@@ -84,22 +85,7 @@ enum class RunnerMode { kStub, kCommand, kReal };
 /// Settings of the reference's real testbed bridge (runner_real.py), used by
 /// `runner.mode: real` (the Lustre bridge). io_synth_root and out_root are resolved against
 /// the config file's directory.
-struct RealRunnerConfig {
-  std::string io_synth_root;
-  std::string out_root;
-  double cap_total_gib = 512.0;
-  std::string io_api = "posix";
-  std::string meta_api = "posix";
-  std::string mpi_collective_mode = "none";
-  std::string meta_scope = "separate";
-  int nprocs_cap = 64;
-  std::string metric_key = "POSIX_agg_perf_by_slowest";
-  std::string metric_fallback = "bytes_over_f_time";
-  bool delete_existing_darshan = true;
-  double flush_wait_sec = 10.0;
-  bool use_sudo_for_lustre = false;
-  bool dry_run = false;
-};
+using RealRunnerConfig = runner::RealRunnerSettings;
 
 /// Whether larger metric values are better. For minimize, gain = baseline - value.
 enum class Objective { kMaximize, kMinimize };

@@ -15,9 +15,12 @@
 
 namespace iorec::runner {
 
-struct RealRunnerOptions {
-  std::filesystem::path io_synth_root;  ///< holds scripts/ and analysis/
-  std::filesystem::path out_root;       ///< <out_root>/<workload>/ gets the plan and payload
+/// The reference's real-runner keys (runner_real.py), as `runner.*` in config.yaml sets
+/// them. io_synth_root holds scripts/ and analysis/; <out_root>/<workload>/ gets the plan and
+/// payload.
+struct RealRunnerSettings {
+  std::string io_synth_root;
+  std::string out_root;
   double cap_total_gib = 512.0;
   std::string io_api = "posix";
   std::string meta_api = "posix";
@@ -30,6 +33,9 @@ struct RealRunnerOptions {
   double flush_wait_sec = 10.0;
   bool use_sudo_for_lustre = false;
   bool dry_run = false;
+};
+
+struct RealRunnerOptions : RealRunnerSettings {
   std::ostream* dry_run_out = nullptr;  ///< where dry_run prints (null: stdout)
   double timeout_s = 0.0;
   RetryPolicy retry;
