@@ -70,23 +70,28 @@ nlohmann::ordered_json RecommendationMatrixJson(const space::Space& space,
   return j;
 }
 
+nlohmann::ordered_json IterationJson(const loop::IterationRecord& r) {
+  nlohmann::ordered_json j;
+  j["iteration"] = r.iteration;
+  j["runs"] = r.runs;
+  j["runs_per_workload"] = r.runs_per_workload;
+  j["best_gain_so_far"] = r.best_gain_so_far;
+  j["regret_at_3"] = r.regret_at_3;
+  j["hit_at_3"] = r.hit_at_3;
+  j["ndcg_at_3"] = r.ndcg_at_3;
+  j["candidate_modes"] = r.candidate_modes;
+  j["surrogates"] = r.surrogates;
+  j["replicate_runs"] = r.replicate_runs;
+  j["failed_runs"] = r.failed_runs;
+  j["mean_batch_sigma"] = r.mean_batch_sigma;
+  return j;
+}
+
 nlohmann::ordered_json HistoryJson(const space::Space& space, const space::WorkloadSet& ws,
                                    const std::vector<loop::IterationRecord>& history) {
   nlohmann::ordered_json arr = nlohmann::ordered_json::array();
   for (const auto& r : history) {
-    nlohmann::ordered_json j;
-    j["iteration"] = r.iteration;
-    j["runs"] = r.runs;
-    j["runs_per_workload"] = r.runs_per_workload;
-    j["best_gain_so_far"] = r.best_gain_so_far;
-    j["regret_at_3"] = r.regret_at_3;
-    j["hit_at_3"] = r.hit_at_3;
-    j["ndcg_at_3"] = r.ndcg_at_3;
-    j["candidate_modes"] = r.candidate_modes;
-    j["surrogates"] = r.surrogates;
-    j["replicate_runs"] = r.replicate_runs;
-    j["failed_runs"] = r.failed_runs;
-    j["mean_batch_sigma"] = r.mean_batch_sigma;
+    nlohmann::ordered_json j = IterationJson(r);
     auto& snap = j["top3_uncertainty"] = nlohmann::ordered_json::object();
     for (size_t w = 0; w < r.top3_uncertainty.size(); ++w) {
       auto& lst = snap[ws.workloads[w].id] = nlohmann::ordered_json::array();

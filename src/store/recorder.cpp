@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "iorec/core/error.hpp"
+#include "iorec/report/study_outputs.hpp"
 
 namespace iorec::store {
 namespace {
@@ -266,20 +267,7 @@ HistoryRow ToHistoryRow(const loop::IterationRecord& rec) {
   h.regret_at_3 = rec.regret_at_3;
   h.hit_at_3 = rec.hit_at_3;
   h.ndcg_at_3 = rec.ndcg_at_3;
-  nlohmann::ordered_json j;
-  j["iteration"] = rec.iteration;
-  j["runs"] = rec.runs;
-  j["runs_per_workload"] = rec.runs_per_workload;
-  j["best_gain_so_far"] = rec.best_gain_so_far;
-  j["regret_at_3"] = rec.regret_at_3;
-  j["hit_at_3"] = rec.hit_at_3;
-  j["ndcg_at_3"] = rec.ndcg_at_3;
-  j["candidate_modes"] = rec.candidate_modes;
-  j["surrogates"] = rec.surrogates;
-  j["replicate_runs"] = rec.replicate_runs;
-  j["failed_runs"] = rec.failed_runs;
-  j["mean_batch_sigma"] = rec.mean_batch_sigma;
-  h.json = j.dump();
+  h.json = report::IterationJson(rec).dump();
   return h;
 }
 

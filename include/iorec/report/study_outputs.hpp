@@ -20,6 +20,11 @@ std::string ObservationsCsv(const space::Space& space, const space::WorkloadSet&
 nlohmann::ordered_json RecommendationMatrixJson(const space::Space& space,
                                                 const deploy::RecommendationMatrix& m);
 
+/// One iteration's counters and metrics (everything but the per-workload top-3 snapshot),
+/// as summary.json's history and the store's history rows hold them.
+nlohmann::ordered_json IterationJson(const loop::IterationRecord& r);
+
+/// summary.json's history: IterationJson plus each workload's top-3 snapshot.
 nlohmann::ordered_json HistoryJson(const space::Space& space, const space::WorkloadSet& ws,
                                    const std::vector<loop::IterationRecord>& history);
 
