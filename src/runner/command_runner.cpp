@@ -269,6 +269,17 @@ void ShellRunner::BeginAttempt(const TrialJob& job, int attempt) {
   fs::rename(job.trial_dir / kStderrFile, job.trial_dir / ("stderr.attempt" + n + ".txt"), ec);
 }
 
+TrialOutcome ShellRunner::ProcessOutcome(const TrialJob& job, const ProcessResult& pr) {
+  TrialOutcome out;
+  out.trial_dir = job.trial_dir.string();
+  out.wall_seconds = pr.wall_seconds;
+  out.stdout_tail = ReadTail(job.trial_dir / kStdoutFile, kTailBytes);
+  out.stderr_tail = ReadTail(job.trial_dir / kStderrFile, kTailBytes);
+  out.interrupted = pr.interrupted;
+  if (!pr.Succeeded()) out.failure_reason = pr.Describe();
+  return out;
+}
+
 TrialOutcome ShellRunner::Run(const TrialRequest& request) {
   TrialOutcome out;
   TrialJob job;
@@ -466,16 +477,8 @@ void CommandRunner::BeginAttempt(const TrialJob& job, int attempt) {
 
 TrialOutcome CommandRunner::Finish(const TrialRequest& /*request*/, const TrialJob& job,
                                    const ProcessResult& pr) {
-  TrialOutcome out;
-  out.trial_dir = job.trial_dir.string();
-  out.wall_seconds = pr.wall_seconds;
-  out.stdout_tail = ReadTail(job.trial_dir / kStdoutFile, kTailBytes);
-  out.stderr_tail = ReadTail(job.trial_dir / kStderrFile, kTailBytes);
-  out.interrupted = pr.interrupted;
-  if (!pr.Succeeded()) {
-    out.failure_reason = pr.Describe();
-    return out;
-  }
+  TrialOutcome out = ProcessOutcome(job, pr);
+  if (!pr.Succeeded()) return out;
   MetricReading reading;
   const MetricSpec& m = options_.metric;
   switch (m.kind) {

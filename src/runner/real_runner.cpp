@@ -277,16 +277,8 @@ void RealRunner::Prepare(const TrialRequest& r, const TrialJob& job) {
 
 TrialOutcome RealRunner::Finish(const TrialRequest& r, const TrialJob& job,
                                 const ProcessResult& pr) {
-  TrialOutcome out;
-  out.trial_dir = job.trial_dir.string();
-  out.wall_seconds = pr.wall_seconds;
-  out.stdout_tail = ReadTail(job.trial_dir / kStdoutFile, kTailBytes);
-  out.stderr_tail = ReadTail(job.trial_dir / kStderrFile, kTailBytes);
-  out.interrupted = pr.interrupted;
-  if (!pr.Succeeded()) {
-    out.failure_reason = pr.Describe();
-    return out;
-  }
+  TrialOutcome out = ProcessOutcome(job, pr);
+  if (!pr.Succeeded()) return out;
   const fs::path csv = job.trial_dir / "analysis" / "darshan_summary.csv";
   MetricReading reading = ReadSummaryCsv(csv, options_.metric_key, options_.metric_fallback);
   if (!reading.ok && !fs::exists(csv)) {

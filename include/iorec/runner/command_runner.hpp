@@ -119,6 +119,11 @@ class ShellRunner : public Runner {
 
   /// Prepare, run locally with retries and backoff, Finish; writes outcome.json.
   TrialOutcome Run(const TrialRequest& request) override;
+
+ protected:
+  /// The part of an outcome every shell runner fills the same way: trial directory, wall
+  /// time, log tails, interruption, and the failure reason when the process failed.
+  static TrialOutcome ProcessOutcome(const TrialJob& job, const ProcessResult& result);
 };
 
 /// Writes outcome.json into the trial directory (best effort).
