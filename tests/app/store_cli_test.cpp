@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "app/cli_util.hpp"
+#include "common/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 
@@ -43,16 +44,9 @@ const char* const kCompared[] = {"summary.json", "recommendation_matrix.json", "
 class StoreCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("iorec_store_cli_" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" +
-            std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
     cfg_ = dir_ / "config.yaml";
     std::ofstream(cfg_) << Config(2);
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   static std::string Config(int iterations) {
     return "seed: 11\n"
@@ -100,7 +94,9 @@ class StoreCliTest : public ::testing::Test {
     return lines - 1;
   }
 
-  fs::path dir_, cfg_, clean_;
+  iorec::test_support::TempDir tmp_;
+  const fs::path dir_ = tmp_.path();
+  fs::path cfg_, clean_;
 };
 
 TEST_F(StoreCliTest, ResumeAfterCrashAfterNTrialsIsByteIdentical) {

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/temp_dir.hpp"
 #include "iorec/config/study_config.hpp"
 #include "iorec/core/error.hpp"
 #include "iorec/loop/study.hpp"
@@ -48,16 +49,8 @@ constexpr const char* kConfig =
 
 class StoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("iorec_store_" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" +
-            std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path dir_;
+  iorec::test_support::TempDir tmp_;
+  const fs::path dir_ = tmp_.path();
 };
 
 space::WorkloadSet TwoWorkloads() {
