@@ -35,6 +35,17 @@ class FakeModel final : public model::Surrogate {
 };
 
 struct Fixture {
+  /// A measured config with one run at `perf` (`perf` negated under `objective: minimize`);
+  /// every known workload's baseline {0,0} ran at `baseline_perf`.
+  static MatrixEntry Entry(std::vector<uint8_t> levels, double perf, double baseline_perf = 100.0) {
+    MatrixEntry e;
+    e.config = space::Config(std::move(levels));
+    e.mean_perf = perf;
+    e.mean_gain = e.robust_gain = perf - baseline_perf;
+    e.runs = 1;
+    return e;
+  }
+
   space::Space space;
   space::WorkloadSet known;
   RecommendationMatrix matrix;
@@ -51,18 +62,10 @@ struct Fixture {
     known.workloads = {
         {"near", {0.0, 0.0}, "", {}}, {"mid", {0.5, 0.5}, "", {}}, {"far", {1.0, 1.0}, "", {}}};
     // Every known workload's baseline {0,0} runs at 100.
-    auto entry = [](std::vector<uint8_t> lv, double perf) {
-      MatrixEntry e;
-      e.config = space::Config(std::move(lv));
-      e.mean_perf = perf;
-      e.mean_gain = e.robust_gain = perf - 100.0;
-      e.runs = 1;
-      return e;
-    };
     matrix.workload_ids = {"near", "mid", "far"};
-    matrix.top = {{entry({0, 1}, 150), entry({0, 2}, 140), entry({1, 0}, 110)},
-                  {entry({1, 1}, 130), entry({0, 1}, 120)},
-                  {entry({2, 2}, 190)}};
+    matrix.top = {{Entry({0, 1}, 150), Entry({0, 2}, 140), Entry({1, 0}, 110)},
+                  {Entry({1, 1}, 130), Entry({0, 1}, 120)},
+                  {Entry({2, 2}, 190)}};
   }
 };
 
@@ -96,9 +99,8 @@ TEST(RecommenderTest, ModelBreaksNearTiesOnly) {
   Fixture f;
   // Two configs with the same measured fraction at the only neighbour: the model (which
   // scores knob a's level) orders them.
-  f.matrix.top[0] = {f.matrix.top[0][0], f.matrix.top[0][0], f.matrix.top[0][2]};
-  f.matrix.top[0][0].config = space::Config({0, 1});
-  f.matrix.top[0][1].config = space::Config({2, 1});
+  f.matrix.top[0] = {Fixture::Entry({0, 1}, 150), Fixture::Entry({2, 1}, 150),
+                     Fixture::Entry({1, 0}, 110)};
   FakeModel m(2);
   Recommender rec(f.space, f.known, f.matrix, m, space::Config({0, 0}), {1, 3});
   const auto r = rec.Recommend({0.1, 0.1});
@@ -110,13 +112,9 @@ TEST(RecommenderTest, ModelBreaksNearTiesOnly) {
 TEST(RecommenderTest, TopOneMustBeatTheBaselineWhereverMeasured) {
   Fixture f;
   // {0,1} leads the consensus but ran below the baseline on "mid".
-  f.matrix.top[0] = {f.matrix.top[0][0], f.matrix.top[0][1]};
-  f.matrix.top[0].push_back(f.matrix.top[0][0]);
-  f.matrix.top[0][2].config = space::Config({0, 0});
-  f.matrix.top[0][2].mean_perf = 100;
-  f.matrix.top[0][2].mean_gain = f.matrix.top[0][2].robust_gain = 0;
-  f.matrix.top[1][1].mean_perf = 95;
-  f.matrix.top[1][1].mean_gain = f.matrix.top[1][1].robust_gain = -5;
+  f.matrix.top[0] = {Fixture::Entry({0, 1}, 150), Fixture::Entry({0, 2}, 140),
+                     Fixture::Entry({0, 0}, 100)};
+  f.matrix.top[1] = {Fixture::Entry({1, 1}, 130), Fixture::Entry({0, 1}, 95)};
   FakeModel m(2);
   Recommender rec(f.space, f.known, f.matrix, m, space::Config({0, 0}), {2, 3});
   const auto r = rec.Recommend({0.1, 0.1});
@@ -143,8 +141,7 @@ TEST(RecommenderTest, ConsensusWorksForMinimizedMetrics) {
   for (auto& top : f.matrix.top) {
     for (auto& e : top) {
       const double seconds = 100.0 * 100.0 / e.mean_perf;  // faster where perf was higher
-      e.mean_perf = -seconds;
-      e.mean_gain = e.robust_gain = -seconds + 100.0;
+      e = Fixture::Entry(e.config.levels(), -seconds, -100.0);
     }
   }
   FakeModel m(2);
@@ -163,10 +160,7 @@ TEST(RecommenderTest, BaselineComesFirstWhenNoNeighbourConfigBeatsIt) {
   Fixture f;
   // Both neighbours measured their listed configs below the baseline.
   for (auto& top : f.matrix.top) {
-    for (auto& e : top) {
-      e.mean_perf = 90;
-      e.mean_gain = e.robust_gain = -10;
-    }
+    for (auto& e : top) e = Fixture::Entry(e.config.levels(), 90);
   }
   FakeModel m(2);
   Recommender rec(f.space, f.known, f.matrix, m, space::Config({0, 0}), {2, 3});
