@@ -24,33 +24,6 @@ bool IsBaseline(const StudyData& data, const MeasuredConfig& m) {
   return m.first_source == Source::kBaseline || m.config == data.baseline;
 }
 
-/// Euclidean distance over features scaled by their span over all workloads (span 0 -> 1),
-/// the same scaling as deploy::Recommender.
-class FeatureDistance {
- public:
-  explicit FeatureDistance(const StudyData& data) {
-    const size_t nf = data.feature_names.size();
-    inv_span_.assign(nf, 1.0);
-    for (size_t j = 0; j < nf; ++j) {
-      double lo = INFINITY, hi = -INFINITY;
-      for (const auto& w : data.workloads)
-        lo = std::min(lo, w.features[j]), hi = std::max(hi, w.features[j]);
-      if (hi > lo) inv_span_[j] = 1.0 / (hi - lo);
-    }
-  }
-  double operator()(const std::vector<double>& a, const std::vector<double>& b) const {
-    double s = 0.0;
-    for (size_t j = 0; j < a.size() && j < b.size(); ++j) {
-      const double d = (a[j] - b[j]) * inv_span_[j];
-      s += d * d;
-    }
-    return std::sqrt(s);
-  }
-
- private:
-  std::vector<double> inv_span_;
-};
-
 std::vector<size_t> OrderByScore(const std::vector<double>& scores) {
   std::vector<size_t> order(scores.size());
   std::iota(order.begin(), order.end(), 0);
@@ -246,7 +219,11 @@ EvalResult Evaluate(const StudyData& data, const EvalParams& p, core::Rng& rng) 
   for (size_t w = 0; w < nw; ++w) {
     for (size_t i : split.train[w]) train_index[w].emplace(data.workloads[w].configs[i].config, i);
   }
-  const FeatureDistance distance(data);
+  // Neighbour distances scale each feature by its span over all workloads, as recommend does.
+  space::WorkloadSet all;
+  all.feature_names = data.feature_names;
+  for (const auto& wd : data.workloads) all.workloads.push_back({wd.id, wd.features, "", {}});
+  const deploy::FeatureScale scale(all);
 
   // kPatterns: a recommender that knows the training workloads only.
   space::WorkloadSet known;
@@ -340,7 +317,7 @@ EvalResult Evaluate(const StudyData& data, const EvalParams& p, core::Rng& rng) 
       std::vector<std::pair<double, size_t>> neighbours;
       for (size_t v = 0; v < nw; ++v) {
         if (v == w || train_index[v].empty()) continue;
-        neighbours.emplace_back(distance(wd.features, data.workloads[v].features), v);
+        neighbours.emplace_back(scale.Distance(wd.features, data.workloads[v].features), v);
       }
       std::stable_sort(neighbours.begin(), neighbours.end(),
                        [](const auto& a, const auto& b) { return a.first < b.first; });
