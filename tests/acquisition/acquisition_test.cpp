@@ -5,23 +5,15 @@
 #include <cmath>
 #include <set>
 
+#include "common/space_util.hpp"
+
 namespace iorec::acquisition {
 namespace {
 
-space::Space MakeSpace(std::vector<size_t> levels) {
-  std::vector<space::Knob> knobs;
-  for (size_t i = 0; i < levels.size(); ++i) {
-    space::Knob k;
-    k.name = "k" + std::to_string(i);
-    for (size_t l = 0; l < levels[i]; ++l)
-      k.values.push_back(space::KnobValue::Int(l, std::to_string(l)));
-    knobs.push_back(k);
-  }
-  return space::Space(knobs);
-}
+using test_support::IntSpace;
 
 TEST(CandidatePoolTest, EnumeratesUntestedConfigsOfSmallSpaces) {
-  const auto s = MakeSpace({3, 4});
+  const auto s = IntSpace({3, 4});
   ConfigSet tested = {space::Config({0, 0}), space::Config({2, 3})};
   core::Rng rng(1, "pool");
   const auto pool = BuildCandidatePool(s, tested, {}, PoolParams{100, 50, 4}, rng);
@@ -31,7 +23,7 @@ TEST(CandidatePoolTest, EnumeratesUntestedConfigsOfSmallSpaces) {
 }
 
 TEST(CandidatePoolTest, MutatesParentsInLargeSpacesAndRespectsMaxPool) {
-  const auto s = MakeSpace({6, 7, 6, 5, 6, 7, 6, 6, 6});
+  const auto s = IntSpace({6, 7, 6, 5, 6, 7, 6, 6, 6});
   const space::Config parent({1, 2, 3, 1, 2, 3, 1, 2, 3});
   ConfigSet tested = {parent};
   core::Rng rng(1, "pool");
@@ -52,7 +44,7 @@ TEST(CandidatePoolTest, MutatesParentsInLargeSpacesAndRespectsMaxPool) {
 }
 
 TEST(CandidatePoolTest, IsDeterministicForASeed) {
-  const auto s = MakeSpace({6, 7, 6, 5, 6, 7, 6, 6, 6});
+  const auto s = IntSpace({6, 7, 6, 5, 6, 7, 6, 6, 6});
   const space::Config parent({0, 0, 0, 0, 0, 0, 0, 0, 0});
   core::Rng a(3, "pool"), b(3, "pool");
   EXPECT_EQ(BuildCandidatePool(s, {}, {parent}, PoolParams{10, 300, 8}, a).configs,
@@ -60,7 +52,7 @@ TEST(CandidatePoolTest, IsDeterministicForASeed) {
 }
 
 TEST(SelectBatchTest, PicksExploitExploreDiversifyInOrder) {
-  const auto s = MakeSpace({5, 5});
+  const auto s = IntSpace({5, 5});
   std::vector<space::Config> pool = {space::Config({0, 0}), space::Config({1, 1}),
                                      space::Config({2, 2}), space::Config({4, 4}),
                                      space::Config({0, 1})};
@@ -80,7 +72,7 @@ TEST(SelectBatchTest, PicksExploitExploreDiversifyInOrder) {
 }
 
 TEST(SelectBatchTest, RedundancyPenaltyAvoidsNearDuplicates) {
-  const auto s = MakeSpace({11});
+  const auto s = IntSpace({11});
   std::vector<space::Config> pool = {space::Config({5}), space::Config({10}), space::Config({6})};
   const std::vector<double> mean = {1.0, 0.8, 0.99};
   const std::vector<double> sd = {0, 0, 0};
@@ -95,7 +87,7 @@ TEST(SelectBatchTest, RedundancyPenaltyAvoidsNearDuplicates) {
 }
 
 TEST(SelectBatchTest, ReturnsDistinctPicksAndHandlesSmallPools) {
-  const auto s = MakeSpace({4, 4});
+  const auto s = IntSpace({4, 4});
   std::vector<space::Config> pool = {space::Config({0, 0}), space::Config({3, 3})};
   core::Rng rng(1, "select");
   const auto picks = SelectBatch(s, pool, {0.1, 0.2}, {0.1, 0.1}, {},
@@ -105,7 +97,7 @@ TEST(SelectBatchTest, ReturnsDistinctPicksAndHandlesSmallPools) {
 }
 
 TEST(SelectBatchTest, ThompsonIsSeeded) {
-  const auto s = MakeSpace({6, 6});
+  const auto s = IntSpace({6, 6});
   std::vector<space::Config> pool;
   std::vector<double> mean, sd;
   for (uint8_t a = 0; a < 6; ++a) {
@@ -123,7 +115,7 @@ TEST(SelectBatchTest, ThompsonIsSeeded) {
 }
 
 TEST(SelectBatchTest, ExploitPickStaysInTheTrustRegion) {
-  const auto s = MakeSpace({5, 5});
+  const auto s = IntSpace({5, 5});
   std::vector<space::Config> pool = {space::Config({4, 4}), space::Config({0, 1}),
                                      space::Config({1, 1})};
   const std::vector<double> mean = {9.0, 2.0, 1.0};
@@ -136,7 +128,7 @@ TEST(SelectBatchTest, ExploitPickStaysInTheTrustRegion) {
 }
 
 TEST(SelectBatchTest, DiversifyPicksTheFarthestAmongTheBestPredicted) {
-  const auto s = MakeSpace({11});
+  const auto s = IntSpace({11});
   // Tested {0}. The farthest candidate {10} is predicted poorly; among the best half of
   // the rest the farthest is {6}.
   std::vector<space::Config> pool = {space::Config({1}), space::Config({10}), space::Config({6}),
@@ -158,7 +150,7 @@ TEST(SelectBatchTest, DiversifyPicksTheFarthestAmongTheBestPredicted) {
 }
 
 TEST(ModelAscentTest, ClimbsToTheScorersOptimumOverTheWholeSpace) {
-  const auto s = MakeSpace({6, 7, 6, 5});
+  const auto s = IntSpace({6, 7, 6, 5});
   const space::Config target({4, 1, 5, 2});
   BatchScorer score = [&](const std::vector<space::Config>& cs) {
     std::vector<double> out;
@@ -178,7 +170,7 @@ TEST(ModelAscentTest, ClimbsToTheScorersOptimumOverTheWholeSpace) {
 }
 
 TEST(RedundancyTest, IsOneMinusMinDistance) {
-  const auto s = MakeSpace({3});
+  const auto s = IntSpace({3});
   EXPECT_DOUBLE_EQ(Redundancy(s, space::Config({0}), {}), 0.0);
   EXPECT_DOUBLE_EQ(Redundancy(s, space::Config({0}), {space::Config({2}), space::Config({1})}),
                    0.5);

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <set>
 
+#include "common/space_util.hpp"
 #include "iorec/core/error.hpp"
 #include "iorec/eval/bootstrap.hpp"
 #include "iorec/eval/contribution.hpp"
@@ -13,16 +14,7 @@
 namespace iorec::eval {
 namespace {
 
-space::Space SmallSpace() {
-  std::vector<space::Knob> knobs;
-  for (size_t i = 0; i < 3; ++i) {
-    space::Knob k;
-    k.name = "k" + std::to_string(i);
-    for (int l = 0; l < 4; ++l) k.values.push_back(space::KnobValue::Int(l, std::to_string(l)));
-    knobs.push_back(k);
-  }
-  return space::Space(knobs);
-}
+space::Space SmallSpace() { return test_support::IntSpace({4, 4, 4}); }
 
 /// `nw` workloads; workload w measures `per_workload` configs (plus the baseline) whose
 /// gain is a smooth function of the levels, shifted by the workload's feature.

@@ -6,22 +6,14 @@
 #include <string>
 #include <vector>
 
+#include "common/space_util.hpp"
 #include "iorec/core/rng.hpp"
 #include "iorec/loop/study.hpp"
 
 namespace iorec::loop {
 namespace {
 
-space::Space MakeSpace() {
-  std::vector<space::Knob> knobs;
-  for (size_t i = 0; i < 3; ++i) {
-    space::Knob k;
-    k.name = "k" + std::to_string(i);
-    for (int l = 0; l < 7; ++l) k.values.push_back(space::KnobValue::Int(l, std::to_string(l)));
-    knobs.push_back(k);
-  }
-  return space::Space(knobs);
-}
+space::Space MakeSpace() { return test_support::IntSpace({7, 7, 7}); }
 
 // log(perf / baseline) is a bowl on knob 0 centred at `opt` (in level units); knob 1 adds
 // a weaker slope; knob 2 does nothing.

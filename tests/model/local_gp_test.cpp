@@ -6,28 +6,17 @@
 #include <string>
 #include <vector>
 
+#include "common/space_util.hpp"
 #include "iorec/core/error.hpp"
 #include "iorec/core/rng.hpp"
 
 namespace iorec::model {
 namespace {
 
-space::Space MakeSpace(std::vector<size_t> levels, std::vector<bool> ordered = {}) {
-  std::vector<space::Knob> knobs;
-  for (size_t i = 0; i < levels.size(); ++i) {
-    space::Knob k;
-    k.name = "k" + std::to_string(i);
-    k.is_ordered = ordered.empty() || ordered[i];
-    for (size_t l = 0; l < levels[i]; ++l) {
-      k.values.push_back(space::KnobValue::Int(static_cast<int64_t>(l), std::to_string(l)));
-    }
-    knobs.push_back(k);
-  }
-  return space::Space(knobs);
-}
+using test_support::IntSpace;
 
 TEST(LocalGpTest, EmptyDataGivesThePrior) {
-  const auto s = MakeSpace({4, 4});
+  const auto s = IntSpace({4, 4});
   const GpHyper h = DefaultGpHyper(s, 0.25);
   const LocalGp gp(s, h, {});
   double mean = 1.0, var = 0.0;
@@ -38,7 +27,7 @@ TEST(LocalGpTest, EmptyDataGivesThePrior) {
 }
 
 TEST(LocalGpTest, FollowsTheDataNearItAndRevertsFarAway) {
-  const auto s = MakeSpace({11, 11});
+  const auto s = IntSpace({11, 11});
   GpHyper h = DefaultGpHyper(s, 1.0);
   h.log_lengthscale = {std::log(0.2), std::log(0.2)};
   h.log_noise_var = std::log(1e-6);
@@ -59,7 +48,7 @@ TEST(LocalGpTest, FollowsTheDataNearItAndRevertsFarAway) {
 }
 
 TEST(LocalGpTest, UnorderedLevelsAreEquallyFarApart) {
-  const auto s = MakeSpace({5}, {false});
+  const auto s = IntSpace({5}, {false});
   GpHyper h = DefaultGpHyper(s, 1.0);
   GpData d;
   d.configs = {space::Config({0})};
@@ -74,7 +63,7 @@ TEST(LocalGpTest, UnorderedLevelsAreEquallyFarApart) {
 }
 
 TEST(LocalGpTest, NoiseVarianceSmoothsRepeatedMeasurements) {
-  const auto s = MakeSpace({6});
+  const auto s = IntSpace({6});
   GpHyper h = DefaultGpHyper(s, 1.0);
   h.log_noise_var = std::log(0.5);
   GpData d;
@@ -90,7 +79,7 @@ TEST(LocalGpTest, NoiseVarianceSmoothsRepeatedMeasurements) {
 TEST(LocalGpTest, HyperFitFindsTheKnobThatMatters) {
   // The target depends on knob 0 only (a smooth bowl); knob 1 is irrelevant. Shared
   // hyperparameters over three workloads with shifted optima.
-  const auto s = MakeSpace({8, 8});
+  const auto s = IntSpace({8, 8});
   core::Rng rng(5, "gp_data");
   std::vector<GpData> data(3);
   for (size_t w = 0; w < data.size(); ++w) {
@@ -120,7 +109,7 @@ TEST(LocalGpTest, HyperFitFindsTheKnobThatMatters) {
 }
 
 TEST(LocalGpTest, RejectsMismatchedInputs) {
-  const auto s = MakeSpace({4, 4});
+  const auto s = IntSpace({4, 4});
   GpHyper h = DefaultGpHyper(s, 1.0);
   h.log_lengthscale.pop_back();
   EXPECT_THROW(LocalGp(s, h, {}), core::Error);

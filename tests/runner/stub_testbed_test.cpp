@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "common/space_util.hpp"
+
 namespace iorec::runner {
 namespace {
 
@@ -84,14 +86,7 @@ TEST(StubTestbedTest, SimilarWorkloadsHaveSimilarOptima) {
 }
 
 TEST(StubTestbedTest, OptimumSearchMatchesExhaustiveOnSmallSpace) {
-  std::vector<space::Knob> knobs;
-  for (size_t i = 0; i < 4; ++i) {
-    space::Knob k;
-    k.name = "k" + std::to_string(i);
-    for (size_t l = 0; l < 5; ++l) k.values.push_back(space::KnobValue::Int(l, std::to_string(l)));
-    knobs.push_back(k);
-  }
-  const space::Space s(knobs);
+  const space::Space s = test_support::IntSpace({5, 5, 5, 5});
   const auto ws = Workloads();
   StubTestbed tb(s, ws, 11, 0.0);
   for (uint32_t w = 0; w < 3; ++w) {
