@@ -11,9 +11,16 @@ PKGS=(
   gnuplot-nox time
 )
 # Extra packages the test suite needs (scripts/test.sh sets IOREC_WITH_TEST_DEPS=1).
-TEST_PKGS=(slurmctld slurmd slurm-client munge chromium clang libclang-rt-14-dev)
+# The real-testbed chain (MPICH, Darshan built from source, the Python planner) is tested too.
+TEST_PKGS=(slurmctld slurmd slurm-client munge chromium clang libclang-rt-14-dev
+  mpich libmpich-dev autoconf automake libtool python3)
 if [[ "${IOREC_WITH_TEST_DEPS:-0}" == 1 ]]; then
   PKGS+=("${TEST_PKGS[@]}")
+fi
+# Callers may ask for more (space-separated), e.g. scripts/build-darshan.sh.
+if [[ -n "${IOREC_EXTRA_PKGS:-}" ]]; then
+  read -r -a extra <<<"$IOREC_EXTRA_PKGS"
+  PKGS+=("${extra[@]}")
 fi
 
 missing=()

@@ -13,6 +13,14 @@ export OMP_WAIT_POLICY=passive
 
 IOREC_WITH_TEST_DEPS=1 scripts/install-deps.sh
 
+# Darshan (libdarshan.so, darshan-parser) for the real-chain and parser-oracle tests: an
+# install prefix in IOREC_DARSHAN, or built once from IOREC_DARSHAN_SRC into a cache.
+if [[ -z "${IOREC_DARSHAN:-}" && -n "${IOREC_DARSHAN_SRC:-}" ]]; then
+  echo "== [0/3] Darshan from $IOREC_DARSHAN_SRC"
+  IOREC_DARSHAN=$(scripts/build-darshan.sh "$IOREC_DARSHAN_SRC")
+  export IOREC_DARSHAN
+fi
+
 echo "== [1/3] Release build and tests"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$jobs"
