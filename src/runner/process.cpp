@@ -352,15 +352,4 @@ std::string ReadTail(const std::filesystem::path& path, size_t max_bytes) {
   return s;
 }
 
-std::string ShellQuote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'')
-      out += "'\\''";
-    else
-      out += c;
-  }
-  return out + "'";
-}
-
 }  // namespace iorec::runner

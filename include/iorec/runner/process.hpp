@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include "iorec/runner/shell.hpp"  // callers that build a shell line for RunProcess quote with it
+
 namespace iorec::runner {
 
 /// What to run and how.
@@ -59,7 +61,5 @@ bool InterruptibleSleep(double seconds);
 
 /// The last `max_bytes` of a file (whole lines where possible); empty if it cannot be read.
 std::string ReadTail(const std::filesystem::path& path, size_t max_bytes);
-/// Quotes a string for /bin/sh: 'it'\''s'.
-std::string ShellQuote(const std::string& s);
 
 }  // namespace iorec::runner
