@@ -9,6 +9,7 @@ PKGS=(
   libsqlite3-dev zlib1g-dev libbz2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   gnuplot-nox time
+  help2man dpkg-dev
 )
 # Extra packages the test suite needs (scripts/test.sh sets IOREC_WITH_TEST_DEPS=1).
 # The real-testbed chain (MPICH, Darshan built from source, the Python planner) is tested too.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything, then builds and runs every test:
-#  1. Release build, the whole ctest suite (unit, integration, Slurm, Chromium);
+#  1. Release build, the whole ctest suite (unit, integration, Slurm, Chromium), then the
+#     Debian package built from it, installed, run (default study) and removed;
 #  2. the same suite built with ASan+UBSan (IOREC_SANITIZE=ON);
 #  3. the two libFuzzer targets (clang) replaying their committed corpora.
 #   scripts/test.sh            all three
@@ -25,6 +26,8 @@ echo "== [1/3] Release build and tests"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$jobs"
 ctest --test-dir build --output-on-failure -j"$jobs"
+echo "== [1/3] Debian package: install, run the default study from /usr, remove"
+scripts/test-package.sh build
 
 if [[ "${IOREC_TEST_FAST:-0}" == 1 ]]; then exit 0; fi
 
