@@ -29,11 +29,6 @@ class StubOracle final : public loop::Oracle {
   std::vector<double> best_;
 };
 
-runner::Objective ObjectiveOf(const config::RunnerConfig& r) {
-  return r.objective == config::Objective::kMinimize ? runner::Objective::kMinimize
-                                                     : runner::Objective::kMaximize;
-}
-
 runner::RetryPolicy RetryOf(const config::RunnerConfig& r) {
   runner::RetryPolicy p;
   p.max_retries = r.max_retries;
@@ -71,7 +66,7 @@ Testbed MakeTestbed(const config::StudyConfig& cfg, const space::WorkloadSet& ws
       o.metric.key = rc.CommandMetricKey();
       o.timeout_s = rc.timeout_s;
       o.retry = RetryOf(rc);
-      o.objective = ObjectiveOf(rc);
+      o.objective = rc.objective;
       o.trials_root = trials_root;
       o.config_dir = cfg.source_path.has_parent_path() ? cfg.source_path.parent_path()
                                                        : std::filesystem::path(".");
@@ -87,7 +82,7 @@ Testbed MakeTestbed(const config::StudyConfig& cfg, const space::WorkloadSet& ws
       static_cast<runner::RealRunnerSettings&>(o) = rc.real;
       o.timeout_s = rc.timeout_s;
       o.retry = RetryOf(rc);
-      o.objective = ObjectiveOf(rc);
+      o.objective = rc.objective;
       o.trials_root = trials_root;
       o.feature_names = ws.feature_names;
       auto real = std::make_unique<runner::RealRunner>(cfg.space, std::move(o));

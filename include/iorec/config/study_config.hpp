@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "iorec/runner/real_runner.hpp"
+#include "iorec/runner/settings.hpp"
 #include "iorec/space/space.hpp"
 #include "iorec/space/workload.hpp"
 
@@ -80,54 +80,14 @@ struct DeployConfig {
   int return_top_k = 3;
 };
 
-enum class RunnerMode { kStub, kCommand, kReal };
-
-/// Settings of the reference's real testbed bridge (runner_real.py), used by
-/// `runner.mode: real` (the Lustre bridge). io_synth_root and out_root are resolved against
-/// the config file's directory.
+/// The `runner:` section belongs to the runner module (runner/settings.hpp validates it);
+/// these names keep the config's vocabulary.
+using RunnerMode = runner::RunnerMode;
+using Objective = runner::Objective;
+using ExecutorKind = runner::ExecutorKind;
 using RealRunnerConfig = runner::RealRunnerSettings;
-
-/// Whether larger metric values are better. For minimize, gain = baseline - value.
-enum class Objective { kMaximize, kMinimize };
-/// Where trials run.
-enum class ExecutorKind { kLocal, kSlurm };
-
-/// `runner.slurm.*`: how trials are submitted with `executor: slurm`.
-struct SlurmConfig {
-  std::string partition;  ///< empty: the cluster's default partition
-  std::string account;
-  std::string time;  ///< sbatch --time, e.g. "00:10:00"; empty: the partition's default
-  int nodes = 1;
-  int ntasks = 1;
-  std::vector<std::string>
-      extra_args;       ///< more sbatch arguments (a list, or one string split on spaces)
-  double poll_s = 2.0;  ///< longest wait between two squeue polls
-};
-
-struct RunnerConfig {
-  RunnerMode mode = RunnerMode::kStub;
-  double noise_std = 0.0;  ///< stub: relative noise per replicate
-  RealRunnerConfig real;   ///< the reference's real-runner keys (runner.io_synth_root, ...)
-  /// command: the shell template run by /bin/sh -c in the trial directory.
-  std::string command;
-  /// command: stdout_json | stdout_last_number | file_json:<relative path> | darshan:<glob>.
-  std::string metric = "stdout_json";
-  /// runner.metric_key as written (empty if absent). The command runner's default is
-  /// agg_perf_by_slowest; the real runner's is real.metric_key (which this also sets).
-  std::string metric_key;
-  double timeout_s = 0.0;        ///< per trial; 0: no limit
-  int max_retries = 0;           ///< re-runs of a failed trial
-  double retry_backoff_s = 1.0;  ///< wait before the first retry; doubles each retry
-  Objective objective = Objective::kMaximize;
-  ExecutorKind executor = ExecutorKind::kLocal;
-  int parallel_trials = 0;  ///< local: trials at once; 0 (absent): the number of cores
-  SlurmConfig slurm;
-
-  /// The metric key of the command runner.
-  std::string CommandMetricKey() const {
-    return metric_key.empty() ? "agg_perf_by_slowest" : metric_key;
-  }
-};
+using SlurmConfig = runner::SlurmSettings;
+using RunnerConfig = runner::RunnerSettings;
 
 enum class SplitMode { kHeldoutConfigsPerPattern, kHeldoutPatterns, kTemporal };
 
@@ -193,10 +153,8 @@ space::WorkloadSet SyntheticWorkloads(uint64_t seed, int n_patterns, int n_featu
 const char* ToString(ModelMode m);
 const char* ToString(ExploreMode m);
 const char* ToString(OracleMode m);
-const char* ToString(RunnerMode m);
 const char* ToString(SplitMode m);
-const char* ToString(Objective o);
-const char* ToString(ExecutorKind e);
+using runner::ToString;
 
 }  // namespace iorec::config
 

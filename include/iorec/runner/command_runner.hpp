@@ -13,11 +13,9 @@
 
 #include "iorec/runner/process.hpp"
 #include "iorec/runner/runner.hpp"
+#include "iorec/runner/settings.hpp"
 
 namespace iorec::runner {
-
-/// Whether larger metric values are better.
-enum class Objective { kMaximize, kMinimize };
 
 /// Where a trial's metric comes from.
 struct MetricSpec {

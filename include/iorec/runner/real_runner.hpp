@@ -12,28 +12,9 @@
 #include <vector>
 
 #include "iorec/runner/command_runner.hpp"
+#include "iorec/runner/settings.hpp"
 
 namespace iorec::runner {
-
-/// The reference's real-runner keys (runner_real.py), as `runner.*` in config.yaml sets
-/// them. io_synth_root holds scripts/ and analysis/; <out_root>/<workload>/ gets the plan and
-/// payload.
-struct RealRunnerSettings {
-  std::string io_synth_root;
-  std::string out_root;
-  double cap_total_gib = 512.0;
-  std::string io_api = "posix";
-  std::string meta_api = "posix";
-  std::string mpi_collective_mode = "none";
-  std::string meta_scope = "separate";
-  int nprocs_cap = 64;
-  std::string metric_key = "POSIX_agg_perf_by_slowest";
-  std::string metric_fallback = "bytes_over_f_time";
-  bool delete_existing_darshan = true;
-  double flush_wait_sec = 10.0;
-  bool use_sudo_for_lustre = false;
-  bool dry_run = false;
-};
 
 struct RealRunnerOptions : RealRunnerSettings {
   std::ostream* dry_run_out = nullptr;  ///< where dry_run prints (null: stdout)

@@ -1,0 +1,90 @@
+#pragma once
+/// The `runner:` section of a study config: what it holds and how it is validated. The
+/// config module hands the section over as a plain core::ConfigNode and collects the located
+/// problems; everything about runner internals (metric specs, command placeholders, the
+/// synthesizer's layout) stays in this module.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "iorec/core/config_node.hpp"
+#include "iorec/space/space.hpp"
+
+namespace iorec::runner {
+
+enum class RunnerMode { kStub, kCommand, kReal };
+/// Whether larger metric values are better. For minimize, gain = baseline - value.
+enum class Objective { kMaximize, kMinimize };
+/// Where trials run.
+enum class ExecutorKind { kLocal, kSlurm };
+
+const char* ToString(RunnerMode m);
+const char* ToString(Objective o);
+const char* ToString(ExecutorKind e);
+
+/// The reference's real-runner keys (runner_real.py), as `runner.*` in config.yaml sets
+/// them. io_synth_root holds scripts/ and analysis/; <out_root>/<workload>/ gets the plan and
+/// payload.
+struct RealRunnerSettings {
+  std::string io_synth_root;
+  std::string out_root;
+  double cap_total_gib = 512.0;
+  std::string io_api = "posix";
+  std::string meta_api = "posix";
+  std::string mpi_collective_mode = "none";
+  std::string meta_scope = "separate";
+  int nprocs_cap = 64;
+  std::string metric_key = "POSIX_agg_perf_by_slowest";
+  std::string metric_fallback = "bytes_over_f_time";
+  bool delete_existing_darshan = true;
+  double flush_wait_sec = 10.0;
+  bool use_sudo_for_lustre = false;
+  bool dry_run = false;
+};
+
+/// `runner.slurm.*`: how trials are submitted with `executor: slurm`.
+struct SlurmSettings {
+  std::string partition;  ///< empty: the cluster's default partition
+  std::string account;
+  std::string time;  ///< sbatch --time, e.g. "00:10:00"; empty: the partition's default
+  int nodes = 1;
+  int ntasks = 1;
+  std::vector<std::string> extra_args;  ///< more sbatch arguments (a list, or one string
+                                        ///< split on spaces)
+  double poll_s = 2.0;                  ///< longest wait between two squeue polls
+};
+
+struct RunnerSettings {
+  RunnerMode mode = RunnerMode::kStub;
+  double noise_std = 0.0;   ///< stub: relative noise per replicate
+  RealRunnerSettings real;  ///< the reference's real-runner keys (runner.io_synth_root, ...)
+  /// command: the shell template run by /bin/sh -c in the trial directory.
+  std::string command;
+  /// command: stdout_json | stdout_last_number | file_json:<relative path> | darshan:<glob>.
+  std::string metric = "stdout_json";
+  /// runner.metric_key as written (empty if absent). The command runner's default is
+  /// agg_perf_by_slowest; the real runner's is real.metric_key (which this also sets).
+  std::string metric_key;
+  double timeout_s = 0.0;        ///< per trial; 0: no limit
+  int max_retries = 0;           ///< re-runs of a failed trial
+  double retry_backoff_s = 1.0;  ///< wait before the first retry; doubles each retry
+  Objective objective = Objective::kMaximize;
+  ExecutorKind executor = ExecutorKind::kLocal;
+  int parallel_trials = 0;  ///< local: trials at once; 0 (absent): the number of cores
+  SlurmSettings slurm;
+
+  /// The metric key of the command runner.
+  std::string CommandMetricKey() const {
+    return metric_key.empty() ? "agg_perf_by_slowest" : metric_key;
+  }
+};
+
+/// Reads and validates the `runner:` section. Problems are added to `reader`, located as
+/// `runner.<key>` (or `parameters` for knob names the runner cannot use). `space` is null
+/// when the knobs themselves were invalid (knob-dependent checks are then skipped).
+/// Relative paths are resolved against `config_path`'s directory.
+RunnerSettings ParseRunnerSettings(core::ConfigReader& reader, const core::ConfigNode& section,
+                                   const space::Space* space,
+                                   const std::filesystem::path& config_path);
+
+}  // namespace iorec::runner
