@@ -6,7 +6,7 @@ set -euo pipefail
 PKGS=(
   g++ cmake make pkg-config git
   libxgboost-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev
-  libsqlite3-dev zlib1g-dev libbz2-dev
+  libsqlite3-dev zlib1g-dev libbz2-dev libdeflate-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   gnuplot-nox time
   help2man dpkg-dev

@@ -20,6 +20,7 @@ void AddRecommendCommand(CLI::App& root, GlobalOptions& g);
 void AddStatusCommand(CLI::App& root, GlobalOptions& g);
 void AddExportCommand(CLI::App& root, GlobalOptions& g);
 void AddReportCommand(CLI::App& root, GlobalOptions& g);
+void AddDarshanCommand(CLI::App& root, GlobalOptions& g);
 
 /// Opens `<dir>/study.db` (status, export, report). Throws core::InputError naming the path.
 std::unique_ptr<store::SqliteStore> OpenStudyDir(const std::string& dir, bool read_only,

@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   app::AddStatusCommand(cli, g);
   app::AddExportCommand(cli, g);
   app::AddReportCommand(cli, g);
+  app::AddDarshanCommand(cli, g);
   app::AddFeaturesCommand(cli);
   app::AddCommonFlags(cli.get_subcommand("features"), g);
 

@@ -1,28 +1,35 @@
-// Binary Darshan log reader (format 3.x). Written from the public format description:
-// uncompressed header, then compressed regions (job, name records, one per module).
-#include <bzlib.h>
+// Binary Darshan log reader (formats 3.00-3.41). Written from the public format description
+// (darshan-log-format.h, darshan-logutils.c of darshan-util 3.4.7): an uncompressed header,
+// then compressed regions (job record, name records, one per module).
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
-#include <memory>
 
 #include "iorec/core/error.hpp"
-#include "iorec/core/file_io.hpp"
 #include "iorec/darshan/log.hpp"
+#include "records.hpp"
+#include "region.hpp"
 
 namespace iorec::darshan {
 namespace {
 
+using detail::InflateBuffer;
+using detail::RegionError;
+using detail::RegionReader;
+
 constexpr int64_t kMagic = 6567223;
 constexpr size_t kJobMetadataLen = 1024;
-constexpr size_t kChunk = 256 * 1024;
+constexpr size_t kJobRecordSize = 4096;  // darshan-util reads at most this much of the job region
+constexpr int kKnownModules = 18;        // NULL .. DAOS
+constexpr int kH5dModule = 4;
+constexpr int kPnetcdfVarModule = 6;
+constexpr size_t kMaxNamesBytes = size_t{1} << 32;
 
 [[noreturn]] void Fail(const std::string& name, const std::string& problem) {
   throw core::InputError(name + ": " + problem);
@@ -31,30 +38,41 @@ constexpr size_t kChunk = 256 * 1024;
 uint64_t Swap64(uint64_t v) { return __builtin_bswap64(v); }
 uint32_t Swap32(uint32_t v) { return __builtin_bswap32(v); }
 
-/// Header layout differences between format versions.
+/// Header layout of a log format version.
 struct Layout {
-  size_t max_mods;
-  bool wide_partial_flag;  // uint64 partial flag (3.41) vs uint32
-  bool nsec_times;         // job record with sec/nsec pairs (3.41)
+  int minor = 41;
+  size_t max_mods = 64;
+  bool wide_partial_flag = true;       // uint64 partial flag (3.41) vs uint32
+  bool nsec_times = true;              // job record with sec/nsec pairs (3.41)
+  bool length_prefixed_names = false;  // 3.00 name records: id, uint32 length, bytes
+  bool newer = false;                  // a 3.x newer than 3.41, read with the 3.41 layout
 };
 
+/// The layout of "3.<minor>", or false for versions Darshan never wrote.
 bool LayoutFor(const std::string& version, Layout* layout) {
-  if (version == "3.41") {
-    *layout = {64, true, true};
+  if (version.size() < 3 || version.compare(0, 2, "3.") != 0) return false;
+  int minor = 0;
+  for (size_t i = 2; i < version.size(); ++i) {
+    if (version[i] < '0' || version[i] > '9' || minor > 1000) return false;
+    minor = minor * 10 + (version[i] - '0');
+  }
+  layout->minor = minor;
+  if (minor >= 41) {
+    layout->newer = minor > 41;
     return true;
   }
-  if (version == "3.10" || version == "3.20" || version == "3.21") {
-    *layout = {16, false, false};
-    return true;
-  }
-  return false;
+  if (minor != 0 && minor != 10 && minor != 20 && minor != 21) return false;
+  layout->max_mods = 16;
+  layout->wide_partial_flag = false;
+  layout->nsec_times = false;
+  layout->length_prefixed_names = minor == 0;
+  return true;
 }
 
-/// Little helper reading fixed-size integers from a byte span with bounds checks.
-class ByteReader {
+/// Fixed-size integers from the uncompressed header.
+class HeaderReader {
  public:
-  ByteReader(std::span<const unsigned char> b, bool swap) : b_(b), swap_(swap) {}
-  bool Has(size_t n) const { return pos_ + n <= b_.size(); }
+  HeaderReader(std::span<const unsigned char> b, bool swap) : b_(b), swap_(swap) {}
   uint64_t U64() {
     uint64_t v;
     std::memcpy(&v, b_.data() + pos_, 8);
@@ -67,8 +85,7 @@ class ByteReader {
     pos_ += 4;
     return swap_ ? Swap32(v) : v;
   }
-  void Skip(size_t n) { pos_ += n; }
-  void AlignTo(size_t a) { pos_ = (pos_ + a - 1) / a * a; }
+  void Seek(size_t pos) { pos_ = pos; }
   size_t pos() const { return pos_; }
 
  private:
@@ -77,184 +94,34 @@ class ByteReader {
   size_t pos_ = 0;
 };
 
-/// Streams the decompressed bytes of one region. Handles several concatenated compressed
-/// streams (Darshan writes one per rank chunk) and caps the total output.
-class RegionStream {
- public:
-  RegionStream(std::span<const unsigned char> in, Compression comp, const std::string& where)
-      : in_(in), comp_(comp), where_(where) {
-    limit_ = std::min<uint64_t>(kMaxRegionBytes, in.size() * kMaxExpansion + (1 << 20));
-    if (comp_ == Compression::kZlib) {
-      zs_ = std::make_unique<z_stream>();
-      std::memset(zs_.get(), 0, sizeof(z_stream));
-      if (inflateInit(zs_.get()) != Z_OK) Fail(where_, "zlib initialisation failed");
-      zs_->next_in = const_cast<Bytef*>(in_.data());
-      zs_->avail_in = static_cast<uInt>(std::min<size_t>(in_.size(), 1u << 30));
-      in_used_ = zs_->avail_in;
-    } else if (comp_ == Compression::kBzip2) {
-      bz_ = std::make_unique<bz_stream>();
-      std::memset(bz_.get(), 0, sizeof(bz_stream));
-      if (BZ2_bzDecompressInit(bz_.get(), 0, 0) != BZ_OK) Fail(where_, "bzip2 init failed");
-      bz_->next_in = reinterpret_cast<char*>(const_cast<unsigned char*>(in_.data()));
-      bz_->avail_in = static_cast<unsigned>(std::min<size_t>(in_.size(), 1u << 30));
-      in_used_ = bz_->avail_in;
-    }
-    buf_.resize(std::min<size_t>(kChunk, std::max<size_t>(4096, in.size() * 4)));
+/// Re-indexes module slots of older formats: a module id introduced later (`inserted`) takes
+/// its slot and the following slots move up by one, as darshan-util does.
+void InsertModuleSlot(LogHeader& h, int inserted) {
+  for (int i = kMaxModules - 1; i > inserted; --i) {
+    h.mod_map[i] = h.mod_map[i - 1];
+    h.mod_ver[i] = h.mod_ver[i - 1];
   }
-  ~RegionStream() {
-    if (zs_) inflateEnd(zs_.get());
-    if (bz_) BZ2_bzDecompressEnd(bz_.get());
-  }
-  RegionStream(const RegionStream&) = delete;
-  RegionStream& operator=(const RegionStream&) = delete;
-
-  /// Copies up to n bytes; returns the count (less than n only at end of region).
-  size_t Read(void* dst, size_t n) {
-    auto* out = static_cast<unsigned char*>(dst);
-    size_t got = 0;
-    while (got < n) {
-      if (head_ == tail_ && n - got >= kChunk) {  // large read: decompress straight into dst
-        size_t produced = Produce(out + got, n - got);
-        if (produced == 0) break;
-        got += produced;
-        continue;
-      }
-      if (head_ == tail_ && !Fill()) break;
-      size_t take = std::min(n - got, tail_ - head_);
-      std::memcpy(out + got, buf_.data() + head_, take);
-      head_ += take;
-      got += take;
-    }
-    return got;
-  }
-  /// Reads exactly n bytes or fails with `what`.
-  void ReadExact(void* dst, size_t n, const char* what) {
-    if (Read(dst, n) != n) Fail(where_, std::string("truncated ") + what);
-  }
-  bool AtEnd() { return head_ == tail_ && !Fill(); }
-  /// Reads one byte; returns false at end.
-  bool Byte(char* c) { return Read(c, 1) == 1; }
-  const std::string& where() const { return where_; }
-
- private:
-  bool Fill() {
-    head_ = 0;
-    tail_ = Produce(buf_.data(), buf_.size());
-    return tail_ > 0;
-  }
-
-  /// Decompresses up to `cap` bytes into dst; 0 at end of region.
-  size_t Produce(unsigned char* dst, size_t cap) {
-    size_t produced = 0;
-    if (done_) return 0;
-    if (comp_ == Compression::kNone) {
-      size_t take = std::min(cap, in_.size() - raw_pos_);
-      std::memcpy(dst, in_.data() + raw_pos_, take);
-      raw_pos_ += take;
-      produced = take;
-      if (raw_pos_ == in_.size()) done_ = true;
-    } else if (comp_ == Compression::kZlib) {
-      while (produced == 0) {
-        if (zs_->avail_in == 0 && in_used_ < in_.size()) {
-          size_t more = std::min<size_t>(in_.size() - in_used_, 1u << 30);
-          zs_->next_in = const_cast<Bytef*>(in_.data() + in_used_);
-          zs_->avail_in = static_cast<uInt>(more);
-          in_used_ += more;
-        }
-        const size_t want = std::min<size_t>(cap, 1u << 30);
-        zs_->next_out = dst;
-        zs_->avail_out = static_cast<uInt>(want);
-        int rc = inflate(zs_.get(), Z_NO_FLUSH);
-        produced = want - zs_->avail_out;
-        if (rc == Z_STREAM_END) {
-          if (zs_->avail_in == 0 && in_used_ >= in_.size()) {
-            done_ = true;
-            break;
-          }
-          if (inflateReset(zs_.get()) != Z_OK) Fail(where_, "corrupt zlib stream");
-        } else if (rc == Z_BUF_ERROR && zs_->avail_in == 0 && in_used_ >= in_.size()) {
-          Fail(where_, "truncated zlib stream (compressed data ends early)");
-        } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
-          Fail(where_,
-               std::string("corrupt zlib stream (") + (zs_->msg ? zs_->msg : "error") + ")");
-        } else if (rc == Z_BUF_ERROR && produced == 0) {
-          Fail(where_, "corrupt zlib stream (no progress)");
-        }
-      }
-    } else {
-      while (produced == 0) {
-        const size_t want = std::min<size_t>(cap, 1u << 30);
-        bz_->next_out = reinterpret_cast<char*>(dst);
-        bz_->avail_out = static_cast<unsigned>(want);
-        int rc = BZ2_bzDecompress(bz_.get());
-        produced = want - bz_->avail_out;
-        if (rc == BZ_STREAM_END) {
-          if (bz_->avail_in == 0 && in_used_ >= in_.size()) {
-            done_ = true;
-            break;
-          }
-          const char* next = bz_->next_in;
-          unsigned avail = bz_->avail_in;
-          BZ2_bzDecompressEnd(bz_.get());
-          std::memset(bz_.get(), 0, sizeof(bz_stream));
-          if (BZ2_bzDecompressInit(bz_.get(), 0, 0) != BZ_OK) Fail(where_, "bzip2 init failed");
-          bz_->next_in = const_cast<char*>(next);
-          bz_->avail_in = avail;
-        } else if (rc != BZ_OK) {
-          Fail(where_, "corrupt bzip2 stream (code " + std::to_string(rc) + ")");
-        } else if (produced == 0) {
-          if (bz_->avail_in == 0)
-            Fail(where_, "truncated bzip2 stream (compressed data ends early)");
-        }
-      }
-    }
-    total_ += produced;
-    if (total_ > limit_)
-      Fail(where_,
-           "decompressed region is implausibly large (> " + std::to_string(limit_) + " bytes)");
-    return produced;
-  }
-
-  std::span<const unsigned char> in_;
-  Compression comp_;
-  std::string where_;
-  std::unique_ptr<z_stream> zs_;
-  std::unique_ptr<bz_stream> bz_;
-  size_t in_used_ = 0;
-  size_t raw_pos_ = 0;
-  std::vector<unsigned char> buf_;
-  size_t head_ = 0, tail_ = 0;
-  bool done_ = false;
-  uint64_t total_ = 0;
-  uint64_t limit_ = 0;
-};
-
-void SwapRow(int64_t* c, size_t nc, double* f, size_t nf) {
-  for (size_t i = 0; i < nc; ++i) c[i] = static_cast<int64_t>(Swap64(static_cast<uint64_t>(c[i])));
-  for (size_t i = 0; i < nf; ++i) {
-    uint64_t v;
-    std::memcpy(&v, &f[i], 8);
-    v = Swap64(v);
-    std::memcpy(&f[i], &v, 8);
-  }
+  h.mod_map[inserted] = {};
+  h.mod_ver[inserted] = 0;
+  const uint64_t low = h.partial_flag & ((uint64_t{1} << inserted) - 1);
+  const uint64_t high = ((h.partial_flag << 1) >> (inserted + 1)) << (inserted + 1);
+  h.partial_flag = low | high;
 }
 
-std::span<const unsigned char> RegionBytes(std::span<const unsigned char> file, RegionMap map,
-                                           const std::string& name, const std::string& what) {
-  if (map.off > file.size() || map.len > file.size() - map.off)
-    Fail(name, what + " region (offset " + std::to_string(map.off) + ", length " +
-                   std::to_string(map.len) + ") extends past end of file (" +
-                   std::to_string(file.size()) + " bytes); log truncated or corrupt");
-  return file.subspan(map.off, map.len);
+std::string VersionString(std::span<const unsigned char> file) {
+  std::string version(reinterpret_cast<const char*>(file.data()), 8);
+  version = version.substr(0, version.find('\0'));
+  for (char c : version)
+    if (c < 32 || c > 126) return "<binary>";
+  return version;
 }
 
-LogHeader ParseHeader(std::span<const unsigned char> file, const std::string& name,
-                      Layout* layout) {
+LogHeader ParseHeader(std::span<const unsigned char> file, const std::string& name, Layout* layout,
+                      std::vector<std::string>* warnings) {
   LogHeader h;
   if (file.size() < 16)
     Fail(name, "not a Darshan log (file too short: " + std::to_string(file.size()) + " bytes)");
-  std::string version(reinterpret_cast<const char*>(file.data()), 8);
-  version = version.substr(0, version.find('\0'));
+  const std::string version = VersionString(file);
   uint64_t magic;
   std::memcpy(&magic, file.data() + 8, 8);
   if (static_cast<int64_t>(magic) == kMagic) {
@@ -262,96 +129,86 @@ LogHeader ParseHeader(std::span<const unsigned char> file, const std::string& na
   } else if (static_cast<int64_t>(Swap64(magic)) == kMagic) {
     h.byte_swapped = true;
   } else {
-    bool looks_versioned =
+    const bool looks_versioned =
         version.size() >= 3 && version[0] >= '0' && version[0] <= '9' && version[1] == '.';
     if (looks_versioned)
-      Fail(name, "bad magic number " + std::to_string(static_cast<int64_t>(magic)) + " (expected " +
-                     std::to_string(kMagic) + "); not a Darshan log or corrupt");
+      Fail(name, "byte 8: bad magic number " + std::to_string(static_cast<int64_t>(magic)) +
+                     " (expected " + std::to_string(kMagic) + "); not a Darshan log or corrupt");
     Fail(name, "not a Darshan log (no Darshan version string / magic number)");
   }
-  for (char c : version)
-    if (c < 32 || c > 126) version = "<binary>";
-  if (version.empty() || version[0] != '3')
-    Fail(name, "unsupported Darshan log format version '" + version +
-                   "' (supported: 3.10, 3.20, 3.21, 3.41)");
   if (!LayoutFor(version, layout))
-    Fail(name, "unsupported Darshan log format version '" + version +
-                   "' (supported: 3.10, 3.20, 3.21, 3.41)");
+    Fail(name, "byte 0: unsupported Darshan log format version '" + version +
+                   "' (supported: 3.00, 3.10, 3.20, 3.21, 3.41 and newer 3.x)");
+  if (layout->newer)
+    warnings->push_back("log format " + version +
+                        " is newer than 3.41, the newest iorec knows; read with the 3.41 layout");
   h.version = version;
-  ByteReader r(file, h.byte_swapped);
-  size_t need = 16 + 8 + (layout->wide_partial_flag ? 8 : 8) + 16 + layout->max_mods * 20;
-  if (!r.Has(need)) Fail(name, "truncated header (" + std::to_string(file.size()) + " bytes)");
-  r.Skip(16);
-  unsigned char comp = file[16];
-  r.Skip(1);
-  if (layout->wide_partial_flag) {
-    r.AlignTo(8);
-    h.partial_flag = r.U64();
-  } else {
-    r.AlignTo(4);
-    h.partial_flag = r.U32();
-  }
-  r.AlignTo(8);
+  h.format_minor = layout->minor;
+  const size_t maps_at = layout->wide_partial_flag ? 32 : 24;
+  const size_t need = maps_at + 16 + layout->max_mods * 20;
+  if (file.size() < need)
+    Fail(name, "byte " + std::to_string(file.size()) + ": truncated header (" +
+                   std::to_string(need) + " bytes expected for format " + version + ")");
+  HeaderReader r(file, h.byte_swapped);
+  const unsigned char comp = file[16];
+  r.Seek(layout->wide_partial_flag ? 24 : 20);
+  h.partial_flag = layout->wide_partial_flag ? r.U64() : r.U32();
+  r.Seek(maps_at);
   h.name_map = {r.U64(), r.U64()};
-  h.mod_map.resize(layout->max_mods);
-  for (auto& m : h.mod_map) m = {r.U64(), r.U64()};
-  h.mod_ver.resize(layout->max_mods);
-  for (auto& v : h.mod_ver) v = r.U32();
-  r.AlignTo(8);
-  h.header_size = r.pos();
-  if (comp > 2) Fail(name, "unknown compression type " + std::to_string(comp));
+  h.mod_map.assign(kMaxModules, {});
+  h.mod_ver.assign(kMaxModules, 0);
+  for (size_t i = 0; i < layout->max_mods; ++i) h.mod_map[i] = {r.U64(), r.U64()};
+  for (size_t i = 0; i < layout->max_mods; ++i) h.mod_ver[i] = r.U32();
+  h.header_size = (r.pos() + 7) / 8 * 8;
+  if (comp > 2) Fail(name, "byte 16: unknown compression type " + std::to_string(comp));
   h.compression = static_cast<Compression>(comp);
-  if (h.name_map.off < h.header_size)
-    Fail(name, "name-record region offset " + std::to_string(h.name_map.off) +
-                   " lies inside the header; corrupt log");
-  h.job_map = {h.header_size, h.name_map.off - h.header_size};
+  if (layout->minor < 20) InsertModuleSlot(h, kH5dModule);
+  if (layout->minor < 41) InsertModuleSlot(h, kPnetcdfVarModule);
+
+  // The job record runs from the end of the header to the next region.
+  uint64_t job_end = h.name_map.off;
+  if (job_end == 0) {
+    job_end = file.size();
+    for (const auto& m : h.mod_map)
+      if (m.off != 0) {
+        job_end = m.off;
+        break;
+      }
+  }
+  if (job_end < h.header_size || job_end > file.size())
+    Fail(name, "byte " + std::to_string(maps_at) + ": the job record would end at byte " +
+                   std::to_string(job_end) + ", outside the file (" + std::to_string(file.size()) +
+                   " bytes); corrupt header");
+  h.job_map = {h.header_size, job_end - h.header_size};
   return h;
 }
 
-void ParseJob(std::span<const unsigned char> file, const Layout& layout, Log* log) {
-  const std::string& name = log->path;
-  auto bytes = RegionBytes(file, log->header.job_map, name, "job");
-  RegionStream s(bytes, log->header.compression, name + ": job region");
-  size_t nfields = layout.nsec_times ? 7 : 5;
-  std::array<uint64_t, 7> f{};
-  s.ReadExact(f.data(), nfields * 8, "job record");
-  if (log->header.byte_swapped)
-    for (size_t i = 0; i < nfields; ++i) f[i] = Swap64(f[i]);
-  JobInfo& j = log->job;
-  j.uid = static_cast<int64_t>(f[0]);
-  if (layout.nsec_times) {
-    j.start_time = f[1], j.start_time_nsec = f[2], j.end_time = f[3], j.end_time_nsec = f[4];
-    j.nprocs = f[5], j.jobid = f[6];
-  } else {
-    j.start_time = f[1], j.end_time = f[2], j.nprocs = f[3], j.jobid = f[4];
+/// The compressed bytes of a region, or an error message when it lies outside the file.
+std::span<const unsigned char> RegionBytes(std::span<const unsigned char> file, RegionMap map,
+                                           std::string* problem) {
+  if (map.off > file.size() || map.len > file.size() - map.off) {
+    *problem = "region (byte " + std::to_string(map.off) + ", " + std::to_string(map.len) +
+               " bytes) extends past the end of the file (" + std::to_string(file.size()) +
+               " bytes); log truncated or corrupt";
+    return {};
   }
-  if (j.nprocs <= 0) Fail(name, "job record has invalid nprocs " + std::to_string(j.nprocs));
-  std::string meta(kJobMetadataLen, '\0');
-  s.ReadExact(meta.data(), kJobMetadataLen, "job metadata");
-  meta.resize(std::strlen(meta.c_str()));
-  size_t pos = 0;
-  while (pos < meta.size()) {
-    size_t nl = meta.find('\n', pos);
-    std::string line = meta.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
-    pos = nl == std::string::npos ? meta.size() : nl + 1;
-    size_t eq = line.find('=');
-    if (eq == std::string::npos) continue;
-    j.metadata.emplace_back(line.substr(0, eq), line.substr(eq + 1));
-  }
-  // exe line, then "fs_type\tmount_path\n" entries, NUL-terminated.
-  std::string rest;
-  char c;
-  while (s.Byte(&c) && c != '\0') {
-    rest.push_back(c);
-    if (rest.size() > (1u << 24)) Fail(name, "job region exe/mount table is implausibly long");
-  }
-  size_t nl = rest.find('\n');
-  j.exe = rest.substr(0, nl);
-  while (nl != std::string::npos) {
-    size_t start = nl + 1;
-    nl = rest.find('\n', start);
-    std::string line = rest.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
-    size_t tab = line.find('\t');
+  return file.subspan(map.off, map.len);
+}
+
+std::string RegionName(const std::string& file, const std::string& what, RegionMap map) {
+  return file + ": " + what + " (region at byte " + std::to_string(map.off) + ")";
+}
+
+void ParseMountTable(const std::string& rest, JobInfo& j) {
+  const size_t nl = rest.find('\n');
+  if (nl != std::string::npos) j.exe = rest.substr(0, nl);  // darshan-util: empty without '\n'
+  size_t pos = nl;
+  while (pos != std::string::npos) {
+    const size_t start = pos + 1;
+    pos = rest.find('\n', start);
+    const std::string line =
+        rest.substr(start, pos == std::string::npos ? std::string::npos : pos - start);
+    const size_t tab = line.find('\t');
     if (tab == std::string::npos) continue;
     j.mounts.push_back({line.substr(tab + 1), line.substr(0, tab)});
   }
@@ -360,199 +217,362 @@ void ParseJob(std::span<const unsigned char> file, const Layout& layout, Log* lo
                    [](const auto& a, const auto& b) { return a.path.size() > b.path.size(); });
 }
 
-void ParseNames(std::span<const unsigned char> file, Log* log) {
+void ParseJob(std::span<const unsigned char> file, const Layout& layout, InflateBuffer* buf,
+              Log* log) {
   const std::string& name = log->path;
-  if (log->header.name_map.len == 0) return;
-  auto bytes = RegionBytes(file, log->header.name_map, name, "name-record");
-  RegionStream s(bytes, log->header.compression, name + ": name-record region");
-  while (!s.AtEnd()) {
-    uint64_t id;
-    s.ReadExact(&id, 8, "name record id");
-    if (log->header.byte_swapped) id = Swap64(id);
-    std::string n;
-    char c;
-    bool terminated = false;
-    while (s.Byte(&c)) {
-      if (c == '\0') {
-        terminated = true;
-        break;
-      }
-      n.push_back(c);
-      if (n.size() > kMaxNameLength) Fail(s.where(), "record name longer than 64 KiB");
-    }
-    if (!terminated) Fail(s.where(), "truncated record name");
-    log->names[id] = std::move(n);
+  const RegionMap map = log->header.job_map;
+  const std::string where = RegionName(name, "job record", map);
+  std::string problem;
+  auto bytes = RegionBytes(file, map, &problem);
+  if (!problem.empty()) Fail(name, "job record " + problem);
+  std::array<unsigned char, kJobRecordSize> rec{};
+  size_t got = 0;
+  try {
+    RegionReader s(bytes, log->header.compression, where, buf);
+    got = s.Read(rec.data(), rec.size());
+  } catch (const RegionError& e) {
+    throw core::InputError(e.what());
   }
+  const size_t nfields = layout.nsec_times ? 7 : 5;
+  const size_t fixed = nfields * 8 + kJobMetadataLen;
+  if (got < fixed)
+    Fail(where, "truncated job record (" + std::to_string(got) + " of " + std::to_string(fixed) +
+                    " bytes)");
+  std::array<uint64_t, 7> f{};
+  std::memcpy(f.data(), rec.data(), nfields * 8);
+  if (log->header.byte_swapped)
+    for (size_t i = 0; i < nfields; ++i) f[i] = Swap64(f[i]);
+  JobInfo& j = log->job;
+  j.nsec_times = layout.nsec_times;
+  j.uid = static_cast<int64_t>(f[0]);
+  if (layout.nsec_times) {
+    j.start_time = f[1], j.start_time_nsec = f[2], j.end_time = f[3], j.end_time_nsec = f[4];
+    j.nprocs = f[5], j.jobid = f[6];
+  } else {
+    j.start_time = f[1], j.end_time = f[2], j.nprocs = f[3], j.jobid = f[4];
+  }
+  if (j.nprocs <= 0) Fail(where, "job record has invalid nprocs " + std::to_string(j.nprocs));
+  const char* meta_begin = reinterpret_cast<const char*>(rec.data() + nfields * 8);
+  const std::string meta(meta_begin, strnlen(meta_begin, kJobMetadataLen));
+  size_t pos = 0;
+  while (pos < meta.size()) {
+    const size_t nl = meta.find('\n', pos);
+    const std::string line =
+        meta.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+    pos = nl == std::string::npos ? meta.size() : nl + 1;
+    const size_t eq = line.find('=');
+    if (eq != std::string::npos) j.metadata.emplace_back(line.substr(0, eq), line.substr(eq + 1));
+  }
+  // exe line, then "fs_type\tmount_path" lines, NUL-terminated, within the 4 KiB record.
+  const char* rest = meta_begin + kJobMetadataLen;
+  ParseMountTable(std::string(rest, strnlen(rest, got - fixed)), j);
 }
 
-void ParseCounterModule(std::span<const unsigned char> file, int mod, Log* log, RecordSink* sink) {
+void ParseNames(std::span<const unsigned char> file, const Layout& layout, InflateBuffer* buf,
+                Log* log) {
+  const RegionMap map = log->header.name_map;
+  if (map.len == 0) return;
+  std::string problem;
+  auto bytes = RegionBytes(file, map, &problem);
+  if (!problem.empty()) {
+    log->warnings.push_back("name records " + problem + "; file names unavailable");
+    return;
+  }
+  std::string all;
+  try {
+    RegionReader s(bytes, log->header.compression,
+                   "name records (region at byte " + std::to_string(map.off) + ")", buf);
+    all = s.ReadAll(kMaxNamesBytes);
+  } catch (const RegionError& e) {
+    log->warnings.push_back(std::string(e.what()) + "; file names unavailable");
+    return;
+  }
+  const bool swap = log->header.byte_swapped;
+  size_t pos = 0;
+  while (pos + 8 < all.size()) {
+    uint64_t id;
+    std::memcpy(&id, all.data() + pos, 8);
+    if (swap) id = Swap64(id);
+    std::string n;
+    if (layout.length_prefixed_names) {
+      if (pos + 12 > all.size()) break;
+      uint32_t len;
+      std::memcpy(&len, all.data() + pos + 8, 4);
+      if (swap) len = Swap32(len);
+      if (len > all.size() - pos - 12) break;
+      n.assign(all.data() + pos + 12, len);
+      pos += 12 + len;
+    } else {
+      const size_t end = all.find('\0', pos + 8);
+      if (end == std::string::npos) break;
+      n.assign(all.data() + pos + 8, end - pos - 8);
+      pos = end + 1;
+    }
+    auto [it, inserted] = log->names.emplace(id, std::move(n));
+    if (!inserted && it->second.empty()) it->second = n;  // darshan-util keeps a non-empty name
+  }
+  if (pos < all.size())
+    log->warnings.push_back("name records: " + std::to_string(all.size() - pos) +
+                            " trailing bytes do not form a whole record; ignored");
+}
+
+/// Decodes the records of one counter module. Throws RegionError or std::runtime_error when
+/// the module is garbled (the caller skips it).
+void DecodeCounterModule(std::span<const unsigned char> bytes, int mod, InflateBuffer* buf,
+                         Log* log, ModuleData& md, RecordSink* sink) {
   const auto& h = log->header;
+  const size_t raw = detail::RawRecordSize(mod, md.version);
+  const size_t nc = md.NumCounters(), nf = md.NumFCounters();
+  RegionReader s(
+      bytes, h.compression,
+      ModuleName(mod) + " module (region at byte " + std::to_string(h.mod_map[mod].off) + ")", buf);
+  std::vector<int64_t> crow(nc);
+  std::vector<double> frow(nf);
+  size_t index = 0;
+  while (const unsigned char* rec = s.Take(raw)) {
+    uint64_t id;
+    int64_t rank;
+    if (!detail::DecodeRecord(mod, md.version, h.byte_swapped, rec, &id, &rank, crow.data(),
+                              frow.data()))
+      continue;
+    if (rank < -1 || rank >= log->job.nprocs)
+      throw std::runtime_error("record " + std::to_string(index) + " has rank " +
+                               std::to_string(rank) +
+                               " outside [-1, nprocs=" + std::to_string(log->job.nprocs) + ")");
+    ++index;
+    if (sink)
+      sink->Record(id, rank, crow.data(), frow.data());
+    else
+      md.AddRecord(id, rank, crow.data(), frow.data());
+  }
+  if (s.Leftover() > 0)
+    log->warnings.push_back(
+        ModuleName(mod) + " module: " + std::to_string(s.Leftover()) +
+        " trailing bytes do not form a whole record; ignored (as darshan-util)");
+}
+
+void ParseCounterModule(std::span<const unsigned char> file, int mod, InflateBuffer* buf,
+                        RecordSink* sink, Log* log) {
+  const auto& h = log->header;
+  const std::string mname = ModuleName(mod);
+  const uint32_t ver = h.mod_ver[mod];
+  if (detail::RawRecordSize(mod, ver) == 0) {
+    log->skipped_modules.push_back(mod);
+    log->warnings.push_back(mname + " module version " + std::to_string(ver) +
+                            " is not supported (iorec reads 1-" +
+                            std::to_string(CurrentVersion(mod)) + "); skipped");
+    return;
+  }
+  std::string problem;
+  auto bytes = RegionBytes(file, h.mod_map[mod], &problem);
+  if (!problem.empty()) {
+    log->skipped_modules.push_back(mod);
+    log->warnings.push_back(mname + " module " + problem + "; skipped");
+    return;
+  }
   ModuleData md;
   md.module_id = mod;
-  md.version = h.mod_ver[mod];
-  md.counter_names = CounterNames(mod, md.version);
-  md.fcounter_names = FCounterNames(mod, md.version);
-  md.prefix = mod == 1 ? "POSIX" : mod == 2 ? "MPIIO" : "STDIO";
-  std::string where = log->path + ": " + ModuleName(mod) + " module";
-  auto bytes = RegionBytes(file, h.mod_map[mod], log->path, ModuleName(mod) + " module");
-  RegionStream s(bytes, h.compression, where);
-  const size_t nc = md.NumCounters(), nf = md.NumFCounters();
-  const size_t rec_bytes = 16 + 8 * (nc + nf);
-  // Records are decoded in batches; the batch grows from 16 to 4096 records so that small
-  // modules stay cheap and large ones decompress straight into the batch buffer.
+  md.version = ver;
+  md.counter_names = CounterNames(mod, ver);
+  md.fcounter_names = FCounterNames(mod, ver);
+  md.prefix = CounterPrefix(mod);
   if (sink) sink->BeginModule(md);
-  std::vector<int64_t> crow(sink ? nc : 0);
-  std::vector<double> frow(sink ? nf : 0);
-  constexpr size_t kMaxBatch = 4096;
-  size_t batch_records = 16;
-  std::vector<unsigned char> batch;
-  const bool swap = h.byte_swapped;
-  while (true) {
-    batch.resize(rec_bytes * batch_records);
-    batch_records = std::min(kMaxBatch, batch_records * 2);
-    const size_t got = s.Read(batch.data(), batch.size());
-    if (got == 0) break;
-    if (got % rec_bytes != 0)
-      Fail(where, "truncated record (" + std::to_string(got % rec_bytes) + " of " +
-                      std::to_string(rec_bytes) + " bytes)");
-    for (const unsigned char* rec = batch.data(); rec < batch.data() + got; rec += rec_bytes) {
-      uint64_t id, rank;
-      std::memcpy(&id, rec, 8);
-      std::memcpy(&rank, rec + 8, 8);
-      if (swap) id = Swap64(id), rank = Swap64(rank);
-      auto r = static_cast<int64_t>(rank);
-      if (r < -1 || r >= log->job.nprocs)
-        Fail(where, "record " + std::to_string(md.size()) + " has rank " + std::to_string(r) +
-                        " outside [-1, nprocs=" + std::to_string(log->job.nprocs) + ")");
-      if (sink) {
-        std::memcpy(crow.data(), rec + 16, 8 * nc);
-        std::memcpy(frow.data(), rec + 16 + 8 * nc, 8 * nf);
-        if (swap) SwapRow(crow.data(), nc, frow.data(), nf);
-        sink->Record(id, r, crow.data(), frow.data());
-        continue;
-      }
-      const size_t idx = md.AddRecord(id, r, rec + 16, rec + 16 + 8 * nc);
-      if (swap) SwapRow(md.MutableCounters(idx), nc, md.MutableFCounters(idx), nf);
-    }
-    if (got < batch.size()) break;
+  try {
+    DecodeCounterModule(bytes, mod, buf, log, md, sink);
+  } catch (const std::exception& e) {
+    if (sink) sink->EndModule(md, false);
+    log->skipped_modules.push_back(mod);
+    std::string what = e.what();
+    if (what.rfind(mname, 0) != 0) what = mname + " module: " + what;
+    log->warnings.push_back(what + "; skipped");
+    return;
   }
+  if (sink) sink->EndModule(md, true);
+  if (h.Partial(mod))
+    log->warnings.push_back(mname +
+                            " module data is incomplete (Darshan ran out of memory for its "
+                            "records); features use what it holds");
   log->modules[mod] = std::move(md);
 }
 
-void ParseLustre(std::span<const unsigned char> file, Log* log) {
+/// Reads `count` int64 values; false at the end of the region.
+bool ReadI64s(RegionReader& s, bool swap, int64_t* out, size_t count) {
+  const unsigned char* p = s.Take(8 * count);
+  if (!p) return false;
+  std::memcpy(out, p, 8 * count);
+  if (swap)
+    for (size_t i = 0; i < count; ++i) out[i] = static_cast<int64_t>(Swap64(out[i]));
+  return true;
+}
+
+/// One LUSTRE record; false at the end of the module. Throws std::runtime_error when garbled.
+bool ReadLustreRecord(RegionReader& s, uint32_t ver, bool swap, size_t index, LustreRecord* rec) {
+  auto fail = [&](const std::string& what) {
+    throw std::runtime_error("record " + std::to_string(index) + ": " + what);
+  };
+  if (ver == 1) {
+    // id, rank, OSTS, MDTS, STRIPE_OFFSET, STRIPE_SIZE, STRIPE_WIDTH, then the OST ids
+    int64_t f[7];
+    if (!ReadI64s(s, swap, f, 7)) return false;
+    rec->id = static_cast<uint64_t>(f[0]);
+    rec->rank = f[1];
+    rec->osts = f[2];
+    rec->mdts = f[3];
+    if (f[6] < 0 || f[6] > kMaxLustreStripes) fail("absurd stripe count " + std::to_string(f[6]));
+    LustreComponent c;
+    c.stripe_size = f[5];
+    c.stripe_count = f[6];
+    c.stripe_pattern = c.flags = c.ext_end = c.mirror_id = -1;
+    rec->components.push_back(c);
+    rec->ost_ids.resize(static_cast<size_t>(f[6]));
+    if (f[6] > 0 && !ReadI64s(s, swap, rec->ost_ids.data(), rec->ost_ids.size()))
+      fail("truncated OST list");
+    return true;
+  }
+  // id, rank, component count, stripe count, components (7 int64 + 16-byte pool), OST ids
+  int64_t f[4];
+  if (!ReadI64s(s, swap, f, 4)) return false;
+  rec->id = static_cast<uint64_t>(f[0]);
+  rec->rank = f[1];
+  const int64_t ncomps = f[2], nstripes = f[3];
+  if (ncomps < 1) return true;  // darshan-util reads nothing more for such a record
+  if (ncomps > kMaxLustreComponents) fail("absurd component count " + std::to_string(ncomps));
+  if (nstripes < 0 || nstripes > kMaxLustreStripes)
+    fail("absurd stripe count " + std::to_string(nstripes));
+  bool unused_seen = false;
+  int64_t kept_stripes = 0;
+  for (int64_t i = 0; i < ncomps; ++i) {
+    const unsigned char* p = s.Take(72);
+    if (!p) fail("truncated component");
+    int64_t v[7];
+    std::memcpy(v, p, sizeof(v));
+    if (swap)
+      for (auto& x : v) x = static_cast<int64_t>(Swap64(static_cast<uint64_t>(x)));
+    if (v[0] == -1) unused_seen = true;  // unused components are marked with stripe size -1
+    if (unused_seen) continue;
+    LustreComponent c{v[0], v[1], v[2], v[3], v[4], v[5], v[6], {}};
+    c.pool_name.assign(reinterpret_cast<const char*>(p + 56),
+                       strnlen(reinterpret_cast<const char*>(p + 56), 16));
+    kept_stripes += std::max<int64_t>(0, c.stripe_count);
+    rec->components.push_back(std::move(c));
+  }
+  std::vector<int64_t> osts(static_cast<size_t>(nstripes));
+  if (nstripes > 0 && !ReadI64s(s, swap, osts.data(), osts.size())) fail("truncated OST list");
+  osts.resize(static_cast<size_t>(std::min(kept_stripes, nstripes)));
+  rec->ost_ids = std::move(osts);
+  return true;
+}
+
+void ParseLustre(std::span<const unsigned char> file, InflateBuffer* buf, Log* log) {
   const auto& h = log->header;
   const int mod = static_cast<int>(ModuleId::kLustre);
-  uint32_t ver = h.mod_ver[mod];
-  std::string where = log->path + ": LUSTRE module";
+  const uint32_t ver = h.mod_ver[mod];
   if (ver != 1 && ver != 2) {
-    log->notes.push_back("LUSTRE module version " + std::to_string(ver) +
-                         " not supported; skipped");
+    log->warnings.push_back("LUSTRE module version " + std::to_string(ver) +
+                            " is not supported (iorec reads 1-2); skipped");
+    return;
+  }
+  if (h.Partial(mod)) {
+    log->warnings.push_back("LUSTRE module data is incomplete (flagged partial); skipped");
+    return;
+  }
+  std::string problem;
+  auto bytes = RegionBytes(file, h.mod_map[mod], &problem);
+  if (!problem.empty()) {
+    log->warnings.push_back("LUSTRE module " + problem + "; skipped");
+    return;
+  }
+  std::vector<LustreRecord> records;
+  try {
+    RegionReader s(bytes, h.compression,
+                   "LUSTRE module (region at byte " + std::to_string(h.mod_map[mod].off) + ")",
+                   buf);
+    while (true) {
+      LustreRecord rec;
+      if (!ReadLustreRecord(s, ver, h.byte_swapped, records.size(), &rec)) break;
+      records.push_back(std::move(rec));
+    }
+  } catch (const std::exception& e) {
+    std::string what = e.what();
+    if (what.rfind("LUSTRE", 0) != 0) what = "LUSTRE module: " + what;
+    log->warnings.push_back(what + "; skipped");
     return;
   }
   log->lustre_version = ver;
-  auto bytes = RegionBytes(file, h.mod_map[mod], log->path, "LUSTRE module");
-  RegionStream s(bytes, h.compression, where);
-  const bool swap = h.byte_swapped;
-  auto rd = [&](const char* what) {
-    uint64_t v;
-    s.ReadExact(&v, 8, what);
-    return static_cast<int64_t>(swap ? Swap64(v) : v);
-  };
-  while (!s.AtEnd()) {
-    LustreRecord rec;
-    rec.id = static_cast<uint64_t>(rd("LUSTRE record"));
-    rec.rank = rd("LUSTRE record");
-    int64_t nstripes;
-    if (ver == 1) {
-      // OSTS, MDTS, STRIPE_OFFSET, STRIPE_SIZE, STRIPE_WIDTH, then STRIPE_WIDTH OST ids
-      rec.osts = rd("LUSTRE record");
-      rec.mdts = rd("LUSTRE record");
-      rd("LUSTRE record");
-      LustreComponent c;
-      c.stripe_size = rd("LUSTRE record");
-      c.stripe_count = rd("LUSTRE record");
-      nstripes = c.stripe_count;
-      rec.components.push_back(c);
-    } else {
-      int64_t ncomps = rd("LUSTRE record");
-      nstripes = rd("LUSTRE record");
-      if (ncomps < 0 || ncomps > kMaxLustreComponents)
-        Fail(where, "record " + std::to_string(log->lustre.size()) +
-                        " has absurd component count " + std::to_string(ncomps));
-      if (nstripes < 0 || nstripes > kMaxLustreStripes)
-        Fail(where, "record " + std::to_string(log->lustre.size()) + " has absurd stripe count " +
-                        std::to_string(nstripes));
-      for (int64_t i = 0; i < ncomps; ++i) {
-        LustreComponent c;
-        c.stripe_size = rd("LUSTRE component");
-        c.stripe_count = rd("LUSTRE component");
-        c.stripe_pattern = rd("LUSTRE component");
-        c.flags = rd("LUSTRE component");
-        c.ext_start = rd("LUSTRE component");
-        c.ext_end = rd("LUSTRE component");
-        c.mirror_id = rd("LUSTRE component");
-        char pool[17] = {};
-        s.ReadExact(pool, 16, "LUSTRE pool name");
-        c.pool_name = pool;
-        rec.components.push_back(std::move(c));
-      }
-    }
-    if (nstripes < 0 || nstripes > kMaxLustreStripes)
-      Fail(where, "record " + std::to_string(log->lustre.size()) + " has absurd stripe count " +
-                      std::to_string(nstripes));
-    // Version 1 records always carry at least one OST id slot (C struct with ost_ids[1]).
-    const int64_t slots = ver == 1 ? std::max<int64_t>(1, nstripes) : nstripes;
-    for (int64_t i = 0; i < slots; ++i) {
-      int64_t ost = rd("LUSTRE OST list");
-      if (i < nstripes) rec.ost_ids.push_back(ost);
-    }
-    log->lustre.push_back(std::move(rec));
+  log->lustre = std::move(records);
+}
+
+void ParseOtherModule(int mod, Log* log) {
+  const auto& h = log->header;
+  const std::string ver = std::to_string(h.mod_ver[mod]);
+  if (mod >= kKnownModules) {
+    log->warnings.push_back("module id " + std::to_string(mod) + " (version " + ver +
+                            ") is unknown; skipped");
+  } else if (h.Partial(mod)) {
+    log->warnings.push_back(ModuleName(mod) +
+                            " module data is incomplete (flagged partial); "
+                            "skipped");
+  } else {
+    log->notes.push_back(ModuleName(mod) + " module (version " + ver +
+                         ") is not used by iorec; skipped");
   }
+}
+
+bool IsCounterModule(int mod) {
+  return mod == static_cast<int>(ModuleId::kPosix) || mod == static_cast<int>(ModuleId::kMpiio) ||
+         mod == static_cast<int>(ModuleId::kStdio);
 }
 
 }  // namespace
 
-Log ParseLog(std::span<const unsigned char> bytes, const std::string& name, RecordSink* sink) {
+Log ParseLog(std::span<const unsigned char> bytes, const std::string& name,
+             const ParseOptions& options) {
   Log log;
   log.path = name;
-  Layout layout{};
-  log.header = ParseHeader(bytes, name, &layout);
-  ParseJob(bytes, layout, &log);
-  ParseNames(bytes, &log);
-  for (size_t mod = 0; mod < log.header.mod_map.size(); ++mod) {
-    const RegionMap& m = log.header.mod_map[mod];
-    int id = static_cast<int>(mod);
-    if (m.len == 0) {
-      if (log.header.partial_flag & (uint64_t{1} << mod))
-        log.notes.push_back(ModuleName(id) + " module flagged partial (ran out of memory)");
+  Layout layout;
+  log.header = ParseHeader(bytes, name, &layout, &log.warnings);
+  InflateBuffer buf;  // shared by every region of this log
+  ParseJob(bytes, layout, &buf, &log);
+  if (options.read_names) ParseNames(bytes, layout, &buf, &log);
+  for (int mod = 0; mod < kMaxModules; ++mod) {
+    const bool has_data = log.header.mod_map[mod].len > 0;
+    const bool partial = log.header.Partial(mod);
+    if (IsCounterModule(mod) && partial) log.partial_modules.push_back(mod);
+    if (!has_data) {
+      if (partial)
+        log.warnings.push_back(ModuleName(mod) + " module is flagged partial and holds no data");
       continue;
     }
-    if (id == static_cast<int>(ModuleId::kLustre)) {
-      ParseLustre(bytes, &log);
-    } else if (CounterNames(id, log.header.mod_ver[mod]) != nullptr) {
-      ParseCounterModule(bytes, id, &log, sink);
-      if (log.header.partial_flag & (uint64_t{1} << mod))
-        log.notes.push_back(ModuleName(id) + " module holds incomplete data (partial flag set)");
-    } else {
-      // still verify the region lies inside the file
-      RegionBytes(bytes, m, name, ModuleName(id) + " module");
-      bool known = id == 1 || id == 2 || id == 9;
-      log.notes.push_back(ModuleName(id) + " module (version " +
-                          std::to_string(log.header.mod_ver[mod]) + ") " +
-                          (known ? "version not supported" : "not decoded") + "; skipped");
-    }
+    if (IsCounterModule(mod))
+      ParseCounterModule(bytes, mod, &buf, options.sink, &log);
+    else if (mod == static_cast<int>(ModuleId::kLustre))
+      ParseLustre(bytes, &buf, &log);
+    else
+      ParseOtherModule(mod, &log);
   }
   return log;
 }
 
+Log ParseLog(std::span<const unsigned char> bytes, const std::string& name, RecordSink* sink) {
+  ParseOptions options;
+  options.sink = sink;
+  return ParseLog(bytes, name, options);
+}
+
 MappedFile::MappedFile(const std::filesystem::path& path) {
   const std::string name = path.string();
-  int fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; it is rejected below.
+  const int fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) Fail(name, std::string("cannot open: ") + std::strerror(errno));
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    const bool fifo = S_ISFIFO(st.st_mode), dir = S_ISDIR(st.st_mode);
     ::close(fd);
-    Fail(name, "not a regular file");
+    Fail(name, std::string("not a regular file") +
+                   (fifo  ? " (a FIFO)"
+                    : dir ? " (a directory)"
+                          : "") +
+                   "; expected a Darshan log");
   }
   size_ = static_cast<size_t>(st.st_size);
   if (size_ > 0) {

@@ -1,4 +1,4 @@
-// Counter name tables of the decoded Darshan modules, in the on-disk index order.
+// Counter name tables of the decoded Darshan modules (current layouts, darshan-util 3.4.7).
 #include <cstring>
 #include <string>
 #include <vector>
@@ -111,19 +111,44 @@ std::vector<std::string> MakeStdioF() {
 
 }  // namespace
 
+uint32_t CurrentVersion(int module_id) {
+  switch (static_cast<ModuleId>(module_id)) {
+    case ModuleId::kPosix:
+      return 4;
+    case ModuleId::kMpiio:
+      return 3;
+    case ModuleId::kStdio:
+      return 2;
+    default:
+      return 0;
+  }
+}
+
+std::string CounterPrefix(int module_id) {
+  switch (static_cast<ModuleId>(module_id)) {
+    case ModuleId::kPosix:
+      return "POSIX";
+    case ModuleId::kMpiio:
+      return "MPIIO";
+    case ModuleId::kStdio:
+      return "STDIO";
+    default:
+      return "";
+  }
+}
+
 const std::vector<std::string>* CounterNames(int module_id, uint32_t version) {
   static const auto kPosix = MakePosix();
   static const auto kMpiio = MakeMpiio();
   static const auto kStdio = MakeStdio();
+  if (version < 1 || version > CurrentVersion(module_id)) return nullptr;
   switch (static_cast<ModuleId>(module_id)) {
     case ModuleId::kPosix:
-      return version == 4 ? &kPosix : nullptr;
+      return &kPosix;
     case ModuleId::kMpiio:
-      return version == 3 ? &kMpiio : nullptr;
-    case ModuleId::kStdio:
-      return version == 2 ? &kStdio : nullptr;
+      return &kMpiio;
     default:
-      return nullptr;
+      return &kStdio;
   }
 }
 
@@ -131,15 +156,14 @@ const std::vector<std::string>* FCounterNames(int module_id, uint32_t version) {
   static const auto kPosixF = TimeFCounters("POSIX_");
   static const auto kMpiioF = TimeFCounters("MPIIO_");
   static const auto kStdioF = MakeStdioF();
+  if (version < 1 || version > CurrentVersion(module_id)) return nullptr;
   switch (static_cast<ModuleId>(module_id)) {
     case ModuleId::kPosix:
-      return version == 4 ? &kPosixF : nullptr;
+      return &kPosixF;
     case ModuleId::kMpiio:
-      return version == 3 ? &kMpiioF : nullptr;
-    case ModuleId::kStdio:
-      return version == 2 ? &kStdioF : nullptr;
+      return &kMpiioF;
     default:
-      return nullptr;
+      return &kStdioF;
   }
 }
 
@@ -196,8 +220,9 @@ const ModuleData* Log::Module(ModuleId id) const {
 }
 
 double JobInfo::RunTime() const {
-  return (static_cast<double>(end_time) - static_cast<double>(start_time)) +
-         (static_cast<double>(end_time_nsec) - static_cast<double>(start_time_nsec)) / 1e9;
+  if (!nsec_times) return static_cast<double>(end_time - start_time + 1);
+  return (static_cast<double>(end_time) + static_cast<double>(end_time_nsec) / 1e9) -
+         (static_cast<double>(start_time) + static_cast<double>(start_time_nsec) / 1e9);
 }
 
 }  // namespace iorec::darshan

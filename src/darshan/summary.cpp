@@ -56,9 +56,13 @@ FKind ClassifyFloat(std::string_view n) {
   return FKind::kSum;
 }
 
-/// Folds a record's four (value, count) "most common" pairs into the running top four, keeping
-/// darshan-parser's ordering rules (higher count first; ties by smaller value; 0 = empty slot).
-void MergeCommon(int64_t* vals, int64_t* cnts, const int64_t* rec_vals, const int64_t* rec_cnts) {
+/// Folds a record's four (value, count) "most common" pairs into the running top four the way
+/// darshan-util does: counts of values already present are added; each new value is inserted by
+/// count (ties: larger value first), its rank computed with a 32-bit total as in the C code.
+/// MPI-IO skips the whole record when its first value is 0 (`skip_if_first_zero`).
+void MergeCommon(int64_t* vals, int64_t* cnts, const int64_t* rec_vals, const int64_t* rec_cnts,
+                 bool skip_if_first_zero) {
+  if (skip_if_first_zero && rec_vals[0] == 0) return;
   bool seen[4] = {false, false, false, false};
   for (int j = 0; j < 4; ++j)
     for (int k = 0; k < 4; ++k)
@@ -70,10 +74,10 @@ void MergeCommon(int64_t* vals, int64_t* cnts, const int64_t* rec_vals, const in
     if (seen[j]) continue;
     const int64_t v = rec_vals[j];
     if (v == 0) break;
-    int64_t total = rec_cnts[j];
+    int32_t total = static_cast<int32_t>(rec_cnts[j]);
     for (int k = 0; k < 4; ++k)
       if (vals[k] == v) {
-        total = WAdd(cnts[k], rec_cnts[j]);
+        total = static_cast<int32_t>(WAdd(cnts[k], rec_cnts[j]));
         break;
       }
     int64_t nv[4] = {0, 0, 0, 0}, nc[4] = {0, 0, 0, 0};
@@ -144,6 +148,8 @@ struct ModuleAggregator::Impl {
        const std::vector<std::string>& fn_in)
       : cn(cn_in), fn(fn_in), nc(cn_in.size()), nf(fn_in.size()), agg(nc, 0), fagg(nf, 0.0) {
     out.prefix = prefix;
+    clamp_sums = prefix == "POSIX";          // darshan-util marks negative POSIX sums as -1
+    common_needs_first = prefix == "MPIIO";  // MPI-IO skips a record whose first value is 0
     ik.resize(nc);
     fk.resize(nf);
     for (size_t i = 0; i < nc; ++i) ik[i] = ClassifyInt(cn[i]);
@@ -173,8 +179,10 @@ struct ModuleAggregator::Impl {
     ++out.num_records;
     PerfEstimate& perf = out.perf;
     const int64_t bytes = WAdd(ci(i_br, c), ci(i_bw, c));
+    // Same operand order as darshan-util, so the sums round identically.
     const double rw_time = cf(f_rt, f) + cf(f_wt, f);
-    const double io_time = rw_time + cf(f_mt, f);
+    const double io_time = cf(f_mt, f) + cf(f_rt, f) + cf(f_wt, f);
+    const double agg_time = cf(f_rt, f) + cf(f_wt, f) + cf(f_mt, f);
 
     // ---- total record
     if (init) agg_id = id;
@@ -189,13 +197,13 @@ struct ModuleAggregator::Impl {
     } else {
       fast_rank = slow_rank = rank;
       fast_bytes = slow_bytes = bytes;
-      fast_time = slow_time = io_time;
+      fast_time = slow_time = agg_time;
     }
     for (size_t i = 0; i < nc; ++i) {
       switch (ik[i]) {
         case IKind::kSum:
           agg[i] = WAdd(agg[i], c[i]);
-          if (agg[i] < 0) agg[i] = -1;
+          if (clamp_sums && agg[i] < 0) agg[i] = -1;
           break;
         case IKind::kSet:
           agg[i] = c[i];
@@ -208,7 +216,7 @@ struct ModuleAggregator::Impl {
             int64_t rv[4], rc[4];
             std::memcpy(rv, c + i, sizeof(rv));
             std::memcpy(rc, c + i + 4, sizeof(rc));
-            MergeCommon(agg.data() + i, agg.data() + i + 4, rv, rc);
+            MergeCommon(agg.data() + i, agg.data() + i + 4, rv, rc, common_needs_first);
           }
           break;
         case IKind::kSkip:
@@ -284,11 +292,12 @@ struct ModuleAggregator::Impl {
       ra.md += cf(f_mt, f);
     }
 
-    files.push_back(
-        {id, ci(i_br, c), ci(i_bw, c), std::max(ci(i_mbr, c), ci(i_mbw, c)), rank < 0 ? -1 : 1});
+    // MPI-IO has no byte offsets: its files' max offset is -1 ("not supported").
+    const int64_t max_offset = i_mbr < 0 && i_mbw < 0 ? -1 : std::max(ci(i_mbr, c), ci(i_mbw, c));
+    files.push_back({id, ci(i_br, c), ci(i_bw, c), max_offset, rank < 0 ? -1 : 1});
   }
 
-  ModuleSummary Finish() {
+  ModuleSummary Finish(std::vector<FileTotals>* file_totals) {
     PerfEstimate& perf = out.perf;
     std::stable_sort(files.begin(), files.end(),
                      [](const FileAcc& a, const FileAcc& b) { return a.id < b.id; });
@@ -309,6 +318,12 @@ struct ModuleAggregator::Impl {
       files[nfiles++] = acc;
     }
     files.resize(nfiles);
+    if (file_totals) {
+      file_totals->clear();
+      file_totals->reserve(files.size());
+      for (const FileAcc& fa : files)
+        file_totals->push_back({fa.id, WAdd(fa.r_bytes, fa.w_bytes), fa.max_offset});
+    }
 
     for (size_t i = 0; i < nc; ++i) out.totals[cn[i]] = agg[i];
     for (size_t i = 0; i < nf; ++i) out.ftotals[fn[i]] = fagg[i];
@@ -357,6 +372,8 @@ struct ModuleAggregator::Impl {
   std::vector<FKind> fk;
   int i_br, i_bw, i_mbr, i_mbw, i_fr, i_frb, i_sr, i_srb, i_mrs, i_mws;
   int f_rt, f_wt, f_mt, f_ft, f_st;
+  bool clamp_sums = false;
+  bool common_needs_first = false;
   std::vector<int64_t> agg;
   std::vector<double> fagg;
   uint64_t agg_id = 0;
@@ -380,17 +397,23 @@ void ModuleAggregator::Add(uint64_t id, int64_t rank, const int64_t* c, const do
   impl_->Add(id, rank, c, f);
 }
 
-ModuleSummary ModuleAggregator::Finish() { return impl_->Finish(); }
+ModuleSummary ModuleAggregator::Finish(std::vector<FileTotals>* files) {
+  return impl_->Finish(files);
+}
 
-ModuleSummary SummarizeModule(const ModuleData& md, int64_t nprocs) {
+ModuleSummary SummarizeModule(const ModuleData& md, int64_t nprocs,
+                              std::vector<FileTotals>* files) {
   (void)nprocs;
   ModuleAggregator agg(md.prefix, *md.counter_names, *md.fcounter_names);
   for (size_t r = 0; r < md.size(); ++r)
     agg.Add(md.ids[r], md.ranks[r], md.Counters(r), md.FCounters(r));
-  return agg.Finish();
+  return agg.Finish(files);
 }
 
-LogSummary Summarize(const Log& log) {
+namespace {
+
+/// Job fields, warnings and module slots of a decoded log (no module summaries).
+LogSummary JobSummary(const Log& log) {
   LogSummary s;
   s.source = log.path;
   s.version = log.header.version;
@@ -401,9 +424,35 @@ LogSummary Summarize(const Log& log) {
   s.end_time = log.job.end_time;
   s.run_time = log.job.RunTime();
   s.exe = log.job.exe;
+  s.warnings = log.warnings;
   s.notes = log.notes;
+  for (int mod : log.partial_modules) s.partial_modules.push_back(CounterPrefix(mod));
+  for (int mod = 0; mod < kMaxModules; ++mod) {
+    ModuleSlot slot{mod, log.header.mod_map[mod].len > 0, log.header.Partial(mod),
+                    log.modules.count(mod) > 0};
+    if (slot.has_data || slot.partial) s.slots.push_back(slot);
+  }
+  return s;
+}
+
+/// Module whose per-file bytes weigh the Lustre layouts: POSIX, else MPI-IO, else STDIO.
+const char* LayoutBasis(const LogSummary& s) {
+  for (const char* p : {"POSIX", "MPIIO", "STDIO"})
+    if (s.Module(p)) return p;
+  return nullptr;
+}
+
+}  // namespace
+
+LogSummary Summarize(const Log& log) {
+  LogSummary s = JobSummary(log);
+  std::map<std::string, std::vector<FileTotals>> files;
   for (const auto& [id, md] : log.modules)
-    s.modules[md.prefix] = SummarizeModule(md, log.job.nprocs);
+    s.modules[md.prefix] = SummarizeModule(md, log.job.nprocs, &files[md.prefix]);
+  if (!log.lustre.empty()) {
+    const char* basis = LayoutBasis(s);
+    s.layout = DominantLayout(log.lustre, basis ? files[basis] : std::vector<FileTotals>{});
+  }
   return s;
 }
 
@@ -420,6 +469,10 @@ class AggregatingSink final : public RecordSink {
   void Record(uint64_t id, int64_t rank, const int64_t* c, const double* f) override {
     current_->Add(id, rank, c, f);
   }
+  void EndModule(const ModuleData& m, bool kept) override {
+    if (!kept) aggs_.erase(m.prefix);
+    current_ = nullptr;
+  }
   std::map<std::string, ModuleAggregator>& aggregators() { return aggs_; }
 
  private:
@@ -431,9 +484,19 @@ class AggregatingSink final : public RecordSink {
 
 LogSummary SummarizeLogBytes(std::span<const unsigned char> bytes, const std::string& name) {
   AggregatingSink sink;
-  Log log = ParseLog(bytes, name, &sink);
-  LogSummary s = Summarize(log);  // job fields; modules hold no records
-  for (auto& [prefix, agg] : sink.aggregators()) s.modules[prefix] = agg.Finish();
+  ParseOptions options;
+  options.sink = &sink;
+  options.read_names = false;
+  Log log = ParseLog(bytes, name, options);
+  LogSummary s = JobSummary(log);
+  std::map<std::string, std::vector<FileTotals>> files;
+  const bool want_files = !log.lustre.empty();
+  for (auto& [prefix, agg] : sink.aggregators())
+    s.modules[prefix] = agg.Finish(want_files ? &files[prefix] : nullptr);
+  if (want_files) {
+    const char* basis = LayoutBasis(s);
+    s.layout = DominantLayout(log.lustre, basis ? files[basis] : std::vector<FileTotals>{});
+  }
   return s;
 }
 

@@ -35,6 +35,7 @@ struct EncLog {
   std::map<int, std::vector<EncRecord>> modules;  // module id -> records (POSIX/MPIIO/STDIO)
   std::map<int, std::string> raw_modules;         // module id -> raw uncompressed bytes
   std::map<int, uint32_t> versions;               // module id -> version override
+  uint64_t partial_flag = 0;                      // bit per module id
   bool split_streams = false;                     // compress each region as two streams
   int zlib_level = 6;
 };
@@ -146,7 +147,7 @@ class Encoder {
     u64(h, static_cast<uint64_t>(L.magic));
     h.push_back(static_cast<char>(L.compression));
     h.append(7, '\0');
-    u64(h, 0);  // partial flag
+    u64(h, L.partial_flag);
     u64(h, names_off);
     u64(h, cnames.size());
     for (auto& m : map) {

@@ -217,6 +217,7 @@ TEST(SyntheticLog, LustreV2AndUnknownModulesSkipped) {
   EXPECT_EQ(log.lustre[0].ost_ids, (std::vector<int64_t>{4, 5, 6}));
   ASSERT_EQ(log.notes.size(), 1u);
   EXPECT_NE(log.notes[0].find("HEATMAP"), std::string::npos);
+  EXPECT_TRUE(log.warnings.empty()) << ::testing::PrintToString(log.warnings);
 }
 
 TEST(SyntheticLog, LustreV1) {
@@ -225,7 +226,7 @@ TEST(SyntheticLog, LustreV1) {
   auto put = [&](int64_t v) { raw.append(reinterpret_cast<const char*>(&v), 8); };
   // id, rank, OSTS, MDTS, STRIPE_OFFSET, STRIPE_SIZE, STRIPE_WIDTH, OST ids
   put(1), put(-1), put(8), put(1), put(0), put(1 << 20), put(2), put(3), put(4);
-  put(2), put(0), put(8), put(1), put(0), put(1 << 20), put(0), put(0);  // width 0: one slot
+  put(2), put(0), put(8), put(1), put(0), put(1 << 20), put(0);  // stripe width 0: no OST ids
   L.raw_modules[8] = raw;
   L.versions[8] = 1;
   Log log = ReadLog(WriteTemp("lustre1.darshan", Encoder::Encode(L)));
@@ -270,17 +271,30 @@ void ExpectInputError(const std::string& path, const std::string& phrase) {
 
 std::string Good() { return Encoder::Encode(MpiioLog()); }
 
-TEST(BadInput, Truncated) {
+/// The log reads, with exactly one warning containing `phrase`.
+Log ReadWithWarning(const std::string& path, const std::string& phrase) {
+  Log log = ReadLog(path);
+  size_t hits = 0;
+  for (const auto& w : log.warnings) hits += w.find(phrase) != std::string::npos;
+  EXPECT_EQ(hits, 1u) << "want one warning with '" << phrase << "' in " << path << "; got "
+                      << ::testing::PrintToString(log.warnings);
+  return log;
+}
+
+TEST(BadInput, TruncatedHeaderFailsWholeLog) {
   std::string g = Good();
   ExpectInputError(WriteTemp("t1.darshan", g.substr(0, 12)), "too short");
   ExpectInputError(WriteTemp("t2.darshan", g.substr(0, 600)), "truncated header");
-  ExpectInputError(WriteTemp("t3.darshan", g.substr(0, g.size() - 5)), "past end of file");
+  ExpectInputError(WriteTemp("t2b.darshan", g.substr(0, 600)), "byte 600");
 }
 
-TEST(BadInput, WrongMagic) {
-  EncLog L = MpiioLog();
-  L.magic = 1234567;
-  ExpectInputError(WriteTemp("magic.darshan", Encoder::Encode(L)), "bad magic number");
+TEST(BadInput, TruncatedTailLosesOnlyTheLastModule) {
+  std::string g = Good();
+  Log log = ReadWithWarning(WriteTemp("t3.darshan", g.substr(0, g.size() - 5)), "past the end");
+  // MpiioLog has POSIX and MPI-IO: MPI-IO (the last region) is lost, POSIX is intact.
+  EXPECT_NE(log.Module(ModuleId::kPosix), nullptr);
+  EXPECT_EQ(log.Module(ModuleId::kMpiio), nullptr);
+  EXPECT_EQ(log.skipped_modules, std::vector<int>{2});
 }
 
 TEST(BadInput, UnsupportedVersion) {
@@ -288,51 +302,126 @@ TEST(BadInput, UnsupportedVersion) {
   L.version = "2.06";
   ExpectInputError(WriteTemp("v206.darshan", Encoder::Encode(L)),
                    "unsupported Darshan log format version '2.06'");
-  L.version = "3.00";
-  ExpectInputError(WriteTemp("v300.darshan", Encoder::Encode(L)), "unsupported");
+  L.version = "3.15";  // never written by Darshan
+  ExpectInputError(WriteTemp("v315.darshan", Encoder::Encode(L)), "unsupported");
 }
 
-TEST(BadInput, CorruptCompressedStream) {
+TEST(SyntheticLog, NewerFormatReadsWithAWarning) {
+  EncLog L = MpiioLog();
+  L.version = "3.42";
+  Log log = ReadWithWarning(WriteTemp("v342.darshan", Encoder::Encode(L)), "newer than 3.41");
+  ASSERT_NE(log.Module(ModuleId::kPosix), nullptr);
+  EXPECT_EQ(log.Module(ModuleId::kPosix)->size(), 5u);
+}
+
+TEST(BadInput, CorruptModuleIsSkippedOthersKept) {
   for (Compression c : {Compression::kZlib, Compression::kBzip2}) {
     EncLog L = MpiioLog();
     L.compression = c;
     std::string g = Encoder::Encode(L);
-    Log log = ParseLog(
+    Log clean = ParseLog(
         std::span<const unsigned char>(reinterpret_cast<const unsigned char*>(g.data()), g.size()),
         "x");
-    RegionMap m = log.header.mod_map[1];
+    RegionMap m = clean.header.mod_map[1];
     for (uint64_t i = m.off + 4; i < m.off + m.len && i < m.off + 40; ++i) g[i] ^= 0x5a;
-    ExpectInputError(WriteTemp("corrupt.darshan", g), "corrupt");
+    const std::string path = WriteTemp("corrupt.darshan", g);
+    Log log = ReadWithWarning(path, "corrupt");
+    EXPECT_EQ(log.Module(ModuleId::kPosix), nullptr);
+    ASSERT_NE(log.Module(ModuleId::kMpiio), nullptr);
+    // Features come from the intact MPI-IO module: as if the log had no POSIX module.
+    WorkloadFeatures f = FeaturesFromFile(path);
+    EncLog without_posix = MpiioLog();
+    without_posix.modules.erase(1);
+    WorkloadFeatures want =
+        FeaturesFromFile(WriteTemp("no_posix.darshan", Encoder::Encode(without_posix)));
+    EXPECT_EQ(f.io_api, "mpiio");
+    EXPECT_EQ(f.values, want.values);
   }
 }
 
-TEST(BadInput, RegionPastEof) {
+TEST(BadInput, CorruptJobRecordFailsNamingTheOffset) {
+  std::string g = Good();
+  for (size_t i = 1328 + 2; i < 1328 + 30; ++i) g[i] ^= 0x5a;
+  ExpectInputError(WriteTemp("corrupt_job.darshan", g), "job record (region at byte 1328)");
+}
+
+TEST(BadInput, RegionPastEofSkipsThatModule) {
   std::string g = Good();
   uint64_t huge = uint64_t{1} << 40;
   std::memcpy(g.data() + 48 + 16 * 1, &huge, 8);  // POSIX region offset
-  ExpectInputError(WriteTemp("pasteof.darshan", g), "past end of file");
+  Log a = ReadWithWarning(WriteTemp("pasteof.darshan", g), "past the end of the file");
+  EXPECT_EQ(a.Module(ModuleId::kPosix), nullptr);
+  EXPECT_NE(a.Module(ModuleId::kMpiio), nullptr);
   std::string h = Good();
   std::memcpy(h.data() + 48 + 16 * 2 + 8, &huge, 8);  // MPI-IO region length
-  ExpectInputError(WriteTemp("pasteof2.darshan", h), "past end of file");
+  Log b = ReadWithWarning(WriteTemp("pasteof2.darshan", h), "past the end of the file");
+  EXPECT_NE(b.Module(ModuleId::kPosix), nullptr);
+  EXPECT_EQ(b.Module(ModuleId::kMpiio), nullptr);
 }
 
-TEST(BadInput, AbsurdCounts) {
-  EncLog L;
+TEST(BadInput, GarbledRecordsStayLocal) {
+  EncLog L = MpiioLog();
   std::string raw;
   auto put = [&](int64_t v) { raw.append(reinterpret_cast<const char*>(&v), 8); };
   put(1), put(-1), put(int64_t{1} << 50), put(1);
   L.raw_modules[8] = raw;
-  ExpectInputError(WriteTemp("absurd.darshan", Encoder::Encode(L)), "absurd component count");
+  Log lus =
+      ReadWithWarning(WriteTemp("absurd.darshan", Encoder::Encode(L)), "absurd component count");
+  EXPECT_TRUE(lus.lustre.empty());
+  EXPECT_NE(lus.Module(ModuleId::kPosix), nullptr);
+
   EncLog R = MpiioLog();
   R.modules[1][1].rank = 1000000;
-  ExpectInputError(WriteTemp("rank.darshan", Encoder::Encode(R)), "outside [-1, nprocs=4)");
+  Log rank =
+      ReadWithWarning(WriteTemp("rank.darshan", Encoder::Encode(R)), "outside [-1, nprocs=4)");
+  EXPECT_EQ(rank.Module(ModuleId::kPosix), nullptr);
+  EXPECT_NE(rank.Module(ModuleId::kMpiio), nullptr);
+
   EncLog N = MpiioLog();
   N.nprocs = 0;
   ExpectInputError(WriteTemp("nprocs.darshan", Encoder::Encode(N)), "invalid nprocs");
-  // A record cut in the middle.
+
+  // A record cut in the middle: the whole records before it are kept, as darshan-util does.
   EncLog T = MpiioLog();
-  T.raw_modules[9] = std::string(100, '\0');
-  ExpectInputError(WriteTemp("partial_rec.darshan", Encoder::Encode(T)), "truncated record");
+  T.raw_modules[9] = std::string(248 + 100, '\0');
+  Log cut =
+      ReadWithWarning(WriteTemp("partial_rec.darshan", Encoder::Encode(T)), "100 trailing bytes");
+  ASSERT_NE(cut.Module(ModuleId::kStdio), nullptr);
+  EXPECT_EQ(cut.Module(ModuleId::kStdio)->size(), 1u);
+}
+
+TEST(SyntheticLog, UnknownAndUnsupportedModulesWarnOnce) {
+  EncLog L = MpiioLog();
+  L.raw_modules[40] = "future module";
+  L.modules.erase(2);
+  L.raw_modules[2] = std::string(560, '\0');
+  L.versions[2] = 9;  // MPI-IO version from the future
+  Log log = ReadLog(WriteTemp("unknown.darshan", Encoder::Encode(L)));
+  ASSERT_EQ(log.warnings.size(), 2u) << ::testing::PrintToString(log.warnings);
+  EXPECT_NE(log.warnings[0].find("MPI-IO module version 9 is not supported"), std::string::npos);
+  EXPECT_NE(log.warnings[1].find("module id 40"), std::string::npos);
+  EXPECT_EQ(log.Module(ModuleId::kMpiio), nullptr);
+  EXPECT_NE(log.Module(ModuleId::kPosix), nullptr);
+}
+
+TEST(SyntheticLog, PartialModulesAreFlagged) {
+  EncLog L = MpiioLog();
+  L.partial_flag = (uint64_t{1} << 1) | (uint64_t{1} << 15);  // POSIX and HEATMAP
+  L.raw_modules[15] = "heatmap";
+  const std::string path = WriteTemp("partial.darshan", Encoder::Encode(L));
+  Log log = ReadLog(path);
+  EXPECT_EQ(log.partial_modules, std::vector<int>{1});
+  ASSERT_EQ(log.warnings.size(), 2u) << ::testing::PrintToString(log.warnings);
+  EXPECT_NE(log.warnings[0].find("POSIX module data is incomplete"), std::string::npos);
+  EXPECT_NE(log.warnings[1].find("HEATMAP module data is incomplete"), std::string::npos);
+  LogSummary s = ReadAnyLog(path);
+  EXPECT_EQ(s.partial_modules, std::vector<std::string>{"POSIX"});
+  std::string stopped;
+  EXPECT_EQ(FormatParserTotals(s, false, &stopped), "");
+  EXPECT_EQ(stopped, "POSIX");
+  EXPECT_NE(FormatParserTotals(s, true, &stopped).find("total_MPIIO_COLL_READS: 40\n"),
+            std::string::npos);
+  EXPECT_EQ(stopped, "");
 }
 
 TEST(BadInput, NonDarshanFiles) {

@@ -1,7 +1,10 @@
 #pragma once
-/// Binary Darshan log (format 3.x) reader. Decodes the header, job record, name records and the
-/// POSIX, MPI-IO, STDIO and LUSTRE module records; other modules are skipped with a note.
-/// Every problem with the input is reported as core::InputError naming the file.
+/// Binary Darshan log reader: log formats 3.00-3.41 (newer 3.x read as 3.41 with a warning).
+/// Decodes the header, job record, name records and the POSIX, MPI-IO, STDIO (every module
+/// version, up-converted to the current counter layout as darshan-util does) and LUSTRE
+/// (versions 1-2) records. Damage stays local: an unknown, garbled, unsupported or partial module
+/// is skipped with one warning; only an unreadable header or job record fails the whole log
+/// (core::InputError naming the file and the byte offset).
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -50,15 +53,22 @@ struct RegionMap {
 };
 
 struct LogHeader {
-  std::string version;  ///< e.g. "3.41"
+  std::string version;    ///< e.g. "3.41"
+  int format_minor = 41;  ///< minor number of the format version (3.<minor>)
   bool byte_swapped = false;
   Compression compression = Compression::kZlib;
   uint64_t partial_flag = 0;
   RegionMap job_map;  ///< derived: from end of header to the name region
   RegionMap name_map;
-  std::vector<RegionMap> mod_map;  ///< indexed by module id
-  std::vector<uint32_t> mod_ver;   ///< indexed by module id
-  size_t header_size = 0;          ///< bytes of the uncompressed header
+  /// Indexed by the current (3.41) module ids: older formats are re-indexed as darshan-util
+  /// does (H5D inserted at 3.20, PNETCDF_VAR at 3.41); always kMaxModules entries.
+  std::vector<RegionMap> mod_map;
+  std::vector<uint32_t> mod_ver;  ///< indexed like mod_map
+  size_t header_size = 0;         ///< bytes of the uncompressed header
+
+  bool Partial(int module_id) const {
+    return module_id >= 0 && module_id < 64 && (partial_flag >> module_id) & 1;
+  }
 };
 
 struct MountEntry {
@@ -74,14 +84,16 @@ struct JobInfo {
   int64_t end_time_nsec = 0;
   int64_t nprocs = 0;
   int64_t jobid = 0;
+  bool nsec_times = true;  ///< the format stores nanoseconds (3.41 and later)
   std::vector<std::pair<std::string, std::string>> metadata;  ///< "key=value" lines
   std::string exe;
   std::vector<MountEntry> mounts;
-  /// Run time in seconds as darshan-parser prints it.
+  /// Run time in seconds as darshan-parser prints it (formats before 3.41: end - start + 1).
   double RunTime() const;
 };
 
-/// Records of one counter-based module (POSIX, MPI-IO, STDIO). Counters are stored in blocks
+/// Records of one counter-based module (POSIX, MPI-IO, STDIO), in the current counter layout
+/// whatever the module version in the log (`version`). Counters are stored in blocks
 /// of kBlockRecords records so that growing never copies (peak memory ~ decoded size).
 struct ModuleData {
   int module_id = 0;
@@ -120,7 +132,8 @@ struct ModuleData {
   std::vector<std::vector<double>> fblocks_;
 };
 
-/// One Lustre layout component (module version 2; version 1 logs give one component).
+/// One Lustre layout component (module version 2; version 1 logs give one component with
+/// pattern, flags and mirror id -1 and the extent [0, -1)).
 struct LustreComponent {
   int64_t stripe_size = 0;
   int64_t stripe_count = 0;
@@ -137,7 +150,10 @@ struct LustreRecord {
   int64_t rank = 0;
   int64_t osts = -1;  ///< file-system OST count (version 1 only, else -1)
   int64_t mdts = -1;  ///< file-system MDT count (version 1 only, else -1)
+  /// Instantiated components; like darshan-util, the list stops at the first unused one
+  /// (stripe size -1).
   std::vector<LustreComponent> components;
+  /// OST indices of the kept components' stripes, component by component.
   std::vector<int64_t> ost_ids;
 };
 
@@ -150,7 +166,15 @@ struct Log {
   std::map<int, ModuleData> modules;                ///< POSIX, MPI-IO, STDIO by module id
   std::vector<LustreRecord> lustre;
   uint32_t lustre_version = 0;
-  std::vector<std::string> notes;  ///< skipped modules and other non-fatal remarks
+  /// Modules skipped because they are unknown, garbled, of an unsupported version or flagged
+  /// partial; POSIX/MPI-IO/STDIO data flagged partial; a newer format. One entry per module.
+  std::vector<std::string> warnings;
+  std::vector<std::string> notes;  ///< known modules iorec does not decode (HEATMAP, DXT, ...)
+  /// Counter modules (POSIX, MPI-IO, STDIO) whose data is decoded but flagged incomplete.
+  std::vector<int> partial_modules;
+  /// Counter modules (POSIX, MPI-IO, STDIO) present in the log but skipped as garbled or of an
+  /// unsupported version.
+  std::vector<int> skipped_modules;
 
   const ModuleData* Module(ModuleId id) const;
 };
@@ -158,7 +182,8 @@ struct Log {
 /// Reads and decodes a log file. Throws core::InputError "<path>: <problem>" on bad input.
 Log ReadLog(const std::filesystem::path& path);
 
-/// Read-only memory map of a whole file (throws core::InputError naming the file).
+/// Read-only memory map of a whole regular file. Never blocks on FIFOs or devices: anything but
+/// a regular file is rejected (core::InputError naming the file).
 class MappedFile {
  public:
   explicit MappedFile(const std::filesystem::path& path);
@@ -178,19 +203,38 @@ class RecordSink {
   virtual ~RecordSink() = default;
   /// Called before the records of each decoded module; `module` has names but no records.
   virtual void BeginModule(const ModuleData& module) = 0;
-  /// One record of the current module (byte order already fixed).
+  /// One record of the current module (byte order already fixed, current counter layout).
   virtual void Record(uint64_t id, int64_t rank, const int64_t* counters,
                       const double* fcounters) = 0;
+  /// After the module's last record. `kept` is false when the module turned out garbled and is
+  /// skipped: forget its records.
+  virtual void EndModule(const ModuleData& module, bool kept) = 0;
 };
 
-/// Decodes a log held in memory; `name` is used in error messages. With a sink, counter-module
-/// records are passed to it instead of being stored (Log::modules then holds empty modules).
+struct ParseOptions {
+  /// With a sink, counter-module records are passed to it instead of being stored
+  /// (Log::modules then holds empty modules).
+  RecordSink* sink = nullptr;
+  bool read_names = true;  ///< decode the name-record region (not needed for summaries)
+};
+
+/// Decodes a log held in memory; `name` is used in error messages.
+Log ParseLog(std::span<const unsigned char> bytes, const std::string& name,
+             const ParseOptions& options);
 Log ParseLog(std::span<const unsigned char> bytes, const std::string& name,
              RecordSink* sink = nullptr);
 
-/// Counter names for a module/version, or nullptr when the module is not decoded.
+/// Current (darshan-util 3.4.7) record version of a counter module: POSIX 4, MPI-IO 3, STDIO 2.
+uint32_t CurrentVersion(int module_id);
+/// Counter names of a counter module's current layout when `version` is one iorec decodes
+/// (1..CurrentVersion: older records are up-converted), else nullptr.
 const std::vector<std::string>* CounterNames(int module_id, uint32_t version);
 const std::vector<std::string>* FCounterNames(int module_id, uint32_t version);
+/// Counter-name prefix of a counter module ("POSIX", "MPIIO", "STDIO"), "" for others.
+std::string CounterPrefix(int module_id);
+
+/// Number of module slots in a 3.41 header.
+inline constexpr int kMaxModules = 64;
 
 /// Limits protecting against hostile input.
 inline constexpr uint64_t kMaxRegionBytes = uint64_t{16} << 30;  ///< decompressed region cap

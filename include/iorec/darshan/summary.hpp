@@ -56,6 +56,33 @@ struct ModuleSummary {
   double FTotal(std::string_view name) const;
 };
 
+/// A module slot of the log the way darshan-parser walks them (module data present and/or the
+/// partial flag set), in module-id order.
+struct ModuleSlot {
+  int id = 0;
+  bool has_data = false;
+  bool partial = false;
+  bool decoded = false;  ///< POSIX/MPI-IO/STDIO records decoded (not skipped as garbled)
+};
+
+/// The Lustre layout the application ran with: the stripe count and size that carried the most
+/// bytes among files with LUSTRE records (docs/features.md).
+struct LustreLayout {
+  int64_t stripe_count = 0;
+  int64_t stripe_size = 0;  ///< bytes
+  int64_t ost_count = 0;    ///< distinct OSTs those files' stripes are on
+  int64_t files = 0;        ///< files with this layout
+  int64_t bytes = 0;        ///< bytes they moved (read + written)
+  double byte_share = 0;    ///< of all bytes moved by files with LUSTRE records, in [0,1]
+};
+
+/// Per-file totals of a module (one entry per record id, sorted by id).
+struct FileTotals {
+  uint64_t id = 0;
+  int64_t bytes = 0;       ///< read + written over the file's records
+  int64_t max_offset = 0;  ///< highest byte offset accessed, -1 when unknown
+};
+
 /// Job-level fields plus per-module summaries, keyed by prefix.
 struct LogSummary {
   std::string source;  ///< file the summary came from
@@ -68,7 +95,12 @@ struct LogSummary {
   double run_time = 0;
   std::string exe;
   std::map<std::string, ModuleSummary> modules;
-  std::vector<std::string> notes;
+  std::vector<std::string> warnings;  ///< skipped / incomplete modules (one line each)
+  std::vector<std::string> notes;     ///< modules iorec does not use
+  /// Prefixes of POSIX/MPI-IO/STDIO modules whose data is flagged incomplete.
+  std::vector<std::string> partial_modules;
+  std::vector<ModuleSlot> slots;  ///< binary logs only
+  std::optional<LustreLayout> layout;
 
   const ModuleSummary* Module(std::string_view prefix) const;
 };
@@ -84,8 +116,9 @@ class ModuleAggregator {
   ModuleAggregator& operator=(ModuleAggregator&&) noexcept;
   /// Adds one record; `c`/`f` hold the counter and fcounter rows.
   void Add(uint64_t id, int64_t rank, const int64_t* c, const double* f);
-  /// Totals, file categories and perf over everything added. Call once.
-  ModuleSummary Finish();
+  /// Totals, file categories and perf over everything added. Call once. With `files`, also
+  /// returns the per-file totals.
+  ModuleSummary Finish(std::vector<FileTotals>* files = nullptr);
 
  private:
   struct Impl;
@@ -93,7 +126,21 @@ class ModuleAggregator {
 };
 
 /// Aggregates one module's records like darshan-parser (total record, file categories, perf).
-ModuleSummary SummarizeModule(const ModuleData& module, int64_t nprocs);
+ModuleSummary SummarizeModule(const ModuleData& module, int64_t nprocs,
+                              std::vector<FileTotals>* files = nullptr);
+
+/// The layout that carried the most bytes (nullopt without LUSTRE records). `files` are the
+/// per-file totals of the module whose bytes count (POSIX when present), sorted by id.
+std::optional<LustreLayout> DominantLayout(const std::vector<LustreRecord>& lustre,
+                                           const std::vector<FileTotals>& files);
+
+/// The `total_<COUNTER>: <value>` lines of `darshan-parser --total` for POSIX, MPI-IO and STDIO.
+/// darshan-parser stops at the first module flagged partial unless --show-incomplete:
+/// `*stopped_at` then names it (else it is left empty).
+std::string FormatParserTotals(const LogSummary& s, bool show_incomplete, std::string* stopped_at);
+/// The `# agg_time_by_slowest` / `# agg_perf_by_slowest` lines of `darshan-parser --perf`, each
+/// module's pair after its `# <MODULE> module data` line.
+std::string FormatParserPerf(const LogSummary& s, bool show_incomplete, std::string* stopped_at);
 
 /// Summarizes a decoded binary log.
 LogSummary Summarize(const Log& log);
