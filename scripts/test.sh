@@ -22,6 +22,11 @@ if [[ -z "${IOREC_DARSHAN:-}" && -n "${IOREC_DARSHAN_SRC:-}" ]]; then
   export IOREC_DARSHAN
 fi
 
+if [[ -n "${IOREC_DARSHAN:-}" ]]; then
+  echo "== [0/3] darshan-parser output of the test corpus is current"
+  scripts/darshan-expected.sh --check
+fi
+
 echo "== [1/3] Release build and tests"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$jobs"
