@@ -146,8 +146,50 @@ std::map<std::string, std::string> WorkloadFeatures::Attributes() const {
   return {{"io_api", io_api}, {"meta_api", meta_api}, {"mpi_collective_mode", mpi_collective_mode}};
 }
 
+namespace {
+
+/// A module with records: counted ones (binary logs, text with record lines) or, for
+/// darshan-parser text with totals only, any non-zero total.
+bool HasRecords(const ModuleSummary* m) {
+  if (!m) return false;
+  if (m->num_records > 0) return true;
+  for (const auto& [name, v] : m->totals)
+    if (v != 0) return true;
+  return false;
+}
+
+/// Throws when the log holds nothing the features describe, or (strict) is incomplete.
+void CheckUsable(const LogSummary& s, bool strict) {
+  if (!HasRecords(s.Module("POSIX")) && !HasRecords(s.Module("MPIIO"))) {
+    std::string why = "no I/O to describe: the log has no POSIX or MPI-IO records";
+    if (HasRecords(s.Module("STDIO")))
+      why += " (only STDIO records, which the features do not use)";
+    throw core::InputError(s.source + ": " + why);
+  }
+  if (strict && !s.partial_modules.empty()) {
+    std::string list;
+    for (const auto& m : s.partial_modules) list += (list.empty() ? "" : ", ") + m;
+    throw core::InputError(s.source + ": " + list +
+                           " module data is incomplete (Darshan ran out of memory for records); "
+                           "--strict refuses incomplete logs");
+  }
+}
+
+}  // namespace
+
 WorkloadFeatures ComputeFeatures(const LogSummary& s, Basis basis) {
+  FeatureOptions o;
+  o.basis = basis;
+  return ComputeFeatures(s, o);
+}
+
+WorkloadFeatures ComputeFeatures(const LogSummary& s, const FeatureOptions& options) {
+  CheckUsable(s, options.strict);
+  const Basis basis = options.basis;
   WorkloadFeatures out;
+  out.layout = s.layout;
+  out.incomplete_modules = s.partial_modules;
+  out.warnings = s.warnings;
   out.filename = Basename(s.source);
   out.jobid = s.jobid;
   out.nprocs = s.nprocs;
@@ -249,6 +291,24 @@ WorkloadFeatures FeaturesFromFile(const std::filesystem::path& path, Basis basis
   return ComputeFeatures(ReadAnyLog(path), basis);
 }
 
+WorkloadFeatures FeaturesFromFile(const std::filesystem::path& path,
+                                  const FeatureOptions& options) {
+  return ComputeFeatures(ReadAnyLog(path), options);
+}
+
+std::string DescribeLayout(int64_t stripe_count, int64_t stripe_size) {
+  std::string size = std::to_string(stripe_size);
+  for (const auto& [unit, scale] :
+       {std::pair{"G", int64_t{1} << 30}, std::pair{"M", int64_t{1} << 20},
+        std::pair{"K", int64_t{1} << 10}}) {
+    if (stripe_size > 0 && stripe_size % scale == 0) {
+      size = std::to_string(stripe_size / scale) + unit;
+      break;
+    }
+  }
+  return std::to_string(stripe_count) + " \u00d7 " + size;
+}
+
 std::string ToWorkloadJson(const WorkloadFeatures& f, int decimals) {
   std::string s = "{\n";
   s += "  \"filename\": " + JsonString(f.filename) + ",\n";
@@ -259,6 +319,16 @@ std::string ToWorkloadJson(const WorkloadFeatures& f, int decimals) {
   s += "  \"nprocs\": " + std::to_string(f.nprocs);
   for (const auto& [name, v] : f.values)
     s += ",\n  " + JsonString(name) + ": " + FormatNumber(v, decimals);
+  if (f.layout) {
+    s += ",\n  \"lustre_stripe_count\": " + std::to_string(f.layout->stripe_count);
+    s += ",\n  \"lustre_stripe_size\": " + std::to_string(f.layout->stripe_size);
+    s += ",\n  \"lustre_ost_count\": " + std::to_string(f.layout->ost_count);
+  }
+  if (!f.incomplete_modules.empty()) {
+    std::string list;
+    for (const auto& m : f.incomplete_modules) list += (list.empty() ? "" : ",") + m;
+    s += ",\n  \"incomplete_modules\": " + JsonString(list);
+  }
   s += "\n}";
   return s;
 }
@@ -266,7 +336,7 @@ std::string ToWorkloadJson(const WorkloadFeatures& f, int decimals) {
 std::string WorkloadCsvHeader() {
   std::string s = "filename,jobid,io_api,meta_api,mpi_collective_mode,nprocs";
   for (const auto& n : FeatureNames()) s += "," + n;
-  return s;
+  return s + ",lustre_stripe_count,lustre_stripe_size,lustre_ost_count,incomplete_modules";
 }
 
 std::string ToWorkloadCsvRow(const WorkloadFeatures& f, int decimals) {
@@ -279,7 +349,14 @@ std::string ToWorkloadCsvRow(const WorkloadFeatures& f, int decimals) {
   std::string s = name + "," + std::to_string(f.jobid) + "," + f.io_api + "," + f.meta_api + "," +
                   f.mpi_collective_mode + "," + std::to_string(f.nprocs);
   for (const auto& [n, v] : f.values) s += "," + FormatNumber(v, decimals);
-  return s;
+  if (f.layout)
+    s += "," + std::to_string(f.layout->stripe_count) + "," +
+         std::to_string(f.layout->stripe_size) + "," + std::to_string(f.layout->ost_count);
+  else
+    s += ",,,";
+  std::string list;
+  for (const auto& m : f.incomplete_modules) list += (list.empty() ? "" : " ") + m;
+  return s + "," + list;
 }
 
 TrialObjectives ComputeObjectives(const LogSummary& s, Basis basis) {

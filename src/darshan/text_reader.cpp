@@ -50,6 +50,10 @@ class TextParser {
       ++line_no_;
       Line(Trim(line));
     }
+    if (out_.nprocs <= 0)
+      throw core::InputError(name_ +
+                             ": no '# nprocs:' line; not complete darshan-parser output (the job "
+                             "header is needed)");
     Finish();
     return std::move(out_);
   }

@@ -185,17 +185,32 @@ TEST(SyntheticLog, EmptyModulesAndNoIo) {
   Log log = ReadLog(path);
   ASSERT_NE(log.Module(ModuleId::kPosix), nullptr);
   EXPECT_EQ(log.Module(ModuleId::kPosix)->size(), 0u);
-  WorkloadFeatures f = FeaturesFromFile(path);
-  for (const auto& [n, v] : f.values) EXPECT_EQ(v, 0.0) << n;
   EXPECT_EQ(ReadAnyLog(path).Module("POSIX")->perf.agg_perf_by_slowest, 0.0);
+  auto expect_no_io = [](const std::string& p, const std::string& detail) {
+    try {
+      FeaturesFromFile(p);
+      ADD_FAILURE() << "features of a log without I/O: " << p;
+    } catch (const core::InputError& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find(p + ": no I/O to describe"), std::string::npos) << what;
+      EXPECT_NE(what.find(detail), std::string::npos) << what;
+    }
+  };
+  expect_no_io(path, "no POSIX or MPI-IO records");
 
   EncLog none;  // no module regions at all
   std::string p2 = WriteTemp("no_io.darshan", Encoder::Encode(none));
-  WorkloadFeatures f2 = FeaturesFromFile(p2);
-  EXPECT_EQ(f2.io_api, "posix");
-  EXPECT_EQ(f2.mpi_collective_mode, "no");
-  for (const auto& [n, v] : f2.values) EXPECT_EQ(v, 0.0) << n;
+  expect_no_io(p2, "no POSIX or MPI-IO records");
   EXPECT_THROW(ObjectivesFromFile(p2), core::InputError);
+
+  EncLog stdio_only = MpiioLog();
+  stdio_only.modules.erase(1);
+  stdio_only.modules.erase(2);
+  EncRecord out;
+  out.id = 3;
+  out.c = {{"STDIO_WRITES", 7}, {"STDIO_BYTES_WRITTEN", 70}};
+  stdio_only.modules[9] = {out};
+  expect_no_io(WriteTemp("stdio_only.darshan", Encoder::Encode(stdio_only)), "only STDIO");
 }
 
 TEST(SyntheticLog, LustreV2AndUnknownModulesSkipped) {
@@ -218,6 +233,83 @@ TEST(SyntheticLog, LustreV2AndUnknownModulesSkipped) {
   ASSERT_EQ(log.notes.size(), 1u);
   EXPECT_NE(log.notes[0].find("HEATMAP"), std::string::npos);
   EXPECT_TRUE(log.warnings.empty()) << ::testing::PrintToString(log.warnings);
+}
+
+/// LUSTRE v2 record of a composite (PFL) layout: [0,1M) 1 x 1M, [1M,1G) 4 x 1M,
+/// [1G,EOF) 16 x 4M, then an unused component (stripe size -1) with 2 spare OST slots.
+std::string PflRecord(uint64_t id) {
+  std::string raw;
+  auto put = [&](int64_t v) { raw.append(reinterpret_cast<const char*>(&v), 8); };
+  put(static_cast<int64_t>(id)), put(-1), put(4), put(23);
+  const int64_t comps[4][3] = {
+      {1 << 20, 1, 0}, {1 << 20, 4, 1 << 20}, {4 << 20, 16, 1 << 30}, {-1, 2, 0}};
+  for (int c = 0; c < 4; ++c) {
+    const int64_t end = c == 0 ? 1 << 20 : c == 1 ? 1 << 30 : -1;
+    put(comps[c][0]), put(comps[c][1]), put(1), put(0x10), put(comps[c][2]), put(end), put(0);
+    std::string pool = c == 2 ? "flash" : "";
+    pool.resize(16, '\0');
+    raw += pool;
+  }
+  for (int i = 0; i < 23; ++i) put(100 + i);
+  return raw;
+}
+
+TEST(SyntheticLog, LustreCompositeLayout) {
+  EncLog L;
+  L.nprocs = 2;
+  std::string raw = PflRecord(7);
+  auto put = [&](int64_t v) { raw.append(reinterpret_cast<const char*>(&v), 8); };
+  // a plain 1 x 1M file, id 8, on OST 3
+  put(8), put(-1), put(1), put(1);
+  put(1 << 20), put(1), put(1), put(0x10), put(0), put(-1), put(0);
+  raw.append(16, '\0');
+  put(3);
+  L.raw_modules[8] = raw;
+  EncRecord big;  // the PFL file moved 2 GiB, up to offset 2 GiB: its 16 x 4M component
+  big.id = 7;
+  big.rank = -1;
+  big.c = {{"POSIX_WRITES", 512},
+           {"POSIX_BYTES_WRITTEN", int64_t{2} << 30},
+           {"POSIX_MAX_BYTE_WRITTEN", (int64_t{2} << 30) - 1}};
+  EncRecord small;
+  small.id = 8;
+  small.rank = 0;
+  small.c = {{"POSIX_WRITES", 4}, {"POSIX_BYTES_WRITTEN", 4 << 20}};
+  L.modules[1] = {big, small};
+  const std::string path = WriteTemp("pfl.darshan", Encoder::Encode(L));
+
+  Log log = ReadLog(path);
+  EXPECT_TRUE(log.warnings.empty()) << ::testing::PrintToString(log.warnings);
+  ASSERT_EQ(log.lustre.size(), 2u);
+  const LustreRecord& pfl = log.lustre[0];
+  ASSERT_EQ(pfl.components.size(), 3u);  // the unused component is dropped
+  EXPECT_EQ(pfl.components[2].stripe_count, 16);
+  EXPECT_EQ(pfl.components[2].ext_start, 1 << 30);
+  EXPECT_EQ(pfl.components[2].pool_name, "flash");
+  ASSERT_EQ(pfl.ost_ids.size(), 21u);  // the spare slots are dropped too
+  EXPECT_EQ(pfl.ost_ids.back(), 120);
+  EXPECT_EQ(log.lustre[1].ost_ids, std::vector<int64_t>{3});
+
+  WorkloadFeatures f = FeaturesFromFile(path);
+  ASSERT_TRUE(f.layout.has_value());
+  EXPECT_EQ(f.layout->stripe_count, 16);
+  EXPECT_EQ(f.layout->stripe_size, 4 << 20);
+  EXPECT_EQ(f.layout->ost_count, 16);  // OSTs 105..120 of the third component
+  EXPECT_EQ(f.layout->files, 1);
+  EXPECT_NEAR(f.layout->byte_share, 2048.0 / 2052.0, 1e-12);
+  EXPECT_EQ(DescribeLayout(f.layout->stripe_count, f.layout->stripe_size), "16 \u00d7 4M");
+  const std::string json = ToWorkloadJson(f);
+  EXPECT_NE(json.find("\"lustre_stripe_count\": 16,"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"lustre_stripe_size\": 4194304,"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"lustre_ost_count\": 16"), std::string::npos) << json;
+  // Without POSIX bytes reaching 1 GiB the same file counts with its second component.
+  L.modules[1][0].c = {{"POSIX_WRITES", 1},
+                       {"POSIX_BYTES_WRITTEN", 8 << 20},
+                       {"POSIX_MAX_BYTE_WRITTEN", (8 << 20) - 1}};
+  WorkloadFeatures g = FeaturesFromFile(WriteTemp("pfl2.darshan", Encoder::Encode(L)));
+  ASSERT_TRUE(g.layout.has_value());
+  EXPECT_EQ(DescribeLayout(g.layout->stripe_count, g.layout->stripe_size), "4 \u00d7 1M");
+  EXPECT_EQ(g.layout->ost_count, 4);
 }
 
 TEST(SyntheticLog, LustreV1) {
@@ -435,11 +527,18 @@ TEST(BadInput, NonDarshanFiles) {
 
 TEST(BadInput, TextReader) {
   EXPECT_THROW(ParseParserText("hello", "x.txt"), core::InputError);
+  try {  // a text log must say how many processes ran
+    ParseParserText("# darshan log version: 3.41\n# jobid: 4\ntotal_POSIX_READS: 3\n", "np.txt");
+    ADD_FAILURE() << "no error without '# nprocs:'";
+  } catch (const core::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("np.txt: no '# nprocs:' line"), std::string::npos)
+        << e.what();
+  }
   try {
-    ParseParserText("# darshan log version: 3.41\ntotal_POSIX_READS: abc\n", "x.txt");
+    ParseParserText("# darshan log version: 3.41\n# nprocs: 1\ntotal_POSIX_READS: abc\n", "x.txt");
     ADD_FAILURE();
   } catch (const core::InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("x.txt: line 2"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("x.txt: line 3"), std::string::npos) << e.what();
   }
   EXPECT_THROW(ParseBasis("hdf5"), core::InputError);
 }

@@ -1,8 +1,10 @@
 #pragma once
-/// The 35 workload features (fractions in [0,1]) derived from a Darshan log, plus nprocs,
-/// io_api, meta_api and mpi_collective_mode. Formulas: docs/features.md.
+/// The workload features (fractions in [0,1]) derived from a Darshan log, plus nprocs, io_api,
+/// meta_api, mpi_collective_mode, the Lustre layout the application ran with and which modules
+/// were incomplete. Formulas: docs/features.md.
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,6 +30,11 @@ struct WorkloadFeatures {
   std::string meta_api;                                ///< "posix" | "mpiio"
   std::string mpi_collective_mode;                     ///< "yes" | "no"
   std::vector<std::pair<std::string, double>> values;  ///< FeatureNames() order, in [0,1]
+  /// Stripe count/size and OST count of the files that moved the most bytes (LUSTRE records).
+  std::optional<LustreLayout> layout;
+  /// POSIX / MPI-IO / STDIO modules whose data Darshan flagged incomplete ("POSIX", ...).
+  std::vector<std::string> incomplete_modules;
+  std::vector<std::string> warnings;  ///< the log's skipped-module warnings
 
   /// Numeric feature map for a recommender (`recommend --darshan LOG`): every pct_* fraction
   /// plus "nprocs".
@@ -36,12 +43,26 @@ struct WorkloadFeatures {
   std::map<std::string, std::string> Attributes() const;
 };
 
-/// Computes features from a summary. Throws core::InputError when the chosen basis module is
-/// absent (e.g. --module mpiio on a log without MPI-IO records).
+/// How strictly features treat incomplete logs.
+struct FeatureOptions {
+  Basis basis = Basis::kAuto;
+  /// Refuse a log whose POSIX, MPI-IO or STDIO data is flagged incomplete (else it is only
+  /// listed in WorkloadFeatures::incomplete_modules).
+  bool strict = false;
+};
+
+/// Computes features from a summary. Throws core::InputError when the log has no I/O (no
+/// POSIX or MPI-IO records), when the chosen basis module is absent (e.g. --module mpiio on a
+/// log without MPI-IO records), or, with `strict`, when a counter module is incomplete.
+WorkloadFeatures ComputeFeatures(const LogSummary& summary, const FeatureOptions& options);
 WorkloadFeatures ComputeFeatures(const LogSummary& summary, Basis basis = Basis::kAuto);
 
 /// Reads a binary log or darshan-parser text and computes its features.
+WorkloadFeatures FeaturesFromFile(const std::filesystem::path& path, const FeatureOptions& options);
 WorkloadFeatures FeaturesFromFile(const std::filesystem::path& path, Basis basis = Basis::kAuto);
+
+/// "1 × 1M": stripe count × stripe size (K/M/G when a whole multiple).
+std::string DescribeLayout(int64_t stripe_count, int64_t stripe_size);
 
 /// One workload JSON object (fields as in examples/workloads/*.json); fractions rounded to
 /// `decimals` places.
