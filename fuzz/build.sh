@@ -15,7 +15,7 @@ flags=(-std=c++20 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undef
        -fno-sanitize-recover=undefined -I"$root/include")
 lib_srcs=("$root"/src/darshan/*.cpp "$root"/src/core/error.cpp "$root"/src/core/file_io.cpp)
 for target in binary_reader_fuzz text_reader_fuzz; do
-  "$CXX" "${flags[@]}" "$here/$target.cpp" "${lib_srcs[@]}" -lz -lbz2 -o "$out/$target"
+  "$CXX" "${flags[@]}" "$here/$target.cpp" "${lib_srcs[@]}" -ldeflate -lz -lbz2 -o "$out/$target"
 done
 # Seed corpora with the real log and its darshan-parser text.
 mkdir -p "$here/corpus/binary" "$here/corpus/text"

@@ -52,3 +52,35 @@ TEST(FeaturesCli, PrintsWorkloadJsonAndRejectsBadLogs) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(DarshanCli, TotalAndPerfLinesAndPartialLogs) {
+  const std::string bin = IOREC_BINARY;
+  const std::string corpus = std::string(IOREC_TEST_DATA) + "/darshan/corpus/";
+  int status = -1;
+  std::string out = RunCmd(bin + " darshan -q --total " + corpus +
+                               "release_logs/mpi-io-test-ppc64-3.0.1.darshan",
+                           &status);
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_EQ(out.rfind("total_POSIX_OPENS: ", 0), 0u) << out;
+  EXPECT_NE(out.find("\ntotal_MPIIO_F_VARIANCE_RANK_BYTES: "), std::string::npos) << out;
+
+  out = RunCmd(bin + " darshan -q --perf " + corpus + "skew_io/skew-autobench-ior.darshan",
+               &status);
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_EQ(out.rfind("# POSIX module data\n# agg_time_by_slowest: ", 0), 0u) << out;
+
+  // darshan-parser stops at a partial module and fails; so do we, unless --show-incomplete.
+  const std::string partial = corpus + "partial_data_stdio/partial_data_stdio.darshan";
+  out = RunCmd(bin + " darshan -q --total " + partial, &status);
+  EXPECT_EQ(status, 2) << out;
+  EXPECT_NE(out.find("total_MPIIO_BYTES_READ"), std::string::npos) << out;
+  EXPECT_EQ(out.find("total_STDIO_OPENS"), std::string::npos) << out;
+  EXPECT_NE(out.find("STDIO module holds incomplete data"), std::string::npos) << out;
+  out = RunCmd(bin + " darshan -q --total --show-incomplete " + partial, &status);
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("total_STDIO_OPENS"), std::string::npos) << out;
+}
+
+}  // namespace

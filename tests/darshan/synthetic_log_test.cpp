@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <sys/stat.h>
+
 #include "darshan/log_encoder.hpp"
 #include "iorec/core/error.hpp"
 #include "iorec/darshan/features.hpp"
@@ -523,6 +525,17 @@ TEST(BadInput, NonDarshanFiles) {
   std::string png = "\x89PNG\r\n\x1a\n" + std::string(2000, '\1');
   ExpectInputError(WriteTemp("img.png", png), "not a Darshan log");
   EXPECT_THROW(ReadLog(::testing::TempDir() + "/does_not_exist.darshan"), core::InputError);
+}
+
+TEST(BadInput, FifoIsRejectedWithoutBlocking) {
+  const std::string fifo = ::testing::TempDir() + "/iorec_log.fifo";
+  std::filesystem::remove(fifo);
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  // No writer ever opens the FIFO: a blocking open would hang here (ctest's timeout bounds it).
+  ExpectInputError(fifo, "not a regular file (a FIFO)");
+  EXPECT_THROW(ReadAnyLog(fifo), core::InputError);
+  std::filesystem::remove(fifo);
+  ExpectInputError(::testing::TempDir(), "not a regular file (a directory)");
 }
 
 TEST(BadInput, TextReader) {
