@@ -10,6 +10,7 @@
 #include "iorec/core/error.hpp"
 #include "iorec/core/file_io.hpp"
 #include "iorec/core/rng.hpp"
+#include "iorec/runner/command_runner.hpp"
 
 namespace iorec::config {
 namespace {
@@ -140,6 +141,20 @@ int DigitWidth(int n) {
   return std::max(2, static_cast<int>(std::to_string(std::max(n, 0)).size()));
 }
 
+/// Two workloads must never share a trial directory (one would run the other's benchmark).
+void CheckTrialDirNames(const space::WorkloadSet& set, core::ProblemList& problems) {
+  std::map<std::string, const space::Workload*> by_dir;
+  for (const auto& w : set.workloads) {
+    const std::string dir = runner::SafeDirName(w.id);
+    const auto [it, inserted] = by_dir.emplace(dir, &w);
+    if (!inserted) {
+      problems.Add(w.source_file + ": workload '" + w.id + "' would share the trial directory '" +
+                   dir + "' with workload '" + it->second->id + "' (" + it->second->source_file +
+                   "); rename one of the files");
+    }
+  }
+}
+
 }  // namespace
 
 space::Workload LoadWorkloadFile(const std::filesystem::path& path,
@@ -226,6 +241,7 @@ space::WorkloadSet LoadWorkloads(const StudyConfig& cfg) {
     for (const auto& name : set.feature_names) w.features.push_back(parsed.features.at(name));
     set.workloads.push_back(std::move(w));
   }
+  CheckTrialDirNames(set, problems);
   problems.ThrowIfAny();
   return set;
 }

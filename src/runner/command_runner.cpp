@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -19,9 +20,6 @@
 namespace iorec::runner {
 namespace fs = std::filesystem;
 namespace {
-
-bool IsIdentStart(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
-bool IsIdentChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
 void WriteSmallFile(const fs::path& path, const std::string& content) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -101,6 +99,66 @@ std::optional<nlohmann::json> LastJsonObject(std::string_view text) {
   return std::nullopt;
 }
 
+/// `text` with the glob metacharacters escaped, so it matches only itself.
+std::string GlobEscape(const std::string& text) {
+  std::string out;
+  for (const char c : text) {
+    if (c == '\\' || c == '*' || c == '?' || c == '[') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+/// The most recently modified file matching `pattern` under `dir` (the last by name among
+/// equally recent ones); nullopt when nothing matches.
+std::optional<fs::path> NewestMatch(const fs::path& dir, const std::string& pattern) {
+  const std::string full = GlobEscape(dir.string()) + "/" + pattern;
+  glob_t g{};
+  std::optional<fs::path> best;
+  fs::file_time_type best_time{};
+  if (::glob(full.c_str(), 0, nullptr, &g) == 0) {
+    for (size_t i = 0; i < g.gl_pathc; ++i) {  // sorted by name: ties go to the last
+      std::error_code ec;
+      const fs::path p = g.gl_pathv[i];
+      const auto t = fs::last_write_time(p, ec);
+      if (ec || !fs::is_regular_file(p, ec)) continue;
+      if (!best || t >= best_time) {
+        best = p;
+        best_time = t;
+      }
+    }
+  }
+  ::globfree(&g);
+  return best;
+}
+
+/// `darshan:<glob>`: the metric from the newest matching Darshan log.
+MetricReading DarshanMetric(const fs::path& trial_dir, const MetricSpec& m) {
+  MetricReading reading;
+  const auto log = NewestMatch(trial_dir, m.path);
+  if (!log) {
+    reading.error = "no Darshan log matches " + m.path;
+    return reading;
+  }
+  try {
+    const auto obj = darshan::ObjectivesFromFile(*log);
+    if (m.key == "e2e_time" || m.key == "time") {
+      reading.value = obj.e2e_time;
+    } else if (m.key == "agg_perf_by_slowest" || m.key == "throughput") {
+      reading.value = obj.throughput;
+    } else {
+      reading.error =
+          "darshan metric key must be agg_perf_by_slowest (or throughput) or e2e_time, got '" +
+          m.key + "'";
+      return reading;
+    }
+    reading.ok = true;
+  } catch (const std::exception& e) {
+    reading.error = "cannot read Darshan log " + log->filename().string() + ": " + e.what();
+  }
+  return reading;
+}
+
 }  // namespace
 
 std::optional<MetricSpec> ParseMetricSpec(const std::string& text, std::string* error) {
@@ -160,100 +218,6 @@ MetricReading ExtractLastNumber(std::string_view text) {
   }
   r.error = "no number in the output";
   return r;
-}
-
-const std::vector<std::string>& BuiltinPlaceholders() {
-  static const std::vector<std::string> k = {"workload", "workload_file", "trial_dir", "trial_id",
-                                             "seed",     "replicate",     "config_dir"};
-  return k;
-}
-
-bool IsValidEnvName(const std::string& name) {
-  if (name.empty() || !IsIdentStart(name[0])) return false;
-  return std::all_of(name.begin(), name.end(), IsIdentChar);
-}
-
-std::string KnobEnvName(const std::string& knob) {
-  std::string out = "IOREC_KNOB_";
-  for (char c : knob) out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
-CommandTemplate CommandTemplate::Parse(const std::string& text,
-                                       const std::vector<std::string>& knob_names,
-                                       std::vector<std::string>* problems) {
-  CommandTemplate t;
-  std::string literal;
-  auto flush = [&] {
-    if (!literal.empty()) t.parts_.push_back({false, literal});
-    literal.clear();
-  };
-  std::vector<std::string> reported;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '{' && i + 1 < text.size() && text[i + 1] == '{') {
-      literal += '{';
-      ++i;
-      continue;
-    }
-    if (c == '}' && i + 1 < text.size() && text[i + 1] == '}') {
-      literal += '}';
-      ++i;
-      continue;
-    }
-    if (c == '{' && (i == 0 || text[i - 1] != '$') && i + 1 < text.size() &&
-        IsIdentStart(text[i + 1])) {
-      size_t j = i + 1;
-      while (j < text.size() && IsIdentChar(text[j])) ++j;
-      if (j < text.size() && text[j] == '}') {
-        const std::string name = text.substr(i + 1, j - i - 1);
-        const auto& b = BuiltinPlaceholders();
-        const bool known =
-            std::find(b.begin(), b.end(), name) != b.end() ||
-            std::find(knob_names.begin(), knob_names.end(), name) != knob_names.end();
-        if (!known && problems &&
-            std::find(reported.begin(), reported.end(), name) == reported.end()) {
-          reported.push_back(name);
-          std::string all;
-          for (const auto& n : b) all += (all.empty() ? "" : ", ") + n;
-          for (const auto& n : knob_names) all += ", " + n;
-          problems->push_back("unknown placeholder {" + name + "}; known: " + all +
-                              " (write {{ and }} for literal braces)");
-        }
-        flush();
-        t.parts_.push_back({true, name});
-        i = j;
-        continue;
-      }
-    }
-    literal += c;
-  }
-  flush();
-  return t;
-}
-
-std::string CommandTemplate::Render(const std::map<std::string, std::string>& values) const {
-  std::string out;
-  for (const auto& p : parts_) {
-    if (!p.placeholder) {
-      out += p.text;
-      continue;
-    }
-    auto it = values.find(p.text);
-    if (it == values.end()) throw core::Error("command template: no value for {" + p.text + "}");
-    out += it->second;
-  }
-  return out;
-}
-
-std::vector<std::string> CommandTemplate::Placeholders() const {
-  std::vector<std::string> out;
-  for (const auto& p : parts_) {
-    if (p.placeholder && std::find(out.begin(), out.end(), p.text) == out.end()) {
-      out.push_back(p.text);
-    }
-  }
-  return out;
 }
 
 double RetryPolicy::Delay(int retry) const {
@@ -346,10 +310,19 @@ uint64_t TrialSeed(uint64_t study_seed, const std::string& workload_id, const sp
 }
 
 std::string SafeDirName(const std::string& id) {
+  constexpr size_t kMaxKept = 96;  // room for the suffix within NAME_MAX (255 bytes)
+  auto plain = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '.';
+  };
   std::string out;
-  for (char c : id) out += (IsIdentChar(c) || c == '-' || c == '.') ? c : '_';
-  if (out.empty() || out == "." || out == "..") out = "_" + out;
-  return out;
+  for (const char c : id.substr(0, kMaxKept)) out += plain(c) ? c : '_';
+  if (out.empty() || out == "." || out == "..") out.insert(0, "_");
+  if (out == id) return out;
+  char suffix[24];
+  std::snprintf(suffix, sizeof suffix, "-%08llx",
+                static_cast<unsigned long long>(core::Fnv1a64(id) & 0xffffffffULL));
+  return out + suffix;
 }
 
 void SetMetric(TrialOutcome& outcome, const MetricReading& reading, Objective objective) {
@@ -384,14 +357,13 @@ std::string WorkloadJson(const space::Workload& w, const std::vector<std::string
 
 CommandRunner::CommandRunner(const space::Space& space, CommandRunnerOptions options)
     : space_(space), options_(std::move(options)) {
-  std::vector<std::string> knobs, problems;
+  std::vector<std::string> problems;
   for (const auto& k : space_.knobs()) {
-    knobs.push_back(k.name);
     if (!IsValidEnvName(k.name)) {
       problems.push_back("knob name '" + k.name + "' is not a valid environment variable name");
     }
   }
-  template_ = CommandTemplate::Parse(options_.command, knobs, &problems);
+  template_ = CommandTemplate::Parse(options_.command, space_, &problems);
   if (options_.command.empty()) problems.push_back("runner.command is empty");
   if (!problems.empty()) throw core::InputError(problems);
 }
@@ -506,38 +478,9 @@ TrialOutcome CommandRunner::Finish(const TrialRequest& /*request*/, const TrialJ
       }
       break;
     }
-    case MetricSpec::Kind::kDarshan: {
-      const std::string pattern = (job.trial_dir / m.path).string();
-      glob_t g{};
-      std::vector<std::string> matches;
-      if (::glob(pattern.c_str(), 0, nullptr, &g) == 0) {
-        for (size_t i = 0; i < g.gl_pathc; ++i) matches.emplace_back(g.gl_pathv[i]);
-      }
-      ::globfree(&g);
-      if (matches.empty()) {
-        reading.error = "no Darshan log matches " + m.path;
-        break;
-      }
-      std::sort(matches.begin(), matches.end());
-      try {
-        const auto obj = darshan::ObjectivesFromFile(matches.back());
-        if (m.key == "e2e_time" || m.key == "time") {
-          reading.value = obj.e2e_time;
-        } else if (m.key == "agg_perf_by_slowest" || m.key == "throughput") {
-          reading.value = obj.throughput;
-        } else {
-          reading.error =
-              "darshan metric key must be agg_perf_by_slowest (or throughput) or "
-              "e2e_time, got '" +
-              m.key + "'";
-          break;
-        }
-        reading.ok = true;
-      } catch (const std::exception& e) {
-        reading.error = std::string("cannot read Darshan log: ") + e.what();
-      }
+    case MetricSpec::Kind::kDarshan:
+      reading = DarshanMetric(job.trial_dir, m);
       break;
-    }
   }
   SetMetric(out, reading, options_.objective);
   return out;

@@ -104,11 +104,10 @@ void ParseRealKeys(ConfigReader& p, const ConfigMap& m, RunnerSettings& r) {
 
 /// Knob names must become environment variables and must not shadow placeholders.
 void CheckCommandKnobs(ConfigReader& p, const space::Space& space, const std::string& command) {
-  std::vector<std::string> knobs, problems;
+  std::vector<std::string> problems;
   std::map<std::string, std::string> env_names;
   const auto& builtins = BuiltinPlaceholders();
   for (const auto& k : space.knobs()) {
-    knobs.push_back(k.name);
     if (!IsValidEnvName(k.name)) {
       p.Add("parameters", "knob name " + ConfigReader::Quote(k.name) +
                               " is not a valid environment variable name (letters, digits "
@@ -128,7 +127,7 @@ void CheckCommandKnobs(ConfigReader& p, const space::Space& space, const std::st
     }
   }
   if (!command.empty()) {
-    CommandTemplate::Parse(command, knobs, &problems);
+    CommandTemplate::Parse(command, space, &problems);
     for (const auto& pr : problems) p.Add("runner.command", pr);
   }
 }

@@ -96,6 +96,18 @@ TEST(RunnerConfigTest, UnknownPlaceholderAndMissingCommand) {
       "config.yaml"));
 }
 
+TEST(RunnerConfigTest, PlaceholdersNoQuotingCanProtectAreConfigErrors) {
+  EXPECT_THAT(Problems(Knobs("runner: {mode: command, command: 'echo `cat {bs}`'}\n")),
+              ElementsAre("config.yaml: runner.command: placeholder {bs} inside backquotes "
+                          "cannot be quoted safely; write $(...) instead of backquotes"));
+  EXPECT_THAT(Problems(Knobs("runner: {mode: command, command: 'echo $(( {bs} + {iodepth} ))'}\n")),
+              ElementsAre("config.yaml: runner.command: placeholder {bs} stands in $((...)), "
+                          "which takes integers only; got '4k'"));
+  EXPECT_NO_THROW(ParseStudyConfig(
+      Knobs("runner: {mode: command, command: 'echo \"{bs}\" $(( {iodepth} * 2 ))'}\n"),
+      "config.yaml"));
+}
+
 TEST(RunnerConfigTest, KnobNamesMustBeEnvironmentNames) {
   const auto p = Problems(R"(
 parameters:

@@ -7,6 +7,7 @@
 #include "config/test_util.hpp"
 #include "iorec/config/study_config.hpp"
 #include "iorec/core/error.hpp"
+#include "iorec/runner/command_runner.hpp"
 
 namespace iorec::config {
 namespace {
@@ -189,6 +190,37 @@ TEST(WorkloadsTest, EmptyInputDirMeansSynthetic) {
   EXPECT_EQ(set.feature_names,
             (std::vector<std::string>{"pct_f00", "pct_f01", "pct_f02", "pct_f03"}));
   EXPECT_EQ(set.workloads[3].features, SyntheticWorkloads(11, 6, 4).workloads[3].features);
+}
+
+TEST(WorkloadsTest, NamesThatSanitizeAlikeGetTheirOwnTrialDirectories) {
+  // `a b.json` and `a_b.json` both became `a_b` once, and one ran the other's benchmark.
+  TempDir tmp;
+  tmp.Write("a b.json", R"({"pct_a": 0.5, "nprocs": 2})");
+  tmp.Write("a_b.json", R"({"pct_a": 0.25, "nprocs": 4})");
+  tmp.Write("x;touch P.json", R"({"pct_a": 0.75, "nprocs": 8})");
+  const auto set = LoadWorkloads(DirConfig(tmp.path()));
+  ASSERT_EQ(set.size(), 3u);
+  std::set<std::string> dirs;
+  for (const auto& w : set.workloads) dirs.insert(runner::SafeDirName(w.id));
+  EXPECT_EQ(dirs.size(), 3u);
+  EXPECT_EQ(runner::SafeDirName("a_b"), "a_b");
+  EXPECT_THAT(runner::SafeDirName("a b"), ::testing::MatchesRegex("a_b-[0-9a-f]{8}"));
+  EXPECT_THAT(runner::SafeDirName("x;touch P"), ::testing::MatchesRegex("x_touch_P-[0-9a-f]{8}"));
+  EXPECT_THAT(runner::SafeDirName(".."), ::testing::MatchesRegex("_\\.\\.-[0-9a-f]{8}"));
+  EXPECT_THAT(runner::SafeDirName(""), ::testing::MatchesRegex("_-[0-9a-f]{8}"));
+  EXPECT_LE(runner::SafeDirName(std::string(300, 'x')).size(), 96u + 9u);
+}
+
+TEST(WorkloadsTest, RefusesTwoWorkloadsThatWouldShareATrialDirectory) {
+  TempDir tmp;
+  const std::string clash = runner::SafeDirName("a b");  // a file named like the sanitized one
+  tmp.Write("a b.json", R"({"pct_a": 0.5, "nprocs": 2})");
+  tmp.Write(clash + ".json", R"({"pct_a": 0.25, "nprocs": 4})");
+  EXPECT_THAT(
+      LoadProblems(DirConfig(tmp.path())),
+      ElementsAre((tmp.path() / (clash + ".json")).string() + ": workload '" + clash +
+                  "' would share the trial directory '" + clash + "' with workload 'a b' (" +
+                  (tmp.path() / "a b.json").string() + "); rename one of the files"));
 }
 
 }  // namespace

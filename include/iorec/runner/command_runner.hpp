@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "iorec/runner/command_template.hpp"
 #include "iorec/runner/process.hpp"
 #include "iorec/runner/runner.hpp"
 #include "iorec/runner/settings.hpp"
@@ -42,34 +43,6 @@ struct MetricReading {
 MetricReading ExtractJsonMetric(std::string_view text, const std::string& key);
 /// The last whitespace-separated token of `text` that is a number.
 MetricReading ExtractLastNumber(std::string_view text);
-
-/// Placeholders every command template may use besides the knob names.
-const std::vector<std::string>& BuiltinPlaceholders();
-/// True for a POSIX environment variable name: [A-Za-z_][A-Za-z0-9_]*.
-bool IsValidEnvName(const std::string& name);
-/// IOREC_KNOB_<NAME> with the knob name in upper case.
-std::string KnobEnvName(const std::string& knob);
-
-/// A parsed command template. `{name}` is a placeholder when name is an identifier and the
-/// brace is not preceded by `$` (so `${HOME}` and `awk '{print $1}'` stay literal); `{{` and
-/// `}}` are literal braces.
-class CommandTemplate {
- public:
-  /// Parses `text`; every unknown placeholder adds a message to `problems`.
-  static CommandTemplate Parse(const std::string& text, const std::vector<std::string>& knob_names,
-                               std::vector<std::string>* problems);
-  /// Substitutes the values (verbatim, no quoting).
-  std::string Render(const std::map<std::string, std::string>& values) const;
-  /// The placeholders used, in order of first use.
-  std::vector<std::string> Placeholders() const;
-
- private:
-  struct Part {
-    bool placeholder = false;
-    std::string text;
-  };
-  std::vector<Part> parts_;
-};
 
 /// How often and how patiently a failed trial is re-run.
 struct RetryPolicy {
@@ -166,7 +139,10 @@ class CommandRunner final : public ShellRunner {
 /// [0, 2^31).
 uint64_t TrialSeed(uint64_t study_seed, const std::string& workload_id, const space::Config& config,
                    int replicate);
-/// A workload id made safe as a directory name.
+/// A workload id made safe as one path component: kept as it is when it holds only
+/// [A-Za-z0-9_.-] (96 bytes at most, not "." or ".."); otherwise every other byte becomes
+/// `_` and `-<8 hex digits of a hash of the id>` is appended, so `a b` -> `a_b-<hash>`
+/// never meets the directory of a workload named `a_b`.
 std::string SafeDirName(const std::string& id);
 /// Applies the objective and checks the value: NaN/inf fail.
 void SetMetric(TrialOutcome& outcome, const MetricReading& reading, Objective objective);
