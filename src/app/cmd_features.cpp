@@ -1,11 +1,22 @@
-// `iorec features`: workload features straight from Darshan logs (binary or darshan-parser text).
+// `iorec features`: workload features straight from Darshan logs (binary or darshan-parser text),
+// one log or a whole directory tree of them, in parallel.
 #include "cmd_features.hpp"
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "iorec/core/error.hpp"
@@ -16,76 +27,218 @@
 namespace iorec::app {
 namespace {
 
+namespace fs = std::filesystem;
+
 struct FeaturesOptions {
-  std::vector<std::string> logs;
+  std::vector<std::string> inputs;
   std::string module = "auto";
   bool json = false;
   bool csv = false;
   std::string out_dir;
   int decimals = 2;
+  int jobs = 1;
+  bool strict = false;
 };
+
+/// The logs named on the command line: files as given, directories searched recursively for
+/// `*.darshan` files (sorted, so the output order is stable).
+std::vector<fs::path> CollectLogs(const std::vector<std::string>& inputs) {
+  std::vector<fs::path> logs;
+  core::ProblemList problems;
+  for (const auto& in : inputs) {
+    std::error_code ec;
+    if (!fs::is_directory(in, ec)) {
+      if (!fs::exists(in, ec)) problems.Add(in + ": no such file or directory");
+      logs.emplace_back(in);
+      continue;
+    }
+    std::vector<fs::path> found;
+    fs::recursive_directory_iterator it(in, fs::directory_options::skip_permission_denied, ec);
+    for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+      if (it->path().extension() == ".darshan" && it->is_regular_file(ec))
+        found.push_back(it->path());
+    if (ec) problems.Add(in + ": cannot read the directory: " + ec.message());
+    if (found.empty() && !ec) problems.Add(in + ": no *.darshan files in this directory tree");
+    std::sort(found.begin(), found.end());
+    logs.insert(logs.end(), found.begin(), found.end());
+  }
+  problems.ThrowIfAny();
+  return logs;
+}
 
 /// The --out-dir file of each log: its stem made safe as a file name (the stem becomes a
 /// workload id, which runner commands and trial directories use), `.json` or `.csv`. Two
-/// logs that would write the same file are bad input, refused before anything is written.
-std::vector<std::filesystem::path> OutputFiles(const FeaturesOptions& o,
-                                               const std::vector<darshan::WorkloadFeatures>& all) {
-  std::vector<std::filesystem::path> outs;
-  std::map<std::filesystem::path, size_t> first;
+/// logs that would write the same file are bad input, refused before anything is read.
+std::vector<fs::path> OutputFiles(const FeaturesOptions& o, const std::vector<fs::path>& logs) {
+  std::vector<fs::path> outs;
+  std::map<fs::path, size_t> first;
   core::ProblemList problems;
-  for (size_t i = 0; i < all.size(); ++i) {
-    const std::string stem = std::filesystem::path(all[i].filename).stem().string();
-    outs.push_back(std::filesystem::path(o.out_dir) /
-                   (runner::SafeDirName(stem) + (o.csv ? ".csv" : ".json")));
+  for (size_t i = 0; i < logs.size(); ++i) {
+    const std::string stem = logs[i].filename().stem().string();
+    outs.push_back(fs::path(o.out_dir) / (runner::SafeDirName(stem) + (o.csv ? ".csv" : ".json")));
     const auto [it, inserted] = first.emplace(outs.back(), i);
-    if (!inserted) {
-      problems.Add(o.logs[i] + ": would write " + outs.back().string() + ", as " +
-                   o.logs[it->second] + " does; rename one of the logs");
-    }
+    if (!inserted)
+      problems.Add(logs[i].string() + ": would write " + outs.back().string() + ", as " +
+                   logs[it->second].string() + " does; rename one of the logs");
   }
   problems.ThrowIfAny();
   return outs;
 }
 
-void RunFeatures(const FeaturesOptions& o) {
-  const darshan::Basis basis = darshan::ParseBasis(o.module);
-  std::vector<darshan::WorkloadFeatures> all;
-  core::ProblemList problems;
-  for (const auto& path : o.logs) {
-    try {
-      all.push_back(darshan::FeaturesFromFile(path, basis));
-    } catch (const core::InputError& e) {
-      for (const auto& p : e.problems()) problems.Add(p);
+/// A live "[####----] 12/40 logs, 1 failed" line on a terminal; silent otherwise.
+class LogProgress {
+ public:
+  LogProgress(size_t total, bool enabled) : total_(total), enabled_(enabled) {}
+  ~LogProgress() {
+    if (drawn_) std::fputc('\n', stderr);
+  }
+  void Update(size_t done, size_t failed) {
+    if (!enabled_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (done < total_ && drawn_ && now - last_ < std::chrono::milliseconds(100)) return;
+    last_ = now;
+    constexpr size_t kWidth = 30;
+    const size_t filled = total_ ? done * kWidth / total_ : kWidth;
+    std::string bar(filled, '#');
+    bar.append(kWidth - filled, '-');
+    std::fprintf(stderr, "\rfeatures [%s] %zu/%zu logs, %zu failed   ", bar.c_str(), done, total_,
+                 failed);
+    std::fflush(stderr);
+    drawn_ = true;
+  }
+
+ private:
+  size_t total_;
+  bool enabled_;
+  bool drawn_ = false;
+  std::chrono::steady_clock::time_point last_;
+};
+
+struct Outcome {
+  std::optional<darshan::WorkloadFeatures> features;
+  std::string error;
+};
+
+/// Writes results in input order as they become ready; remembers the failures.
+class Emitter {
+ public:
+  Emitter(const FeaturesOptions& o, bool quiet, std::vector<fs::path> out_files)
+      : o_(o), quiet_(quiet), out_files_(std::move(out_files)) {}
+
+  void Emit(size_t index, const fs::path& path, Outcome& r) {
+    if (!r.features) {
+      failures_.push_back(r.error);
+      return;
     }
-  }
-  problems.ThrowIfAny();
-  if (!o.out_dir.empty()) {
-    const auto outs = OutputFiles(o, all);
-    for (size_t i = 0; i < all.size(); ++i) {
-      const auto& f = all[i];
-      std::string body = o.csv ? darshan::WorkloadCsvHeader() + "\n" +
-                                     darshan::ToWorkloadCsvRow(f, o.decimals) + "\n"
-                               : darshan::ToWorkloadJson(f, o.decimals) + "\n";
-      core::WriteFileAtomic(outs[i], body);
-      std::cout << outs[i].string() << "\n";
+    const darshan::WorkloadFeatures& f = *r.features;
+    if (!quiet_)
+      for (const auto& w : f.warnings)
+        std::fprintf(stderr, "iorec: warning: %s: %s\n", path.c_str(), w.c_str());
+    if (!o_.out_dir.empty()) return WriteFile(out_files_[index], f);
+    if (o_.csv) {
+      if (!header_done_) std::cout << darshan::WorkloadCsvHeader() << "\n";
+      header_done_ = true;
+      std::cout << darshan::ToWorkloadCsvRow(f, o_.decimals) << "\n";
+    } else {
+      std::cout << darshan::ToWorkloadJson(f, o_.decimals) << "\n";
     }
-    return;
+    std::cout.flush();
   }
-  if (o.csv) {
-    std::cout << darshan::WorkloadCsvHeader() << "\n";
-    for (const auto& f : all) std::cout << darshan::ToWorkloadCsvRow(f, o.decimals) << "\n";
-  } else {
-    for (const auto& f : all) std::cout << darshan::ToWorkloadJson(f, o.decimals) << "\n";
+
+  const std::vector<std::string>& failures() const { return failures_; }
+
+ private:
+  void WriteFile(const fs::path& out, const darshan::WorkloadFeatures& f) {
+    const std::string body = o_.csv ? darshan::WorkloadCsvHeader() + "\n" +
+                                          darshan::ToWorkloadCsvRow(f, o_.decimals) + "\n"
+                                    : darshan::ToWorkloadJson(f, o_.decimals) + "\n";
+    core::WriteFileAtomic(out, body);
+    std::cout << out.string() << "\n";
   }
+
+  const FeaturesOptions& o_;
+  bool quiet_;
+  std::vector<fs::path> out_files_;
+  bool header_done_ = false;
+  std::vector<std::string> failures_;
+};
+
+Outcome FeaturesOf(const fs::path& path, const darshan::FeatureOptions& options) {
+  Outcome r;
+  try {
+    r.features = darshan::FeaturesFromFile(path, options);
+  } catch (const core::InputError& e) {
+    r.error = e.what();
+  } catch (const std::exception& e) {
+    r.error = path.string() + ": " + e.what();
+  }
+  return r;
+}
+
+void RunFeatures(const FeaturesOptions& o, const GlobalOptions& g) {
+  darshan::FeatureOptions options;
+  options.basis = darshan::ParseBasis(o.module);
+  options.strict = o.strict;
+  const std::vector<fs::path> logs = CollectLogs(o.inputs);
+  std::vector<fs::path> out_files;
+  if (!o.out_dir.empty()) out_files = OutputFiles(o, logs);
+  std::vector<Outcome> results(logs.size());
+  std::vector<char> ready(logs.size(), 0);
+  std::mutex mu;
+  std::condition_variable cv;
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i = next++; i < logs.size(); i = next++) {
+      Outcome r = FeaturesOf(logs[i], options);
+      std::lock_guard<std::mutex> lock(mu);
+      results[i] = std::move(r);
+      ready[i] = 1;
+      cv.notify_one();
+    }
+  };
+  const size_t nthreads = std::min<size_t>(static_cast<size_t>(std::max(1, o.jobs)), logs.size());
+  std::vector<std::thread> pool;
+  struct Joiner {  // on any exit (an output error included) stop handing out logs and join
+    std::atomic<size_t>& next;
+    std::vector<std::thread>& pool;
+    size_t end;
+    ~Joiner() {
+      next = end;
+      for (auto& t : pool) t.join();
+    }
+  } joiner{next, pool, logs.size()};
+  for (size_t t = 0; t < nthreads; ++t) pool.emplace_back(worker);
+
+  Emitter emit(o, g.quiet, std::move(out_files));
+  LogProgress progress(logs.size(), logs.size() > 1 && !g.quiet && ::isatty(STDERR_FILENO));
+  for (size_t i = 0; i < logs.size(); ++i) {
+    Outcome r;
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait(lock, [&] { return ready[i] != 0; });
+      r = std::move(results[i]);
+    }
+    emit.Emit(i, logs[i], r);
+    progress.Update(i + 1, emit.failures().size());
+  }
+  if (emit.failures().empty()) return;
+  std::vector<std::string> problems;
+  if (logs.size() > 1)
+    problems.push_back(std::to_string(emit.failures().size()) + " of " +
+                       std::to_string(logs.size()) + " logs failed");
+  problems.insert(problems.end(), emit.failures().begin(), emit.failures().end());
+  throw core::InputError(problems);
 }
 
 }  // namespace
 
-void AddFeaturesCommand(CLI::App& root) {
+void AddFeaturesCommand(CLI::App& root, GlobalOptions& g) {
   auto opts = std::make_shared<FeaturesOptions>();
   CLI::App* cmd = root.add_subcommand(
       "features", "Workload features from Darshan logs (binary .darshan or darshan-parser text)");
-  cmd->add_option("LOG", opts->logs, "Darshan log files")->required()->check(CLI::ExistingFile);
+  cmd->add_option("LOG", opts->inputs,
+                  "Darshan log files, or directories searched recursively for *.darshan")
+      ->required();
   cmd->add_option("--module", opts->module,
                   "Counter basis: auto (MPI-IO if it moved bytes), posix, mpiio")
       ->check(CLI::IsMember({"auto", "posix", "mpiio"}));
@@ -99,7 +252,12 @@ void AddFeaturesCommand(CLI::App& root) {
       "than [A-Za-z0-9_.-] in the stem become _ plus a hash suffix)");
   cmd->add_option("--decimals", opts->decimals, "Round fractions to this many decimals (-1: none)")
       ->check(CLI::Range(-1, 17));
-  cmd->callback([opts] { RunFeatures(*opts); });
+  cmd->add_option("-j,--jobs", opts->jobs, "Read this many logs in parallel (output order is kept)")
+      ->check(CLI::Range(1, 1024));
+  cmd->add_flag("--strict", opts->strict,
+                "Fail a log whose POSIX, MPI-IO or STDIO data Darshan flagged incomplete");
+  AddCommonFlags(cmd, g);
+  cmd->callback([opts, &g] { RunFeatures(*opts, g); });
 }
 
 }  // namespace iorec::app

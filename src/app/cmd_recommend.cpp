@@ -4,10 +4,12 @@
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "commands.hpp"
 #include "iorec/config/study_config.hpp"
 #include "iorec/core/error.hpp"
+#include "iorec/core/units.hpp"
 #include "iorec/darshan/features.hpp"
 #include "iorec/deploy/recommender.hpp"
 #include "iorec/report/json_util.hpp"
@@ -25,13 +27,16 @@ struct RecommendOptions {
   bool json = false;
 };
 
-/// The workload features of a Darshan log, in the model's feature order.
+/// The workload features of a Darshan log, in the model's feature order; `layout` receives the
+/// Lustre layout the application ran with, when the log has LUSTRE records.
 space::Workload WorkloadFromDarshan(const RecommendOptions& opt,
-                                    const std::vector<std::string>& feature_names) {
+                                    const std::vector<std::string>& feature_names,
+                                    std::optional<darshan::LustreLayout>* layout) {
   const darshan::Basis basis = opt.module == "posix"   ? darshan::Basis::kPosix
                                : opt.module == "mpiio" ? darshan::Basis::kMpiio
                                                        : darshan::Basis::kAuto;
   const auto features = darshan::FeaturesFromFile(opt.darshan_log, basis);
+  *layout = features.layout;
   const auto values = features.AsMap();
   space::Workload w;
   w.id = std::filesystem::path(opt.darshan_log).stem().string();
@@ -55,14 +60,38 @@ space::Workload WorkloadFromDarshan(const RecommendOptions& opt,
   return w;
 }
 
+/// "ran with 1 × 1M, recommended 8 × 4M": the log's layout next to the top config's striping.
+std::string RanWithLine(const std::optional<darshan::LustreLayout>& ran, const space::Space& sp,
+                        const space::Config& top) {
+  if (!ran)
+    return "layout: the log has no LUSTRE records (file system not Lustre, or Darshan's "
+           "LUSTRE module off)";
+  std::string line =
+      "layout: ran with " + darshan::DescribeLayout(ran->stripe_count, ran->stripe_size);
+  line += " (its busiest files on " + std::to_string(ran->ost_count) + " OST" +
+          (ran->ost_count == 1 ? ")" : "s)");
+  std::optional<int64_t> count, size;
+  for (size_t k = 0; k < sp.num_knobs(); ++k) {
+    const space::KnobValue& v = sp.Value(top, k);
+    if (sp.knobs()[k].name == "stripe_count" && v.kind() == space::KnobValue::Kind::kInt)
+      count = v.as_int();
+    if (sp.knobs()[k].name == "stripe_size") {
+      if (auto bytes = core::ParseSize(v.text())) size = static_cast<int64_t>(*bytes);
+    }
+  }
+  if (count && size) line += ", recommended " + darshan::DescribeLayout(*count, *size);
+  return line;
+}
+
 void RunRecommend(const RecommendOptions& opt, const GlobalOptions& g) {
   SetupLogging(g);
   report::ModelBundle b = report::LoadModelBundle(opt.model_dir);
   if (opt.top_k > 0) b.params.return_top_k = opt.top_k;
+  std::optional<darshan::LustreLayout> ran_with;
   const space::Workload w =
       opt.darshan_log.empty()
           ? config::LoadWorkloadFile(opt.workload_file, b.known.feature_names, b.feature_prefix)
-          : WorkloadFromDarshan(opt, b.known.feature_names);
+          : WorkloadFromDarshan(opt, b.known.feature_names, &ran_with);
   deploy::Recommender rec(b.space, b.known, b.matrix, *b.model, b.baseline, b.params);
   const auto r = rec.Recommend(w.features);
   if (opt.json) {
@@ -84,6 +113,10 @@ void RunRecommend(const RecommendOptions& opt, const GlobalOptions& g) {
                                       {"neighbor_consensus", c.consensus},
                                       {"source", c.source}});
     }
+    if (ran_with)
+      j["ran_with"] = {{"stripe_count", ran_with->stripe_count},
+                       {"stripe_size", ran_with->stripe_size},
+                       {"ost_count", ran_with->ost_count}};
     j["warnings"] = r.warnings;
     std::cout << j.dump(2) << "\n";
     return;
@@ -109,6 +142,8 @@ void RunRecommend(const RecommendOptions& opt, const GlobalOptions& g) {
     std::printf("model score %.4f ± %.4f  [%s]\n", c.predicted_gain, c.predicted_std,
                 c.source.c_str());
   }
+  if (!opt.darshan_log.empty() && !r.configs.empty())
+    std::printf("%s\n", RanWithLine(ran_with, b.space, r.configs.front().config).c_str());
   for (const auto& warn : r.warnings) std::printf("warning: %s\n", warn.c_str());
 }
 

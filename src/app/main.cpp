@@ -42,8 +42,7 @@ int main(int argc, char** argv) {
   app::AddExportCommand(cli, g);
   app::AddReportCommand(cli, g);
   app::AddDarshanCommand(cli, g);
-  app::AddFeaturesCommand(cli);
-  app::AddCommonFlags(cli.get_subcommand("features"), g);
+  app::AddFeaturesCommand(cli, g);
 
   // Subcommands run in their callbacks inside parse(), so parsing and running share one
   // error boundary.

@@ -168,6 +168,14 @@ TEST_F(CliTest, RecommendFromADarshanLog) {
   EXPECT_EQ(j["neighbors"][0]["workload"], "top1_101");
   EXPECT_TRUE(j["exact_match"].get<bool>());
   EXPECT_EQ(j["recommendations"].size(), 3u);
+  // The Lustre layout the job ran with (its LUSTRE records), next to the recommendation.
+  EXPECT_EQ(j["ran_with"]["stripe_count"], 1);
+  EXPECT_EQ(j["ran_with"]["stripe_size"], 1048576);
+  const auto text = RunIorec("recommend --model " + (out / "model").string() + " --darshan " +
+                             IOREC_TEST_DATA "/darshan/combined.darshan");
+  ASSERT_EQ(text.code, 0) << text.out;
+  EXPECT_NE(text.out.find("layout: ran with 1 \u00d7 1M"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find(", recommended "), std::string::npos) << text.out;
 
   const auto both =
       RunIorec("recommend --model " + (out / "model").string() + " --darshan x --workload y");
