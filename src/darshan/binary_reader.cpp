@@ -531,7 +531,9 @@ Log ParseLog(std::span<const unsigned char> bytes, const std::string& name,
   log.path = name;
   Layout layout;
   log.header = ParseHeader(bytes, name, &layout, &log.warnings);
-  InflateBuffer buf;  // shared by every region of this log
+  // One decompression buffer per thread, reused by every region of every log it reads: its
+  // pages stay mapped, so only the first large log pays for faulting them in.
+  thread_local InflateBuffer buf;
   ParseJob(bytes, layout, &buf, &log);
   if (options.read_names) ParseNames(bytes, layout, &buf, &log);
   for (int mod = 0; mod < kMaxModules; ++mod) {

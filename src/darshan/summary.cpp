@@ -109,7 +109,9 @@ void MergeCommon(int64_t* vals, int64_t* cnts, const int64_t* rec_vals, const in
 
 struct FileAcc {
   uint64_t id = 0;
-  int64_t r_bytes = 0, w_bytes = 0, max_offset = 0, nprocs = 0;
+  int64_t r_bytes = 0, w_bytes = 0, max_offset = 0;
+  int32_t nprocs = 0;
+  uint32_t seq = 0;  ///< record order: merging a file's records is order-dependent
 };
 
 void AddToCategory(FileCategory& c, const FileAcc& f) {
@@ -152,7 +154,12 @@ struct ModuleAggregator::Impl {
     common_needs_first = prefix == "MPIIO";  // MPI-IO skips a record whose first value is 0
     ik.resize(nc);
     fk.resize(nf);
-    for (size_t i = 0; i < nc; ++i) ik[i] = ClassifyInt(cn[i]);
+    for (size_t i = 0; i < nc; ++i) {
+      ik[i] = ClassifyInt(cn[i]);
+      if (ik[i] == IKind::kSum) sum_idx.push_back(static_cast<uint16_t>(i));
+      if (ik[i] != IKind::kSum && ik[i] != IKind::kSkip)
+        other_idx.push_back(static_cast<uint16_t>(i));
+    }
     for (size_t i = 0; i < nf; ++i) fk[i] = ClassifyFloat(fn[i]);
     auto idx = [&](const char* suffix) {
       auto it = std::find(cn.begin(), cn.end(), prefix + suffix);
@@ -199,26 +206,32 @@ struct ModuleAggregator::Impl {
       fast_bytes = slow_bytes = bytes;
       fast_time = slow_time = agg_time;
     }
-    for (size_t i = 0; i < nc; ++i) {
+    int64_t* a = agg.data();
+    if (clamp_sums) {
+      for (const uint16_t i : sum_idx) {
+        const int64_t v = WAdd(a[i], c[i]);
+        a[i] = v < 0 ? -1 : v;
+      }
+    } else {
+      for (const uint16_t i : sum_idx) a[i] = WAdd(a[i], c[i]);
+    }
+    for (const uint16_t i : other_idx) {
       switch (ik[i]) {
-        case IKind::kSum:
-          agg[i] = WAdd(agg[i], c[i]);
-          if (clamp_sums && agg[i] < 0) agg[i] = -1;
-          break;
         case IKind::kSet:
-          agg[i] = c[i];
+          a[i] = c[i];
           break;
         case IKind::kMax:
-          agg[i] = std::max(agg[i], c[i]);
+          a[i] = std::max(a[i], c[i]);
           break;
         case IKind::kCommonStart:
-          if (i + 8 <= nc) {
+          if (i + 8u <= nc) {
             int64_t rv[4], rc[4];
             std::memcpy(rv, c + i, sizeof(rv));
             std::memcpy(rc, c + i + 4, sizeof(rc));
-            MergeCommon(agg.data() + i, agg.data() + i + 4, rv, rc, common_needs_first);
+            MergeCommon(a + i, a + i + 4, rv, rc, common_needs_first);
           }
           break;
+        case IKind::kSum:
         case IKind::kSkip:
           break;
       }
@@ -294,16 +307,18 @@ struct ModuleAggregator::Impl {
 
     // MPI-IO has no byte offsets: its files' max offset is -1 ("not supported").
     const int64_t max_offset = i_mbr < 0 && i_mbw < 0 ? -1 : std::max(ci(i_mbr, c), ci(i_mbw, c));
-    files.push_back({id, ci(i_br, c), ci(i_bw, c), max_offset, rank < 0 ? -1 : 1});
+    files.push_back({id, ci(i_br, c), ci(i_bw, c), max_offset, rank < 0 ? -1 : 1,
+                     static_cast<uint32_t>(files.size())});
   }
 
   ModuleSummary Finish(std::vector<FileTotals>* file_totals) {
     PerfEstimate& perf = out.perf;
-    std::stable_sort(files.begin(), files.end(),
-                     [](const FileAcc& a, const FileAcc& b) { return a.id < b.id; });
+    std::sort(files.begin(), files.end(), [](const FileAcc& a, const FileAcc& b) {
+      return a.id < b.id || (a.id == b.id && a.seq < b.seq);
+    });
     size_t nfiles = 0;
     for (size_t i = 0; i < files.size();) {
-      FileAcc acc{files[i].id, 0, 0, 0, 0};
+      FileAcc acc{files[i].id, 0, 0, 0, 0, 0};
       for (; i < files.size() && files[i].id == acc.id; ++i) {
         const FileAcc& x = files[i];
         acc.r_bytes = WAdd(acc.r_bytes, x.r_bytes);
@@ -369,6 +384,8 @@ struct ModuleAggregator::Impl {
   const std::vector<std::string>& fn;
   size_t nc, nf;
   std::vector<IKind> ik;
+  std::vector<uint16_t> sum_idx;    ///< counters summed
+  std::vector<uint16_t> other_idx;  ///< counters set, maxed or merged (most common values)
   std::vector<FKind> fk;
   int i_br, i_bw, i_mbr, i_mbw, i_fr, i_frb, i_sr, i_srb, i_mrs, i_mws;
   int f_rt, f_wt, f_mt, f_ft, f_st;
