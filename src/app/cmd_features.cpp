@@ -92,6 +92,12 @@ class LogProgress {
   ~LogProgress() {
     if (drawn_) std::fputc('\n', stderr);
   }
+  /// Erases the bar so that a message can be printed; the next Update redraws it.
+  void Clear() {
+    if (!drawn_) return;
+    std::fputs("\r\033[K", stderr);
+    drawn_ = false;
+  }
   void Update(size_t done, size_t failed) {
     if (!enabled_) return;
     const auto now = std::chrono::steady_clock::now();
@@ -218,6 +224,7 @@ void RunFeatures(const FeaturesOptions& o, const GlobalOptions& g) {
       cv.wait(lock, [&] { return ready[i] != 0; });
       r = std::move(results[i]);
     }
+    if (r.features && !r.features->warnings.empty() && !g.quiet) progress.Clear();
     emit.Emit(i, logs[i], r);
     progress.Update(i + 1, emit.failures().size());
   }
