@@ -1,7 +1,8 @@
 #pragma once
-/// Where trials run: a bounded local pool of child processes, or Slurm jobs. Both return
+/// Where trials run: a bounded local pool of child processes, or Slurm job arrays. Both return
 /// outcomes in request order, whatever the completion order, so a study's outputs do not
 /// depend on how many trials ran at once.
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -31,29 +32,47 @@ class LocalExecutor final : public Executor {
 struct SlurmOptions {
   std::string partition;  ///< empty: the cluster's default
   std::string account;
-  std::string time;  ///< --time, e.g. "00:10:00"; empty: the partition's default
+  std::string time;  ///< --time of one array task, e.g. "00:10:00"; empty: the partition's
   int nodes = 1;
   int ntasks = 1;
   std::vector<std::string> extra_args;  ///< passed to sbatch as they are
   double poll_s = 2.0;                  ///< longest wait between two squeue calls
+  /// Array tasks of this executor running at once (`--array=...%N`); 0: no limit. With a
+  /// limit, a batch's arrays run one after another, so the limit holds for the whole batch.
+  int max_concurrent = 0;
+  /// Trials run one after another in one array task (one allocation, one `time` limit).
+  int trials_per_job = 1;
+  /// Array tasks per sbatch; larger batches are split (keep below the site's MaxArraySize).
+  int max_array_size = 1000;
+  /// A failed sbatch is tried again this many times, after submit_backoff_s, doubling up
+  /// to 60 s; then the batch's other trials finish and the study stops, resumable.
+  int submit_retries = 8;
+  double submit_backoff_s = 1.0;
+  /// Where array scripts and their logs go (`<output-dir>/slurm`); on a shared file system.
+  std::filesystem::path work_dir;
   /// Client commands (override in tests).
   std::string sbatch = "sbatch";
   std::string squeue = "squeue";
   std::string scancel = "scancel";
-  double client_timeout_s = 60.0;   ///< per client command
-  int client_failures_allowed = 3;  ///< consecutive squeue failures before giving up
+  double client_timeout_s = 60.0;    ///< per client command
+  int client_failures_allowed = 10;  ///< consecutive squeue failures before giving up
 };
 
 /// File names the Slurm executor keeps in a trial directory.
 inline constexpr const char* kJobScriptFile = "job.sh";
-inline constexpr const char* kJobIdFile = "job_id";
+inline constexpr const char* kJobIdFile = "job_id";      ///< "<array id>_<task>"
+inline constexpr const char* kJobNameFile = "job_name";  ///< the array job's name
+inline constexpr const char* kStartedFile = "started";   ///< written when the trial starts
 inline constexpr const char* kExitCodeFile = "exit_code";
+inline constexpr const char* kTimedOutFile = "timed_out";  ///< the trial's timeout fired
 
-/// Each trial is one `sbatch --parsable` job whose script, stdout and stderr live in the
-/// trial directory; squeue is polled for all of a batch's jobs at once. A job Slurm no
-/// longer knows is lost and re-submitted (up to the runner's max_retries). The job id is
-/// stored in the trial directory: a trial already submitted with the same request.json
-/// (a resumed study) is re-attached, not submitted twice. Ctrl-C cancels the batch's jobs.
+/// Runs a batch as Slurm job arrays: each trial's `job.sh` (in its trial directory) runs in
+/// an array task, `trials_per_job` trials per task, at most `max_concurrent` tasks at once.
+/// squeue is polled for the whole batch. A failed sbatch is retried with backoff; a job
+/// Slurm no longer knows is lost and its trials are re-run (up to the runner's max_retries).
+/// The job id and name are stored in the trial directory: a trial already submitted with
+/// the same request.json (a resumed study) is re-attached, not submitted twice. Ctrl-C
+/// cancels the batch's jobs.
 class SlurmExecutor final : public Executor {
  public:
   SlurmExecutor(ShellRunner& runner, SlurmOptions options);
@@ -61,21 +80,33 @@ class SlurmExecutor final : public Executor {
   std::vector<TrialOutcome> RunBatch(const std::vector<TrialRequest>& batch,
                                      const TrialDoneFn& on_done) override;
 
-  /// The job script for a trial (exposed for tests).
-  std::string JobScript(const TrialRequest& request, const TrialJob& job) const;
-  /// Submits and returns counts of what happened, for logs and tests.
+  /// What happened, for logs and tests.
   struct Stats {
-    int submitted = 0;
-    int reattached = 0;
-    int lost = 0;
-    int polls = 0;
+    int sbatch_calls = 0;     ///< successful sbatch calls (one per array)
+    int sbatch_failures = 0;  ///< failed sbatch calls (each retried)
+    int submitted = 0;        ///< trial submissions (a retried trial counts again)
+    int reattached = 0;       ///< trials found already submitted by an earlier run
+    int lost = 0;             ///< trials whose job Slurm forgot
+    int polls = 0;            ///< squeue calls
   };
   const Stats& stats() const { return stats_; }
 
  private:
+  class Batch;
+
   ShellRunner& runner_;
   SlurmOptions options_;
   Stats stats_;
 };
+
+/// A trial's `job.sh`: runs the trial's command in its directory with its environment,
+/// stdout/stderr to the trial's files, under `timeout` when the trial has one, and records
+/// `started`, `exit_code` and `timed_out` there. Every value is shell-quoted.
+std::string TrialJobScript(const TrialRequest& request, const TrialJob& job);
+
+/// The script of one array job: task k runs the `job.sh` of the k-th group of trial
+/// directories, one after another.
+std::string ArrayJobScript(const std::string& job_name,
+                           const std::vector<std::vector<std::filesystem::path>>& tasks);
 
 }  // namespace iorec::runner

@@ -59,6 +59,21 @@ class Runner {
 /// Called once per trial as soon as it finishes (any order), with its batch index.
 using TrialDoneFn = std::function<void(size_t index, const TrialOutcome& outcome)>;
 
+/// Where the trials of a running batch are, for progress displays. Counts add up to the
+/// batch's size (trials answered without running, e.g. from a store, are not in the batch).
+struct BatchProgress {
+  size_t waiting = 0;   ///< not handed to the scheduler yet (throttled, or sbatch backing off)
+  size_t queued = 0;    ///< submitted, not started
+  size_t running = 0;   ///< started, not finished
+  size_t retrying = 0;  ///< failed, waiting for its next attempt
+  size_t done = 0;      ///< finished with a result
+  size_t failed = 0;    ///< finished without a result (no attempts left)
+  std::string note;     ///< what holds the batch up, e.g. "sbatch failed (try 2 of 9): ..."
+  bool operator==(const BatchProgress&) const = default;
+};
+/// Called (on the RunBatch thread) when the counts change.
+using BatchProgressFn = std::function<void(const BatchProgress&)>;
+
 /// Where trials run: runs a batch and returns outcomes in request order.
 class Executor {
  public:
@@ -68,6 +83,17 @@ class Executor {
   std::vector<TrialOutcome> RunBatch(const std::vector<TrialRequest>& batch) {
     return RunBatch(batch, TrialDoneFn());
   }
+  /// Executors that know more than "finished or not" (a batch scheduler's queue) report
+  /// per-trial states here during long batches; the others never call it.
+  void SetProgress(BatchProgressFn fn) { progress_ = std::move(fn); }
+
+ protected:
+  void ReportProgress(const BatchProgress& p) const {
+    if (progress_) progress_(p);
+  }
+
+ private:
+  BatchProgressFn progress_;
 };
 
 /// Runs each trial in turn on the calling thread.
