@@ -89,6 +89,7 @@ void BM_SlurmBatch16(benchmark::State& state) {
   runner::CommandRunner r(s.space, s.Options("echo {x}"));
   runner::SlurmOptions so;
   so.poll_s = 0.25;
+  so.work_dir = s.dir / "slurm";
   runner::SlurmExecutor exec(r, so);
   uint64_t base = 0;
   for (auto _ : state) {

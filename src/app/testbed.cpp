@@ -100,13 +100,8 @@ Testbed MakeTestbed(const config::StudyConfig& cfg, const space::WorkloadSet& ws
   const bool dry_run = rc.mode == config::RunnerMode::kReal && rc.real.dry_run;
   if (rc.executor == config::ExecutorKind::kSlurm && !dry_run) {
     runner::SlurmOptions so;
-    so.partition = rc.slurm.partition;
-    so.account = rc.slurm.account;
-    so.time = rc.slurm.time;
-    so.nodes = rc.slurm.nodes;
-    so.ntasks = rc.slurm.ntasks;
-    so.extra_args = rc.slurm.extra_args;
-    so.poll_s = rc.slurm.poll_s;
+    static_cast<runner::SlurmSettings&>(so) = rc.slurm;
+    so.work_dir = std::filesystem::absolute(out_dir) / "slurm";
     tb.executor = std::make_unique<runner::SlurmExecutor>(*shell, std::move(so));
   } else {
     const int parallel = rc.mode == config::RunnerMode::kReal ? 1

@@ -58,14 +58,21 @@ std::string ResolvePath(const std::string& configured, const fs::path& config_pa
 
 void ParseSlurm(ConfigReader& p, const ConfigNode& node, SlurmSettings& sc) {
   const std::string s = "runner.slurm";
-  ConfigMap m =
-      p.Map(node, s, {"partition", "account", "time", "nodes", "ntasks", "extra_args", "poll_s"});
+  ConfigMap m = p.Map(
+      node, s,
+      {"partition", "account", "time", "nodes", "ntasks", "extra_args", "poll_s", "max_concurrent",
+       "trials_per_job", "max_array_size", "submit_retries", "submit_backoff_s"});
   p.StringField(m, s, "partition", sc.partition);
   p.StringField(m, s, "account", sc.account);
   p.StringField(m, s, "time", sc.time);
   p.IntField(m, s, "nodes", sc.nodes, 1);
   p.IntField(m, s, "ntasks", sc.ntasks, 1);
   p.DoubleField(m, s, "poll_s", sc.poll_s, ConfigReader::Above(0.0));
+  p.IntField(m, s, "max_concurrent", sc.max_concurrent, 0, 1000000);
+  p.IntField(m, s, "trials_per_job", sc.trials_per_job, 1, 100000);
+  p.IntField(m, s, "max_array_size", sc.max_array_size, 1, 4000000);
+  p.IntField(m, s, "submit_retries", sc.submit_retries, 0, 100);
+  p.DoubleField(m, s, "submit_backoff_s", sc.submit_backoff_s, ConfigReader::AtLeast(0.0));
   if (const ConfigNode* n = m.Find("extra_args")) {
     const std::string path = s + ".extra_args";
     if (n->IsList()) {

@@ -94,9 +94,13 @@ std::string FormatSeconds(double s) {
 struct JobStatus {
   std::string state;
   std::string name;
+  std::string reason;  ///< why a pending job waits ("Priority", "JobHeldAdmin", ...)
 };
 
-/// `squeue -o '%i %T %j'` lines: task id -> state and job name.
+/// The squeue output format ParseSqueue reads.
+constexpr const char* kSqueueFormat = "%i %T %j %r";
+
+/// `squeue -o '%i %T %j %r'` lines: task id -> state, job name and reason.
 std::map<std::string, JobStatus> ParseSqueue(const std::string& text) {
   std::map<std::string, JobStatus> seen;
   std::istringstream lines(text);
@@ -107,10 +111,16 @@ std::map<std::string, JobStatus> ParseSqueue(const std::string& text) {
     JobStatus st;
     if (f >> id >> st.state) {
       f >> st.name;
+      std::getline(f, st.reason);
+      st.reason = Trim(st.reason);
       seen[id] = st;
     }
   }
   return seen;
+}
+
+bool IsHeld(const std::string& reason) {
+  return reason.find("held") != std::string::npos || reason.find("Held") != std::string::npos;
 }
 
 enum class SlotState {
@@ -128,6 +138,7 @@ struct Slot {
   SlotState state = SlotState::kWaiting;
   std::string job_id;  ///< "<array>_<task>"
   std::string job_name;
+  std::string held;            ///< Slurm's reason while it holds the job
   bool first_in_task = false;  ///< runs as soon as its task starts
   bool task_open = false;      ///< its task was last seen not ended (counts for the throttle)
   int attempt = 1;
@@ -236,6 +247,7 @@ class SlurmExecutor::Batch {
   [[noreturn]] void ThrowInterrupted();
   void ThrowIfUnsubmitted() const;
   void Report();
+  std::string HeldNote() const;
 
   ProcessResult Client(const std::vector<std::string>& argv) const;
   static std::string ClientError(const std::vector<std::string>& argv, const ProcessResult& pr);
@@ -470,8 +482,8 @@ void SlurmExecutor::Batch::Poll() {
     if (s.Watched()) arrays.insert(ArrayId(s.job_id));
   }
   if (arrays.empty()) return;
-  const std::vector<std::string> argv = {opt_.squeue,       "-h", "-r",      "--states=all", "-j",
-                                         JoinComma(arrays), "-o", "%i %T %j"};
+  const std::vector<std::string> argv = {
+      opt_.squeue, "-h", "-r", "--states=all", "-j", JoinComma(arrays), "-o", kSqueueFormat};
   const ProcessResult pr = Client(argv);
   ++ex_.stats_.polls;
   std::map<std::string, JobStatus> seen;
@@ -516,6 +528,7 @@ void SlurmExecutor::Batch::Update(Slot& s, const std::map<std::string, JobStatus
     if (++s.ended_polls >= kGracePolls) FinishEnded(i, state);
     return;
   }
+  s.held = state == "PENDING" && IsHeld(it->second.reason) ? it->second.reason : "";
   if (s.state == SlotState::kQueued && state == "RUNNING" &&
       (s.first_in_task || fs::exists(dir / kStartedFile))) {
     s.state = SlotState::kRunning;
@@ -654,11 +667,29 @@ void SlurmExecutor::Batch::Report() {
         break;
     }
   }
-  p.note = note_;
+  p.note = note_.empty() ? HeldNote() : note_;
   if (reported_once_ && p == reported_) return;
   reported_ = p;
   reported_once_ = true;
   ex_.ReportProgress(p);
+}
+
+/// Held jobs wait for a person: say which and how to release them.
+std::string SlurmExecutor::Batch::HeldNote() const {
+  size_t held = 0;
+  std::string reason;
+  std::set<std::string> arrays;
+  for (const auto& s : slots_) {
+    if (!s.InSlurm() || s.held.empty()) continue;
+    ++held;
+    reason = s.held;
+    arrays.insert(ArrayId(s.job_id));
+  }
+  if (held == 0) return "";
+  std::string ids;
+  for (const auto& a : arrays) ids += " " + a;
+  return std::to_string(held) + " trial(s) held by Slurm (" + reason + "): `scontrol release" +
+         ids + "` lets them run; Ctrl-C cancels them";
 }
 
 ProcessResult SlurmExecutor::Batch::Client(const std::vector<std::string>& argv) const {

@@ -56,5 +56,51 @@ TEST(RunnerSettingsTest, StubOnSlurmIsRejected) {
                           "'real' (the stub runs in process)"));
 }
 
+TEST(RunnerSettingsTest, SlurmArrayKeysAndTheirRanges) {
+  auto slurm = [](std::vector<std::pair<std::string, std::string>> kv) {
+    std::vector<ConfigNode> keys = {ConfigNode::Scalar("mode"), ConfigNode::Scalar("command"),
+                                    ConfigNode::Scalar("executor"), ConfigNode::Scalar("slurm")};
+    std::vector<ConfigNode> values = {ConfigNode::Scalar("command"), ConfigNode::Scalar("true"),
+                                      ConfigNode::Scalar("slurm"), Section(std::move(kv))};
+    return ConfigNode::Map(std::move(keys), std::move(values));
+  };
+  core::ConfigReader ok("c.yaml");
+  const RunnerSettings s = ParseRunnerSettings(ok,
+                                               slurm({{"max_concurrent", "2"},
+                                                      {"trials_per_job", "5"},
+                                                      {"max_array_size", "500"},
+                                                      {"submit_retries", "3"},
+                                                      {"submit_backoff_s", "0.5"}}),
+                                               nullptr, "c.yaml");
+  EXPECT_TRUE(ok.problems().empty());
+  EXPECT_EQ(s.slurm.max_concurrent, 2);
+  EXPECT_EQ(s.slurm.trials_per_job, 5);
+  EXPECT_EQ(s.slurm.max_array_size, 500);
+  EXPECT_EQ(s.slurm.submit_retries, 3);
+  EXPECT_DOUBLE_EQ(s.slurm.submit_backoff_s, 0.5);
+
+  const RunnerSettings d = ParseRunnerSettings(ok, slurm({}), nullptr, "c.yaml");
+  EXPECT_EQ(d.slurm.max_concurrent, 0);
+  EXPECT_EQ(d.slurm.trials_per_job, 1);
+  EXPECT_EQ(d.slurm.max_array_size, 1000);
+
+  core::ConfigReader bad("c.yaml");
+  ParseRunnerSettings(bad,
+                      slurm({{"max_concurrent", "-1"},
+                             {"trials_per_job", "0"},
+                             {"max_array_size", "0"},
+                             {"submit_retries", "101"},
+                             {"submit_backoff_s", "-1"}}),
+                      nullptr, "c.yaml");
+  const auto& p = bad.problems().items();
+  ASSERT_EQ(p.size(), 5u);
+  EXPECT_THAT(p[0], HasSubstr("c.yaml: runner.slurm.max_concurrent: "));
+  EXPECT_THAT(p[0], HasSubstr("-1"));
+  EXPECT_THAT(p[1], HasSubstr("c.yaml: runner.slurm.trials_per_job: "));
+  EXPECT_THAT(p[2], HasSubstr("c.yaml: runner.slurm.max_array_size: "));
+  EXPECT_THAT(p[3], HasSubstr("c.yaml: runner.slurm.submit_retries: "));
+  EXPECT_THAT(p[4], HasSubstr("c.yaml: runner.slurm.submit_backoff_s: "));
+}
+
 }  // namespace
 }  // namespace iorec::runner

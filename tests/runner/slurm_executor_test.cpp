@@ -265,7 +265,7 @@ TEST(SlurmExecutorTest, ResumedStudyReattachesInsteadOfSubmittingTwice) {
   const auto b = second.RunBatch(f.Batch());
   EXPECT_EQ(f.Count("sbatch "), 1);  // nothing submitted again
   EXPECT_EQ(second.stats().reattached, 3);
-  EXPECT_THAT(f.Log(), HasSubstr("squeue -h -r --states=all -j 100 -o %i %T %j"));
+  EXPECT_THAT(f.Log(), HasSubstr("squeue -h -r --states=all -j 100 -o %i %T %j %r"));
   for (size_t i = 0; i < 3; ++i) EXPECT_DOUBLE_EQ(a[i].value, b[i].value);
 
   // A different request for the same trial id is a new trial: submitted.
@@ -367,6 +367,27 @@ TEST(SlurmExecutorTest, InterruptCancelsTheBatchJobs) {
   EXPECT_TRUE(fs::exists(f.TrialDir(11) / "job_id"));  // finished: kept
   ASSERT_FALSE(seen.empty());
   EXPECT_EQ(seen.front().queued, 3u);  // right after submission
+}
+
+TEST(SlurmExecutorTest, HeldJobsAreNamedInTheProgressWithHowToReleaseThem) {
+  SlurmFixture f;
+  ClearInterrupt();
+  CommandRunner runner(f.space, f.RunnerOptions(0));
+  f.Mark("lose_next");
+  f.Mark("jobs", "100_0 PENDING iorec-10 launch failed requeued held\n");
+  SlurmExecutor exec(runner, f.Options());
+  std::string note;
+  exec.SetProgress([&](const BatchProgress& p) {
+    if (p.note.find("held") != std::string::npos) {
+      note = p.note;
+      RequestInterrupt();
+    }
+  });
+  EXPECT_THROW(exec.RunBatch(f.Batch()), Interrupted);
+  ClearInterrupt();
+  EXPECT_EQ(note,
+            "1 trial(s) held by Slurm (launch failed requeued held): `scontrol release 100` lets "
+            "them run; Ctrl-C cancels them");
 }
 
 TEST(SlurmExecutorTest, TimeoutIsEnforcedInsideTheJob) {

@@ -8,6 +8,7 @@
 
 #include "iorec/runner/command_runner.hpp"
 #include "iorec/runner/runner.hpp"
+#include "iorec/runner/settings.hpp"
 
 namespace iorec::runner {
 
@@ -28,27 +29,10 @@ class LocalExecutor final : public Executor {
   int parallel_;
 };
 
-/// Settings of the Slurm executor (`runner.slurm.*`).
-struct SlurmOptions {
-  std::string partition;  ///< empty: the cluster's default
-  std::string account;
-  std::string time;  ///< --time of one array task, e.g. "00:10:00"; empty: the partition's
-  int nodes = 1;
-  int ntasks = 1;
-  std::vector<std::string> extra_args;  ///< passed to sbatch as they are
-  double poll_s = 2.0;                  ///< longest wait between two squeue calls
-  /// Array tasks of this executor running at once (`--array=...%N`); 0: no limit. With a
-  /// limit, a batch's arrays run one after another, so the limit holds for the whole batch.
-  int max_concurrent = 0;
-  /// Trials run one after another in one array task (one allocation, one `time` limit).
-  int trials_per_job = 1;
-  /// Array tasks per sbatch; larger batches are split (keep below the site's MaxArraySize).
-  int max_array_size = 1000;
-  /// A failed sbatch is tried again this many times, after submit_backoff_s, doubling up
-  /// to 60 s; then the batch's other trials finish and the study stops, resumable.
-  int submit_retries = 8;
-  double submit_backoff_s = 1.0;
-  /// Where array scripts and their logs go (`<output-dir>/slurm`); on a shared file system.
+/// Settings of the Slurm executor: `runner.slurm.*`, and what the study adds.
+struct SlurmOptions : SlurmSettings {
+  /// Where array scripts and their logs go (`<output-dir>/slurm`; relative: to the working
+  /// directory); on a file system the compute nodes share, like the trial directories.
   std::filesystem::path work_dir;
   /// Client commands (override in tests).
   std::string sbatch = "sbatch";

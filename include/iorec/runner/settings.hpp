@@ -52,6 +52,17 @@ struct SlurmSettings {
   std::vector<std::string> extra_args;  ///< more sbatch arguments (a list, or one string
                                         ///< split on spaces)
   double poll_s = 2.0;                  ///< longest wait between two squeue polls
+  /// Array tasks running at once (`sbatch --array=...%N`); 0: no limit. With a limit, a
+  /// batch's arrays run one after another, so the limit holds for the whole batch.
+  int max_concurrent = 0;
+  /// Trials run one after another in one array task (one allocation; `time` covers them all).
+  int trials_per_job = 1;
+  /// Array tasks per sbatch; a larger batch is split (keep below the site's MaxArraySize).
+  int max_array_size = 1000;
+  /// A failed sbatch is tried again this many times, after submit_backoff_s doubling up to
+  /// 60 s; then the batch's other trials finish and the study stops, resumable.
+  int submit_retries = 8;
+  double submit_backoff_s = 1.0;
 };
 
 struct RunnerSettings {
