@@ -171,6 +171,8 @@ void RunStudyCommand(const RunOptions& opt, const GlobalOptions& g) {
   store::StoreObserver recorder(*db, faults);
 
   ProgressObserver progress(::isatty(STDERR_FILENO) != 0, g.quiet);
+  tb.executor->SetProgress(
+      [&progress](const runner::BatchProgress& p) { progress.OnBatchProgress(p); });
   std::vector<loop::LoopObserver*> observers = {&recorder, &progress};
   const auto t_study = std::chrono::steady_clock::now();
   const loop::Oracle* oracle =

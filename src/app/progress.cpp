@@ -21,6 +21,7 @@ void ProgressObserver::OnPhase(std::string_view phase, size_t total) {
   phase_ = std::string(phase);
   total_ = total;
   done_ = 0;
+  have_batch_ = false;
   phase_start_ = std::chrono::steady_clock::now();
   if (!tty_) std::fprintf(stderr, "[iorec] phase %s: %zu steps\n", phase_.c_str(), total_);
   Draw(true);
@@ -43,6 +44,43 @@ void ProgressObserver::OnIteration(const loop::IterationRecord& rec) {
                rec.best_gain_so_far, rec.failed_runs ? " (some trials failed)" : "");
 }
 
+void ProgressObserver::OnBatchProgress(const runner::BatchProgress& p) {
+  if (quiet_) return;
+  const bool new_note = !p.note.empty() && p.note != batch_.note;
+  batch_ = p;
+  const bool finished = p.waiting + p.queued + p.running + p.retrying == 0;
+  have_batch_ = !finished;
+  if (new_note) {
+    EndLine();
+    std::fprintf(stderr, "[iorec] %s\n", p.note.c_str());
+  }
+  if (tty_) {
+    Draw(false);
+    return;
+  }
+  const auto now = std::chrono::steady_clock::now();
+  if (finished || now - last_batch_line_ < std::chrono::seconds(30)) return;
+  last_batch_line_ = now;
+  std::fprintf(stderr, "[iorec] trials of the batch: %s\n", BatchSummary().c_str());
+}
+
+/// "2 running, 18 queued, ..." (without "done" on a terminal: the bar shows it).
+std::string ProgressObserver::BatchSummary() const {
+  const runner::BatchProgress& p = batch_;
+  std::string s;
+  auto add = [&s](size_t n, const char* what) {
+    if (n == 0) return;
+    s += (s.empty() ? "" : ", ") + std::to_string(n) + " " + what;
+  };
+  add(p.running, "running");
+  add(p.queued, "queued");
+  add(p.waiting, "waiting");
+  add(p.retrying, "retrying");
+  if (!tty_) add(p.done, "done");
+  add(p.failed, "failed");
+  return s;
+}
+
 void ProgressObserver::Draw(bool force) {
   if (!tty_ || total_ == 0) return;
   const auto now = std::chrono::steady_clock::now();
@@ -55,8 +93,10 @@ void ProgressObserver::Draw(bool force) {
   const int filled = static_cast<int>(frac * kWidth);
   std::string bar(static_cast<size_t>(filled), '#');
   bar.append(static_cast<size_t>(kWidth - filled), '-');
-  std::fprintf(stderr, "\r%-10s [%s] %5.1f%% %zu/%zu  elapsed %.0fs  ETA %.0fs   ", phase_.c_str(),
-               bar.c_str(), 100.0 * frac, done_, total_, elapsed, eta);
+  const std::string batch = have_batch_ ? "  (" + BatchSummary() + ")" : "";
+  std::fprintf(stderr, "\r%-10s [%s] %5.1f%% %zu/%zu  elapsed %.0fs  ETA %.0fs%s   ",
+               phase_.c_str(), bar.c_str(), 100.0 * frac, done_, total_, elapsed, eta,
+               batch.c_str());
   std::fflush(stderr);
   line_open_ = true;
 }

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "iorec/loop/study.hpp"
+#include "iorec/runner/runner.hpp"
 
 namespace iorec::app {
 
@@ -16,9 +17,14 @@ class ProgressObserver final : public loop::LoopObserver {
   void OnPhase(std::string_view phase, size_t total) override;
   void OnTrial(const loop::Observation& obs) override;
   void OnIteration(const loop::IterationRecord& rec) override;
+  /// Where the running batch's trials are (from an executor that knows, e.g. Slurm): shown
+  /// beside the bar on a terminal, otherwise as a line at most every 30 s, and each new
+  /// note (e.g. sbatch backing off) as its own line.
+  void OnBatchProgress(const runner::BatchProgress& p);
 
  private:
   void Draw(bool force);
+  std::string BatchSummary() const;
   void EndLine();
 
   bool tty_;
@@ -30,6 +36,9 @@ class ProgressObserver final : public loop::LoopObserver {
   std::chrono::steady_clock::time_point phase_start_;
   std::chrono::steady_clock::time_point last_draw_;
   bool line_open_ = false;
+  runner::BatchProgress batch_;
+  bool have_batch_ = false;
+  std::chrono::steady_clock::time_point last_batch_line_;
 };
 
 }  // namespace iorec::app
