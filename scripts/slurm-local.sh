@@ -14,6 +14,7 @@ set -euo pipefail
 
 cmd=${1:-}
 D=${2:-${SLURM_LOCAL_DIR:-${TMPDIR:-/tmp}/iorec-slurm-$(id -u)}}
+D_SUFFIX=/state/d/
 log() { echo "slurm-local: $*" >&2; }
 die() { log "error: $*"; exit 1; }
 
@@ -86,6 +87,12 @@ do_status() {
 
 do_start() {
   need_tools
+  # slurmd's step sockets are $D/state/d/<host>_<job>.<step>; a Unix socket path holds at most
+  # 107 bytes, and a longer one makes every job fail to launch (and be held).
+  local longest=$((${#D} + ${#D_SUFFIX} + $(hostname -s | wc -c) + 20))
+  if ((longest > 107)); then
+    die "state dir '$D' is too long for slurmd's socket paths (${longest} > 107 bytes); use a shorter one"
+  fi
   if [[ -f "$D/etc/slurm.conf" ]] && do_status 2>/dev/null; then
     log "already running in $D"
     echo "export SLURM_CONF=$D/etc/slurm.conf"
