@@ -9,12 +9,10 @@
 #include "cmd_features.hpp"
 #include "commands.hpp"
 #include "iorec/core/error.hpp"
+#include "iorec/runner/process.hpp"
 #include "iorec/runner/runner.hpp"
 
 namespace {
-
-/// The shell's convention for a process stopped by SIGINT.
-constexpr int kExitInterrupted = 130;
 
 /// libgomp reads OMP_WAIT_POLICY when it loads, before main; re-exec once with it set so
 /// XGBoost's idle threads sleep instead of spinning on a busy machine.
@@ -56,9 +54,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "iorec: error: %s\n", e.what());
     return core::kExitBadInput;
   } catch (const runner::Interrupted& e) {
-    // Ctrl-C: finished trials are in the store; run the same command again to resume.
+    // Ctrl-C, SIGTERM or SIGHUP: finished trials are in the store; run the same command
+    // again to resume. The exit status is the shell's 128 + signal (130 for Ctrl-C).
     std::fprintf(stderr, "iorec: %s\n", e.what());
-    return kExitInterrupted;
+    return 128 + runner::InterruptSignal();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "iorec: error: %s\n", e.what());
     return core::kExitFailure;

@@ -249,6 +249,10 @@ TrialOutcome ShellRunner::Run(const TrialRequest& request) {
   TrialJob job;
   try {
     job = Plan(request);
+    // A run that died while this trial ran may have left its processes behind (if they
+    // outlived their supervisor): they must not write into the directory of this run.
+    const std::string killed = KillLeftoverGroup(job.trial_dir / kGroupFile);
+    if (!killed.empty()) std::fprintf(stderr, "iorec: warning: %s\n", killed.c_str());
     Prepare(request, job);
   } catch (const core::InputError&) {
     throw;
@@ -272,6 +276,7 @@ TrialOutcome ShellRunner::Run(const TrialRequest& request) {
     spec.stdout_file = job.trial_dir / kStdoutFile;
     spec.stderr_file = job.trial_dir / kStderrFile;
     spec.timeout_s = job.timeout_s;
+    spec.group_file = job.trial_dir / kGroupFile;
     const ProcessResult pr = RunProcess(spec);
     wall += pr.wall_seconds;
     out = Finish(request, job, pr);

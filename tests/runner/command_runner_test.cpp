@@ -310,6 +310,27 @@ TEST(CommandRunnerTest, DarshanGlobReadsTheNewestLog) {
   EXPECT_THAT(newest_broken.failure_reason, HasSubstr("cannot read Darshan log z.darshan"));
 }
 
+TEST(CommandRunnerTest, RerunningATrialFirstKillsWhatADeadRunLeftRunning) {
+  // Issue 15: a resumed study re-ran trials while the orphans of the killed run still wrote
+  // into the same trial directories.
+  Fixture f;
+  auto o = f.Options("echo 7");
+  o.metric.kind = MetricSpec::Kind::kStdoutLastNumber;
+  CommandRunner runner(f.space, o);
+  const auto request = f.Request(0, {0, 0}, 3);
+  const auto trial_dir = runner.TrialDir(request);
+  std::filesystem::create_directories(trial_dir);
+  testing::Group orphan(trial_dir, "sleep 300 & echo $! > bg; exec sleep 300");
+  orphan.WriteFile(trial_dir / kGroupFile, orphan.start, testing::BootId());
+  const auto out = runner.Run(request);
+  EXPECT_TRUE(WaitForExit(orphan.leader));
+  EXPECT_TRUE(WaitForExit(orphan.member));
+  ASSERT_TRUE(out.ok) << out.failure_reason;
+  EXPECT_DOUBLE_EQ(out.value, 7.0);
+  EXPECT_FALSE(std::filesystem::exists(trial_dir / kGroupFile));
+  EXPECT_FALSE(std::filesystem::exists(trial_dir / "bg"));  // a fresh directory
+}
+
 TEST(CommandRunnerTest, RejectsBadTemplatesAndKnobNames) {
   Fixture f;
   EXPECT_THROW(CommandRunner(f.space, f.Options("echo {nope}")), core::InputError);

@@ -138,7 +138,10 @@ TEST(CommandTemplateTest, HostileValuesRunNothingInAnyContext) {
   }
   const auto glued = ParseOk("printf '<%s>' x{k}y");
   for (const auto& value : HostileValues()) {
-    EXPECT_EQ(Sh(glued.Render({{"k", value}}), dir.path()), "<x" + value + "y>") << value;
+    for (const auto& shell : Shells()) {
+      EXPECT_EQ(Sh(glued.Render({{"k", value}}), dir.path(), shell), "<x" + value + "y>")
+          << shell << " value: " << value;
+    }
   }
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "P"));
 }

@@ -1,12 +1,12 @@
 #pragma once
 // Helpers shared by the runner tests: temp dirs, small spaces, executable scripts.
 #include <gtest/gtest.h>
-#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -16,9 +16,12 @@
 #include <thread>
 #include <vector>
 
+#include "common/process_util.hpp"
 #include "common/temp_dir.hpp"
 #include "iorec/space/space.hpp"
 #include "iorec/space/workload.hpp"
+
+extern char** environ;
 
 namespace iorec::runner::testing {
 
@@ -58,26 +61,62 @@ class ScopedPath {
   std::string old_;
 };
 
-/// Waits until process `pid` (any process, not only a child) has exited: true at once if it
-/// is gone, false only if it still runs after `limit_s`, a bound on a hang, not a timing.
-inline bool WaitForExit(pid_t pid, double limit_s = 60.0) {
-  const int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-  if (fd < 0) return errno == ESRCH;
-  pollfd p{fd, POLLIN, 0};
-  const int n = ::poll(&p, 1, static_cast<int>(limit_s * 1000));
-  ::close(fd);
-  return n == 1;
-}
+using test_support::WaitForExit;
+using test_support::WaitForFile;
 
-/// Waits until `path` exists; false only if it still does not after `limit_s` (a bound on a
-/// hang, not a timing).
-inline bool WaitForFile(const std::filesystem::path& path, double limit_s = 60.0) {
-  const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(limit_s);
-  while (!std::filesystem::exists(path)) {
-    if (std::chrono::steady_clock::now() > end) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+/// A process group like a trial's: `sh` as the leader and a background `sleep` in it.
+struct Group {
+  pid_t leader = -1;
+  pid_t member = -1;
+  std::string start;    ///< the leader's start time (field 22 of /proc/<pid>/stat)
+  bool reaped = false;  ///< the leader is reaped: its id may name another group by now
+
+  /// Starts `sh -c script` as the leader of a new group; `script` must write the member's
+  /// pid to `bg` in `dir`.
+  Group(const std::filesystem::path& dir, const std::string& script) {
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setpgroup(&attr, 0);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    const std::string cmd = "cd '" + dir.string() + "' || exit 1; " + script;
+    const char* argv[] = {"/bin/sh", "-c", cmd.c_str(), nullptr};
+    EXPECT_EQ(posix_spawn(&leader, "/bin/sh", nullptr, &attr, const_cast<char**>(argv), environ),
+              0);
+    posix_spawnattr_destroy(&attr);
+    // `echo $! > bg` creates the file, then writes it: wait for the whole line.
+    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    std::string line;
+    while (line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < end) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      line = Slurp(dir / "bg");
+    }
+    member = std::stoi(line);
+    const std::string stat = Slurp("/proc/" + std::to_string(leader) + "/stat");
+    std::istringstream rest(stat.substr(stat.rfind(')') + 1));
+    std::vector<std::string> f;
+    for (std::string s; rest >> s;) f.push_back(s);
+    start = f.at(19);
   }
-  return true;
+  /// The group file a run would have left: "pgid G start T boot B".
+  void WriteFile(const std::filesystem::path& file, const std::string& start_time,
+                 const std::string& boot) const {
+    std::ofstream(file) << "pgid " << leader << " start " << start_time << " boot " << boot << "\n";
+  }
+  void Reap() {
+    EXPECT_EQ(::waitpid(leader, nullptr, 0), leader);
+    reaped = true;
+  }
+  ~Group() {
+    if (reaped) return;
+    ::kill(-leader, SIGKILL);
+    ::waitpid(leader, nullptr, 0);
+  }
+};
+
+inline std::string BootId() {
+  std::string id = Slurp("/proc/sys/kernel/random/boot_id");
+  if (!id.empty() && id.back() == '\n') id.pop_back();
+  return id;
 }
 
 }  // namespace iorec::runner::testing

@@ -66,6 +66,8 @@ inline constexpr const char* kStdoutFile = "stdout.txt";
 inline constexpr const char* kStderrFile = "stderr.txt";
 inline constexpr const char* kRequestFile = "request.json";
 inline constexpr const char* kOutcomeFile = "outcome.json";
+/// While the trial's command runs: its process group (ProcessSpec::group_file).
+inline constexpr const char* kGroupFile = "process_group";
 /// Bytes of stdout/stderr kept in TrialOutcome.
 inline constexpr size_t kTailBytes = 4096;
 

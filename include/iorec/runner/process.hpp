@@ -1,6 +1,9 @@
 #pragma once
-/// Child processes for trials and for scheduler commands: each child runs in its own process
-/// group, so a timeout or Ctrl-C kills the whole tree, not just the shell.
+/// Child processes for trials and for scheduler commands. Each command runs in a process
+/// group of its own under a small supervisor process, so a timeout or Ctrl-C kills the whole
+/// tree, not just the shell, and so does the death of iorec itself, even by SIGKILL
+/// (the supervisor gets SIGTERM through PR_SET_PDEATHSIG).
+#include <csignal>
 #include <filesystem>
 #include <string>
 #include <utility>
@@ -21,6 +24,10 @@ struct ProcessSpec {
   double timeout_s = 0.0;             ///< <= 0: no limit
   double kill_grace_s = 1.0;          ///< SIGTERM, then SIGKILL after this long
   bool interruptible = true;          ///< a requested interrupt (Ctrl-C) kills the child
+  /// Non-empty: while the command runs, its process group and that group's identity are
+  /// kept in this file (removed when it has ended), so that a later run can kill a group left
+  /// behind by a run that died (KillLeftoverGroup).
+  std::filesystem::path group_file;
 };
 
 /// How it ended.
@@ -42,18 +49,32 @@ struct ProcessResult {
   std::string Describe() const;
 };
 
-/// Runs a child to completion (or timeout / interrupt). Thread-safe. The child gets its own
-/// process group; on timeout or interrupt the whole group gets SIGTERM, then SIGKILL. After the
-/// child's main process exits, what is left of its group is killed too.
+/// Runs a child to completion (or timeout / interrupt). Thread-safe; the calling thread must
+/// live until it returns (it does: the call blocks). The command gets its own process group;
+/// on timeout or interrupt the whole group gets SIGTERM, then SIGKILL after kill_grace_s.
+/// After the command's main process exits, what is left of its group is killed too. If iorec
+/// dies, the group gets SIGTERM, then SIGKILL, the same way. Processes that leave the group
+/// (setsid, a daemon) are not followed.
 ProcessResult RunProcess(const ProcessSpec& spec);
 
-/// Installs SIGINT and SIGTERM handlers that request an interrupt (idempotent). Running
-/// children are then killed and InterruptRequested() turns true; the caller stops gracefully.
+/// Reads a ProcessSpec::group_file left by a run that died while its command ran. If the
+/// group still has live processes (same boot, same leader start time, or remnants of a group
+/// whose id is not reused) they are killed with SIGKILL and waited for, up to `limit_s`.
+/// Removes the file. Returns what was done ("" when nothing was running); throws
+/// core::Error naming the group when processes outlive the limit.
+std::string KillLeftoverGroup(const std::filesystem::path& group_file, double limit_s = 30.0);
+
+/// Installs SIGINT, SIGTERM and SIGHUP handlers that request an interrupt (idempotent).
+/// Running children are then killed and InterruptRequested() turns true; the caller stops
+/// gracefully.
 void InstallInterruptHandlers();
-/// True once SIGINT/SIGTERM arrived (or RequestInterrupt was called).
+/// True once SIGINT/SIGTERM/SIGHUP arrived (or RequestInterrupt was called).
 bool InterruptRequested();
-/// Requests an interrupt as if Ctrl-C was pressed (async-signal-safe).
-void RequestInterrupt();
+/// The signal of the first interrupt request (SIGINT when none or RequestInterrupt()), for
+/// the exit status 128 + signal.
+int InterruptSignal();
+/// Requests an interrupt as if `signal` arrived (async-signal-safe).
+void RequestInterrupt(int signal = SIGINT);
 /// Clears a requested interrupt (tests, or a driver that handled it).
 void ClearInterrupt();
 /// Sleeps up to `seconds`; returns false early if an interrupt is requested.
