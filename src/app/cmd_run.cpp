@@ -92,6 +92,9 @@ void RunStudyCommand(const RunOptions& opt, const GlobalOptions& g) {
   spdlog::info("config {}: {} knobs, space of {} configs, {} workloads, runner {}", opt.config_path,
                cfg.space.num_knobs(), cfg.space.Size(), ws.size(),
                config::ToString(cfg.runner.mode));
+  // The testbed checks what it can before anything is written (the real runner: whether
+  // its Lustre knobs can take effect).
+  Testbed tb = MakeTestbed(cfg, ws, opt.out_dir);
 
   std::error_code ec;
   fs::create_directories(opt.out_dir, ec);
@@ -165,7 +168,6 @@ void RunStudyCommand(const RunOptions& opt, const GlobalOptions& g) {
     spdlog::info("resuming the study in {}", db_path.string());
   }
 
-  Testbed tb = MakeTestbed(cfg, ws, opt.out_dir);
   const store::FaultPlan faults = store::FaultPlan::FromEnv();
   store::StoreExecutor executor(*db, cfg.space, tb.executor.get(), faults);
   store::StoreObserver recorder(*db, faults);

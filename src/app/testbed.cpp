@@ -1,5 +1,7 @@
 #include "testbed.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <thread>
 
 #include "iorec/core/error.hpp"
@@ -86,6 +88,11 @@ Testbed MakeTestbed(const config::StudyConfig& cfg, const space::WorkloadSet& ws
       o.trials_root = trials_root;
       o.feature_names = ws.feature_names;
       auto real = std::make_unique<runner::RealRunner>(cfg.space, std::move(o));
+      // Before the first trial: Lustre knobs that cannot take effect stop the study (or,
+      // with runner.require_lustre: false, are named once).
+      if (const std::string warning = real->CheckLustre(); !warning.empty()) {
+        spdlog::warn("{}", warning);
+      }
       shell = real.get();
       tb.runner = std::move(real);
       break;

@@ -1,19 +1,51 @@
-// The Lustre bridge (runner.mode: real).
+// The real testbed (runner.mode: real): planner, lfs, lctl, mpi_synthio, Darshan.
 #include "iorec/runner/real_runner.hpp"
 
+#include <sys/vfs.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "iorec/core/error.hpp"
+#include "iorec/core/file_io.hpp"
 #include "iorec/darshan/features.hpp"
+#include "iorec/runner/fidelity.hpp"
 
 namespace iorec::runner {
 namespace fs = std::filesystem;
 namespace {
+
+/// statfs f_type of Lustre clients.
+constexpr long kLustreSuperMagic = 0x0BD00BD0;
+
+/// The client parameters behind the lctl knobs (the reference's names).
+struct LctlKnob {
+  const char* knob;
+  const char* param;  ///< lctl set_param form: <target>.*.<key>
+};
+constexpr LctlKnob kLctlKnobs[] = {
+    {"osc_max_pages_per_rpc", "osc.*.max_pages_per_rpc"},
+    {"osc_max_rpcs_in_flight", "osc.*.max_rpcs_in_flight"},
+    {"mdc_max_pages_per_rpc", "mdc.*.max_pages_per_rpc"},
+    {"mdc_max_rpcs_in_flight", "mdc.*.max_rpcs_in_flight"}};
+constexpr const char* kStripeKnobs[] = {"stripe_count", "stripe_size"};
+/// mpi_synthio's flags for the MPI-IO knobs (they become ROMIO's cb_nodes, cb_buffer_size
+/// and cb_config_list hints).
+constexpr std::pair<const char*, const char*> kMpiKnobs[] = {
+    {"num_aggregators", "--mpi-num-aggregators"},
+    {"collective_buffer_size", "--mpi-collective-buffer-size"},
+    {"aggregators_per_client", "--mpi-aggregators-per-client"}};
+/// The payload directories the plan writes, relative to the plan directory; striped in this
+/// order (as the reference does) before run_prep.sh creates the files.
+constexpr const char* kPayloadDirs[] = {"payload", "payload/data/ro", "payload/data/rw",
+                                        "payload/data/wo", "payload/meta"};
 
 std::string Num(double v) {
   char buf[64];
@@ -21,88 +53,179 @@ std::string Num(double v) {
   return buf;
 }
 
-std::vector<std::string> SplitCsvLine(const std::string& line) {
-  std::vector<std::string> out;
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+/// Splits a shell line into words, honouring single and double quotes (no expansions).
+std::vector<std::string> ShellWords(const std::string& line) {
+  std::vector<std::string> words;
   std::string cur;
-  bool quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        cur += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
+  bool any = false;
+  char quote = 0;
+  for (char c : line) {
+    if (quote) {
+      if (c == quote) {
+        quote = 0;
       } else {
         cur += c;
       }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      out.push_back(cur);
+    } else if (c == '\'' || c == '"') {
+      quote = c;
+      any = true;
+    } else if (c == ' ' || c == '\t') {
+      if (any || !cur.empty()) words.push_back(cur);
       cur.clear();
-    } else if (c != '\r') {
+      any = false;
+    } else {
       cur += c;
     }
   }
-  out.push_back(cur);
-  return out;
+  if (any || !cur.empty()) words.push_back(cur);
+  return words;
+}
+
+/// The first executable named `name` on PATH, or "".
+fs::path FindOnPath(const std::string& name) {
+  if (name.find('/') != std::string::npos) return fs::exists(name) ? fs::path(name) : fs::path();
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path ? path : "");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    if (dir.empty()) continue;
+    const fs::path p = fs::path(dir) / name;
+    if (::access(p.c_str(), X_OK) == 0) return p;
+  }
+  return {};
+}
+
+/// Where libdarshan.so is when runner.darshan_lib is empty: beside the darshan-parser on
+/// PATH (<prefix>/lib), else the bare name for the dynamic loader to find.
+std::string DefaultDarshanLib() {
+  const fs::path parser = FindOnPath("darshan-parser");
+  if (!parser.empty()) {
+    const fs::path lib = parser.parent_path().parent_path() / "lib" / "libdarshan.so";
+    if (fs::exists(lib)) return lib.string();
+  }
+  return "libdarshan.so";
 }
 
 }  // namespace
 
-MetricReading ReadSummaryCsv(const fs::path& csv, const std::string& column,
-                             const std::string& fallback) {
-  MetricReading r;
-  std::ifstream in(csv);
-  if (!in) {
-    r.error = csv.string() + " is missing";
-    return r;
+std::vector<std::string> LustreKnobsIn(const space::Space& space) {
+  std::vector<std::string> out;
+  for (const auto& k : space.knobs()) {
+    bool lustre = std::find(std::begin(kStripeKnobs), std::end(kStripeKnobs), k.name) !=
+                  std::end(kStripeKnobs);
+    for (const auto& l : kLctlKnobs) lustre = lustre || k.name == l.knob;
+    if (lustre) out.push_back(k.name);
   }
+  return out;
+}
+
+std::string LfsStripeSize(const std::string& value) {
+  std::string s;
+  for (char c : value) {
+    if (c != ' ' && c != '\t') s += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  if (!s.empty() && (s.back() == 'K' || s.back() == 'M' || s.back() == 'G')) return s;
+  char* end = nullptr;
+  const double d = std::strtod(s.c_str(), &end);
+  if (s.empty() || *end != '\0' || !std::isfinite(d)) return value;  // lfs reports it
+  const long long kib = static_cast<long long>(d);
+  if (kib != 0 && kib % (1024 * 1024) == 0) return std::to_string(kib / (1024 * 1024)) + "G";
+  if (kib != 0 && kib % 1024 == 0) return std::to_string(kib / 1024) + "M";
+  return std::to_string(kib) + "K";
+}
+
+std::string CollectiveFlag(const std::string& mode, const std::string& io_api) {
+  if (Lower(io_api) != "mpiio") return "no";
+  const std::string m = Lower(mode);
+  for (const char* yes : {"yes", "y", "1", "true", "on", "collective"}) {
+    if (m == yes) return "yes";
+  }
+  return "no";
+}
+
+std::vector<std::string> SynthArgsFromRunScript(const std::string& text,
+                                                const std::string& script_name) {
+  std::istringstream lines(text);
   std::string line;
-  std::vector<std::string> header, last;
-  while (std::getline(in, line)) {
-    if (line.empty() || line == "\r") continue;
-    if (header.empty()) {
-      header = SplitCsvLine(line);
-    } else {
-      last = SplitCsvLine(line);
+  while (std::getline(lines, line)) {
+    const std::vector<std::string> words = ShellWords(line);
+    for (size_t i = 0; i < words.size(); ++i) {
+      if (fs::path(words[i]).filename() != "mpi_synthio") continue;
+      std::vector<std::string> args;
+      for (size_t j = i + 1; j < words.size(); ++j) {
+        if (words[j].find("MPI_SYNTH_ARGS") == std::string::npos) args.push_back(words[j]);
+      }
+      return args;
     }
   }
-  if (header.empty() || last.empty()) {
-    r.error = csv.string() + " has no data rows";
-    return r;
+  throw core::Error(script_name + ": no mpi_synthio launch line (is this the planner's run script?)");
+}
+
+std::optional<double> SummaryColumn(const darshan::LogSummary& summary, const std::string& column) {
+  const size_t cut = column.find('_');
+  if (cut == std::string::npos) return std::nullopt;
+  const darshan::ModuleSummary* m = summary.Module(column.substr(0, cut));
+  if (!m) return std::nullopt;
+  const std::string field = column.substr(cut + 1);
+  const darshan::PerfEstimate& p = m->perf;
+  const std::pair<const char*, double> perf[] = {
+      {"agg_perf_by_slowest", p.agg_perf_by_slowest},
+      {"agg_time_by_slowest", p.agg_time_by_slowest},
+      {"total_bytes", static_cast<double>(p.total_bytes)},
+      {"shared_files_time_by_slowest", p.shared_time_by_slowest},
+      {"unique_files_slowest_rank_io_time", p.slowest_rank_io_time}};
+  for (const auto& [name, value] : perf) {
+    if (field == name) return m->has_perf ? std::optional<double>(value) : std::nullopt;
   }
-  std::vector<std::string> names;
-  for (const std::string& c : {column, fallback}) {
-    if (c.empty()) continue;
-    names.push_back(c);
-    if (c.rfind("POSIX_", 0) != 0 && c.rfind("MPIIO_", 0) != 0) names.push_back("POSIX_" + c);
-  }
-  for (const auto& name : names) {
-    auto it = std::find(header.begin(), header.end(), name);
-    if (it == header.end()) continue;
-    const size_t col = static_cast<size_t>(it - header.begin());
-    if (col >= last.size()) continue;
-    char* end = nullptr;
-    const double v = std::strtod(last[col].c_str(), &end);
-    if (last[col].empty() || *end != '\0') {
-      r.error =
-          csv.filename().string() + ": column " + name + " is not a number: '" + last[col] + "'";
-      return r;
+  if (m->totals.count(column)) return static_cast<double>(m->Total(column));
+  if (m->ftotals.count(column)) return m->FTotal(column);
+  return std::nullopt;
+}
+
+PickedMetric PickMetric(const darshan::LogSummary& summary, const std::string& key,
+                        const std::string& fallback, const std::string& io_api) {
+  PickedMetric out;
+  for (const std::string& column : {key, "MPIIO_" + key, "POSIX_" + key}) {
+    if (auto v = SummaryColumn(summary, column)) {
+      out.reading.ok = true;
+      out.reading.value = *v;
+      out.column = column;
+      return out;
     }
-    r.ok = true;
-    r.value = v;
-    return r;
   }
-  std::string tried;
-  for (const auto& n : names) tried += (tried.empty() ? "" : ", ") + n;
-  r.error = csv.filename().string() + " has none of the columns " + tried;
-  return r;
+  if (fallback != "bytes_over_f_time") {
+    out.reading.error = "the log has no " + key + ", MPIIO_" + key + " or POSIX_" + key +
+                        " and runner.metric_fallback '" + fallback + "' is not bytes_over_f_time";
+    return out;
+  }
+  auto bytes_and_time = [&](const std::string& mod) {
+    auto col = [&](const char* name) { return SummaryColumn(summary, mod + name).value_or(0.0); };
+    return std::pair<double, double>(col("_BYTES_READ") + col("_BYTES_WRITTEN"),
+                                     col("_F_READ_TIME") + col("_F_WRITE_TIME") +
+                                         col("_F_META_TIME"));
+  };
+  std::string mod = Lower(io_api) == "mpiio" ? "MPIIO" : "POSIX";
+  auto [bytes, time] = bytes_and_time(mod);
+  if (time <= 1e-12 || bytes <= 0.0) {
+    mod = "POSIX";
+    std::tie(bytes, time) = bytes_and_time(mod);
+  }
+  out.reading.ok = true;
+  out.reading.value = time <= 1e-12 ? 0.0 : bytes / time / (1024.0 * 1024.0);
+  out.column = mod + "_bytes_over_f_time";
+  return out;
 }
 
 RealRunner::RealRunner(const space::Space& space, RealRunnerOptions options)
-    : space_(space), options_(std::move(options)) {}
+    : space_(space), options_(std::move(options)) {
+  if (options_.darshan_lib.empty()) options_.darshan_lib = DefaultDarshanLib();
+}
 
 std::string RealRunner::WorkloadId(const TrialRequest& r) const {
   return r.workload ? r.workload->id : "w" + std::to_string(r.workload_index);
@@ -121,95 +244,211 @@ fs::path RealRunner::WorkloadFile(const TrialRequest& r) const {
   return fs::absolute(options_.trials_root) / SafeDirName(WorkloadId(r)) / "workload.json";
 }
 
-std::vector<std::string> RealRunner::SynthesizerCommand(const TrialRequest& r) const {
+std::string RealRunner::KnobText(const TrialRequest& r, const std::string& name) const {
+  for (size_t k = 0; k < space_.num_knobs(); ++k) {
+    if (space_.knobs()[k].name == name) return space_.Value(r.config, k).text();
+  }
+  return "";
+}
+
+RealRunner::WorkloadPlan RealRunner::Intent(const TrialRequest& r) const {
+  // The reference's rule: nprocs = min(max(workload nprocs, 1), nprocs_cap); io_api and the
+  // collective mode from runner.* ("auto": the workload's own).
+  nlohmann::json w = nlohmann::json::object();
+  if (r.workload && !r.workload->source_file.empty()) {
+    try {
+      w = nlohmann::json::parse(core::ReadFile(r.workload->source_file));
+    } catch (const std::exception&) {
+      // Loaded before the study started; a file changed since is the planner's to report.
+    }
+  }
+  auto text = [&](const char* key, const std::string& fallback) {
+    if (r.workload) {
+      auto it = r.workload->attributes.find(key);
+      if (it != r.workload->attributes.end()) return it->second;
+    }
+    return w.contains(key) && w[key].is_string() ? w[key].get<std::string>() : fallback;
+  };
+  WorkloadPlan p;
+  double nprocs = options_.nprocs_cap;
+  if (w.contains("nprocs") && w["nprocs"].is_number()) nprocs = w["nprocs"].get<double>();
+  p.nprocs = std::min(std::max(static_cast<int>(nprocs), 1), options_.nprocs_cap);
+  p.io_api = Lower(options_.io_api == "auto" ? text("io_api", "posix") : options_.io_api);
+  if (p.io_api != "mpiio") p.io_api = "posix";
+  p.collective = CollectiveFlag(options_.mpi_collective_mode == "auto"
+                                    ? text("mpi_collective_mode", "no")
+                                    : options_.mpi_collective_mode,
+                                p.io_api);
+  return p;
+}
+
+std::vector<std::string> RealRunner::PlannerCommand(const TrialRequest& r) const {
+  const WorkloadPlan p = Intent(r);
   return {options_.python,
           (fs::path(options_.io_synth_root) / kSynthesizerScript).string(),
           "--features",
           WorkloadFile(r).string(),
-          "--outdir",
-          PlanDir(r).string(),
           "--cap-total-gib",
           Num(options_.cap_total_gib),
           "--io-api",
-          options_.io_api,
+          p.io_api,
           "--meta-api",
           options_.meta_api,
           "--mpi-collective-mode",
-          options_.mpi_collective_mode,
+          p.collective,
           "--meta-scope",
           options_.meta_scope,
-          "--nprocs-cap",
-          std::to_string(options_.nprocs_cap)};
+          "--nprocs",
+          std::to_string(p.nprocs),
+          "--outdir",
+          PlanDir(r).string()};
 }
 
-std::vector<std::string> RealRunner::TrialCommands(const TrialRequest& r) const {
-  auto knob = [&](const char* name) -> std::string {
-    for (size_t k = 0; k < space_.num_knobs(); ++k) {
-      if (space_.knobs()[k].name == name) return space_.Value(r.config, k).text();
+const RealRunner::WorkloadPlan& RealRunner::EnsurePlan(const TrialRequest& r) {
+  const std::string wid = WorkloadId(r);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (auto it = plans_.find(wid); it != plans_.end()) return it->second;
+  WorkloadPlan plan = Intent(r);
+  if (options_.dry_run) return plans_[wid] = plan;
+  const fs::path script = fs::path(options_.io_synth_root) / kSynthesizerScript;
+  if (!fs::exists(script)) {
+    throw core::Error("the synthesizer script " + script.string() +
+                      " does not exist (check runner.io_synth_root)");
+  }
+  const fs::path wfile = WorkloadFile(r);
+  if (!r.workload || r.workload->source_file.empty()) {
+    fs::create_directories(wfile.parent_path());
+    std::ofstream(wfile) << (r.workload ? WorkloadJson(*r.workload, options_.feature_names)
+                                        : "{}\n");
+  }
+  const fs::path dir = PlanDir(r);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  ProcessSpec spec;
+  spec.argv = PlannerCommand(r);
+  spec.stdout_file = dir / "planner.stdout.txt";
+  spec.stderr_file = dir / "planner.stderr.txt";
+  spec.timeout_s = options_.timeout_s;
+  const ProcessResult pr = RunProcess(spec);
+  if (!pr.Succeeded()) {
+    throw core::Error("the planner failed for workload " + wid + " (" + pr.Describe() +
+                      "): " + ReadTail(spec.stderr_file, 1024));
+  }
+  for (const char* f : {"run_prep.sh", "run_from_features.sh", "payload/plan.csv"}) {
+    if (!fs::exists(dir / f)) throw core::Error("the planner did not write " + (dir / f).string());
+  }
+  const fs::path run = dir / "run_from_features.sh";
+  plan.synth_args = SynthArgsFromRunScript(core::ReadFile(run), run.string());
+  return plans_[wid] = plan;
+}
+
+std::vector<std::string> RealRunner::LaunchCommand(const TrialRequest& r, const WorkloadPlan& plan,
+                                                   const fs::path& log) const {
+  std::vector<std::string> argv;
+  for (std::string word : ShellWords(options_.launcher)) {
+    for (size_t at; (at = word.find("{nprocs}")) != std::string::npos;) {
+      word.replace(at, 8, std::to_string(plan.nprocs));
     }
-    return "";
-  };
+    argv.push_back(word);
+  }
+  // `env` on every rank: the variables reach the ranks whatever the launcher forwards
+  // (MPICH's mpiexec, Open MPI's mpirun, srun), and only mpi_synthio gets Darshan preloaded.
+  // No log: a warm-up run, without Darshan.
+  if (!log.empty()) {
+    argv.insert(argv.end(), {"env", "LD_PRELOAD=" + options_.darshan_lib,
+                             "DARSHAN_LOGFILE=" + log.string(), "DARSHAN_MODMEM=64"});
+  }
+  argv.push_back(options_.synth_binary);
+  if (plan.synth_args.empty()) {  // dry_run: the planner has not run
+    argv.insert(argv.end(), {"--plan", (PlanDir(r) / "payload" / "plan.csv").string(), "--io-api",
+                             plan.io_api, "--meta-api", options_.meta_api, "--collective",
+                             plan.collective, "...(as run_from_features.sh)"});
+  } else {
+    argv.insert(argv.end(), plan.synth_args.begin(), plan.synth_args.end());
+  }
+  // The reference applies the MPI-IO knobs only to collective MPI-IO runs.
+  if (plan.io_api == "mpiio" && plan.collective == "yes") {
+    for (const auto& [knob, flag] : kMpiKnobs) {
+      const std::string v = KnobText(r, knob);
+      if (!v.empty()) argv.insert(argv.end(), {flag, v});
+    }
+  }
+  return argv;
+}
+
+std::string RealRunner::LctlApplyScript(const TrialRequest& r) const {
+  std::vector<std::pair<std::string, std::string>> set;
+  for (const auto& k : kLctlKnobs) {
+    const std::string v = KnobText(r, k.knob);
+    if (!v.empty()) set.emplace_back(k.param, v);
+  }
+  if (set.empty()) return "";
+  const std::string lctl = options_.use_sudo_for_lustre ? "sudo lctl" : "lctl";
+  const std::string state = ShellQuote((fs::absolute(options_.out_root) / ".iorec-lctl").string());
+  std::string s = "set -eu\nstate=" + state + "/$(uname -n)\nmkdir -p " + state + "\n";
+  s += lctl + " get_param";
+  for (const auto& [param, v] : set) s += " " + ShellQuote(param);
+  s += " > \"$state.tmp\"\nmv \"$state.tmp\" \"$state\"\n";
+  for (const auto& [param, v] : set) s += lctl + " set_param " + ShellQuote(param + "=" + v) + "\n";
+  return s;
+}
+
+std::string RealRunner::LctlRestoreScript() const {
+  const std::string lctl = options_.use_sudo_for_lustre ? "sudo lctl" : "lctl";
+  const std::string state = ShellQuote((fs::absolute(options_.out_root) / ".iorec-lctl").string());
+  return "set -eu\nstate=" + state +
+         "/$(uname -n)\n[ -f \"$state\" ] || exit 0\n"
+         "while IFS= read -r kv; do [ -n \"$kv\" ] && " +
+         lctl + " set_param \"$kv\"; done < \"$state\"\nrm -f \"$state\"\n";
+}
+
+std::string RealRunner::TrialScript(const TrialRequest& r, const WorkloadPlan& plan,
+                                    const fs::path& trial_dir) const {
+  const fs::path dir = PlanDir(r);
   const std::string sudo = options_.use_sudo_for_lustre ? "sudo " : "";
-  const fs::path plan = PlanDir(r);
-  const fs::path trial = fs::absolute(TrialDir(r));
-  const fs::path darshan_dir = plan / "darshan";
-  std::vector<std::string> cmds;
-  // 1. Lustre client knobs.
-  const std::pair<const char*, const char*> params[] = {
-      {"osc_max_pages_per_rpc", "osc.*.max_pages_per_rpc"},
-      {"osc_max_rpcs_in_flight", "osc.*.max_rpcs_in_flight"},
-      {"mdc_max_pages_per_rpc", "mdc.*.max_pages_per_rpc"},
-      {"mdc_max_rpcs_in_flight", "mdc.*.max_rpcs_in_flight"}};
-  for (const auto& [name, param] : params) {
-    const std::string v = knob(name);
-    if (!v.empty())
-      cmds.push_back(sudo + "lctl set_param " + ShellQuote(std::string(param) + "=" + v));
+  std::string s = "set -eu\n";
+  if (!LctlApplyScript(r).empty()) {
+    // Client knobs are per node: inside a Slurm job, on every node of the allocation.
+    s +=
+        "on_nodes() { if [ -n \"${SLURM_JOB_ID:-}\" ]; then srun --ntasks-per-node=1 "
+        "--nodes=\"${SLURM_JOB_NUM_NODES:-1}\" \"$@\"; else \"$@\"; fi; }\n";
+    s += "restore=" + ShellQuote((trial_dir / kLctlRestoreScript).string()) + "\n";
+    s += "on_nodes sh \"$restore\"\n";  // what a crashed trial left set on these nodes
+    s += "trap 'on_nodes sh \"$restore\"' EXIT\n";
+    s += "on_nodes sh " + ShellQuote((trial_dir / kLctlApplyScript).string()) + "\n";
   }
-  // 2. Striping on fresh payload directories, before run_prep.sh creates the files.
-  const std::string count = knob("stripe_count"), size = knob("stripe_size");
-  for (const char* sub : {"data_ro", "data_rw", "data_wo", "meta"}) {
-    const std::string dir = ShellQuote((plan / "payload" / sub).string());
-    cmds.push_back("rm -rf " + dir);
-    cmds.push_back("mkdir -p " + dir);
-    if (!count.empty() || !size.empty()) {
-      std::string c = sudo + "lfs setstripe";
-      if (!count.empty()) c += " -c " + count;
-      if (!size.empty()) c += " -S " + size;
-      cmds.push_back(c + " " + dir);
+  std::string rm = "rm -rf", mkdir = "mkdir -p";
+  for (const char* sub : kPayloadDirs) {
+    mkdir += " " + ShellQuote((dir / sub).string());
+    if (std::string(sub) != "payload") rm += " " + ShellQuote((dir / sub).string());
+  }
+  s += rm + "\n" + mkdir + "\n";
+  const std::string count = KnobText(r, "stripe_count"), size = KnobText(r, "stripe_size");
+  if (!count.empty() || !size.empty()) {
+    std::vector<std::string> argv = {"lfs", "setstripe"};
+    if (!count.empty()) argv.insert(argv.end(), {"-c", count});
+    if (!size.empty()) argv.insert(argv.end(), {"-S", LfsStripeSize(size)});
+    for (const char* sub : kPayloadDirs) {
+      std::vector<std::string> a = argv;
+      a.push_back((dir / sub).string());
+      s += sudo + ShellJoin(a) + "\n";
     }
   }
-  // 3. MPI-IO knobs for the run.
-  const std::pair<const char*, const char*> mpi[] = {
-      {"num_aggregators", "SYNTH_MPI_NUM_AGGREGATORS"},
-      {"collective_buffer_size", "SYNTH_MPI_COLLECTIVE_BUFFER_SIZE"},
-      {"aggregators_per_client", "SYNTH_MPI_AGGREGATORS_PER_CLIENT"}};
-  for (const auto& [name, var] : mpi) {
-    const std::string v = knob(name);
-    if (!v.empty()) cmds.push_back(std::string("export ") + var + "=" + ShellQuote(v));
+  const fs::path log = trial_dir / (SafeDirName(WorkloadId(r)) + ".darshan");
+  const std::string prep = "bash " + ShellQuote((dir / "run_prep.sh").string()) + "\n";
+  for (int i = 0; i < options_.warmup_runs; ++i) {
+    s += prep + ShellJoin(LaunchCommand(r, plan, fs::path())) + " > warmup.out 2>&1\n";
   }
-  cmds.push_back("export DARSHAN_LOGPATH=" + ShellQuote(darshan_dir.string()));
-  cmds.push_back("mkdir -p " + ShellQuote(darshan_dir.string()));
-  if (options_.delete_existing_darshan) {
-    cmds.push_back("rm -f " + ShellQuote(darshan_dir.string()) + "/*.darshan");
-  }
-  // 4. Prepare the files, run the benchmark, wait for the flush.
-  cmds.push_back("bash " + ShellQuote((plan / "run_prep.sh").string()));
-  cmds.push_back("bash " + ShellQuote((plan / "run_from_features.sh").string()));
-  if (options_.flush_wait_sec > 0) cmds.push_back("sleep " + Num(options_.flush_wait_sec));
-  // 5. Darshan analysis into the trial directory.
-  cmds.push_back(options_.python + " " +
-                 ShellQuote((fs::path(options_.io_synth_root) / kAnalysisScript).string()) +
-                 " --logs " + ShellQuote(darshan_dir.string()) + " --outdir " +
-                 ShellQuote((trial / "analysis").string()));
-  return cmds;
+  s += prep + ShellJoin(LaunchCommand(r, plan, log)) + "\n";
+  if (options_.flush_wait_sec > 0) s += "sleep " + Num(options_.flush_wait_sec) + "\n";
+  return s;
 }
 
 TrialJob RealRunner::Plan(const TrialRequest& r) {
+  const WorkloadPlan& plan = EnsurePlan(r);
   TrialJob job;
   job.trial_dir = fs::absolute(TrialDir(r));
-  std::string script = "set -e\n";
-  for (const auto& c : TrialCommands(r)) script += c + "\n";
-  job.command = script;
+  job.command = TrialScript(r, plan, job.trial_dir);
   job.timeout_s = options_.timeout_s;
   job.env = {{"IOREC_WORKLOAD", WorkloadId(r)},
              {"IOREC_WORKLOAD_FILE", WorkloadFile(r).string()},
@@ -230,101 +469,116 @@ TrialJob RealRunner::Plan(const TrialRequest& r) {
   return job;
 }
 
-void RealRunner::EnsurePlan(const TrialRequest& r) {
-  const std::string wid = WorkloadId(r);
-  std::lock_guard<std::mutex> lock(mu_);
-  if (planned_[wid]) return;
-  const fs::path script = fs::path(options_.io_synth_root) / kSynthesizerScript;
-  if (!fs::exists(script)) {
-    throw core::Error("the synthesizer script " + script.string() +
-                      " does not exist (check runner.io_synth_root)");
-  }
-  const fs::path wfile = WorkloadFile(r);
-  if (!r.workload || r.workload->source_file.empty()) {
-    fs::create_directories(wfile.parent_path());
-    std::ofstream(wfile) << (r.workload ? WorkloadJson(*r.workload, options_.feature_names)
-                                        : "{}\n");
-  }
-  const fs::path plan = PlanDir(r);
-  std::error_code ec;
-  fs::create_directories(plan, ec);
-  ProcessSpec spec;
-  spec.argv = SynthesizerCommand(r);
-  spec.stdout_file = plan / "synth.stdout.txt";
-  spec.stderr_file = plan / "synth.stderr.txt";
-  spec.timeout_s = options_.timeout_s;
-  const ProcessResult pr = RunProcess(spec);
-  if (!pr.Succeeded()) {
-    throw core::Error("synthesizer failed for workload " + wid + " (" + pr.Describe() +
-                      "): " + ReadTail(spec.stderr_file, 1024));
-  }
-  for (const char* f : {"run_prep.sh", "run_from_features.sh"}) {
-    if (!fs::exists(plan / f)) {
-      throw core::Error("synthesizer did not write " + (plan / f).string());
-    }
-  }
-  planned_[wid] = true;
-}
-
 void RealRunner::Prepare(const TrialRequest& r, const TrialJob& job) {
-  EnsurePlan(r);
   std::error_code ec;
   fs::remove_all(job.trial_dir, ec);
   fs::create_directories(job.trial_dir, ec);
   if (ec) throw core::Error(job.trial_dir.string() + ": cannot create: " + ec.message());
   std::ofstream(job.trial_dir / kRequestFile) << job.request_json;
+  const std::string apply = LctlApplyScript(r);
+  if (!apply.empty()) {
+    std::ofstream(job.trial_dir / kLctlApplyScript) << apply;
+    std::ofstream(job.trial_dir / kLctlRestoreScript) << LctlRestoreScript();
+  }
 }
 
 TrialOutcome RealRunner::Finish(const TrialRequest& r, const TrialJob& job,
                                 const ProcessResult& pr) {
   TrialOutcome out = ProcessOutcome(job, pr);
   if (!pr.Succeeded()) return out;
-  const fs::path csv = job.trial_dir / "analysis" / "darshan_summary.csv";
-  MetricReading reading = ReadSummaryCsv(csv, options_.metric_key, options_.metric_fallback);
-  if (!reading.ok && !fs::exists(csv)) {
-    // No summary: read the newest Darshan log directly.
-    const fs::path dir = PlanDir(r) / "darshan";
-    fs::path newest;
+  fs::path log = job.trial_dir / (SafeDirName(WorkloadId(r)) + ".darshan");
+  if (!fs::exists(log)) {
+    std::vector<fs::path> found;
     std::error_code ec;
-    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-      if (it->path().extension() == ".darshan" && (newest.empty() || it->path() > newest)) {
-        newest = it->path();
-      }
+    for (fs::directory_iterator it(job.trial_dir, ec), end; !ec && it != end; it.increment(ec)) {
+      if (it->path().extension() == ".darshan") found.push_back(it->path());
     }
-    if (!newest.empty()) {
-      try {
-        reading.value = darshan::ObjectivesFromFile(newest).throughput;
-        reading.ok = true;
-      } catch (const std::exception& e) {
-        reading.error += std::string("; reading ") + newest.string() + ": " + e.what();
-      }
+    if (found.size() != 1) {
+      out.failure_reason = "no Darshan log in " + job.trial_dir.string() +
+                           " (is runner.darshan_lib a libdarshan.so? is DARSHAN_LOGFILE honoured?)";
+      return out;
     }
+    log = found.front();
   }
-  SetMetric(out, reading, options_.objective);
+  darshan::LogSummary summary;
+  try {
+    summary = darshan::ReadAnyLog(log);
+  } catch (const std::exception& e) {
+    out.failure_reason = "reading " + log.string() + ": " + e.what();
+    return out;
+  }
+  const WorkloadPlan plan = Intent(r);
+  const PickedMetric picked =
+      PickMetric(summary, options_.metric_key, options_.metric_fallback, plan.io_api);
+  SetMetric(out, picked.reading, options_.objective);
+  WriteFidelity(job.trial_dir / kFidelityFile, summary, picked.column, plan.io_api, r.workload,
+                options_.feature_names);
   return out;
 }
 
 TrialOutcome RealRunner::Run(const TrialRequest& r) {
   if (!options_.dry_run) return ShellRunner::Run(r);
   std::ostream& os = options_.dry_run_out ? *options_.dry_run_out : std::cout;
+  const TrialJob job = Plan(r);
   std::string text;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!printed_[WorkloadId(r)]) {
       printed_[WorkloadId(r)] = true;
-      std::string line;
-      for (const auto& a : SynthesizerCommand(r)) line += (line.empty() ? "" : " ") + ShellQuote(a);
-      text += line + "\n";
+      text += ShellJoin(PlannerCommand(r)) + "\n";
     }
-    for (const auto& c : TrialCommands(r)) text += c + "\n";
+  }
+  const std::string apply = LctlApplyScript(r);
+  if (!apply.empty()) {
+    text += "# " + std::string(kLctlApplyScript) + " (on each node):\n" + apply;
+    text += "# " + std::string(kLctlRestoreScript) + " (on each node):\n" + LctlRestoreScript();
+  }
+  text += "# trial script:\n" + job.command;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
     os << "# dry_run: trial " << r.trial_id << " (" << WorkloadId(r) << ")\n" << text;
     os.flush();
   }
   TrialOutcome out;
-  out.trial_dir = fs::absolute(TrialDir(r)).string();
-  out.failure_reason = "dry_run: commands printed, nothing run";
+  out.ok = true;  // the reference's dry run: metric 0, the study goes on
+  out.trial_dir = job.trial_dir.string();
   out.stdout_tail = text;
   return out;
+}
+
+std::string RealRunner::CheckLustre() const {
+  const std::vector<std::string> knobs = LustreKnobsIn(space_);
+  if (knobs.empty() || options_.dry_run) return "";
+  std::vector<std::string> why;
+  fs::path probe = fs::absolute(options_.out_root);
+  while (!probe.empty() && !fs::exists(probe) && probe != probe.root_path()) {
+    probe = probe.parent_path();
+  }
+  struct statfs st {};
+  if (::statfs(probe.c_str(), &st) != 0) {
+    why.push_back("cannot statfs " + probe.string());
+  } else if (static_cast<long>(st.f_type) != kLustreSuperMagic) {
+    why.push_back("runner.out_root " + options_.out_root + " is not on Lustre (" +
+                  probe.string() + " has file system type 0x" + [&] {
+                    char b[32];
+                    std::snprintf(b, sizeof(b), "%lx", static_cast<unsigned long>(st.f_type));
+                    return std::string(b);
+                  }() + ")");
+  }
+  for (const char* tool : {"lfs", "lctl"}) {
+    if (FindOnPath(tool).empty()) why.push_back(std::string(tool) + " is not on PATH");
+  }
+  if (why.empty()) return "";
+  std::string names;
+  for (const auto& k : knobs) names += (names.empty() ? "" : ", ") + k;
+  std::string reasons;
+  for (const auto& w : why) reasons += (reasons.empty() ? "" : "; ") + w;
+  const std::string msg = "the Lustre knobs " + names + " cannot take effect: " + reasons;
+  if (options_.require_lustre) {
+    throw core::InputError(msg + " (set runner.require_lustre: false to run anyway)");
+  }
+  return msg + "; runner.require_lustre is false, so the study goes on and they are tuned "
+               "without effect";
 }
 
 }  // namespace iorec::runner

@@ -34,6 +34,11 @@ const std::vector<std::string>& RunnerKeys() {
                                                 "flush_wait_sec",
                                                 "use_sudo_for_lustre",
                                                 "dry_run",
+                                                "launcher",
+                                                "synth_binary",
+                                                "darshan_lib",
+                                                "require_lustre",
+                                                "warmup_runs",
                                                 "command",
                                                 "metric",
                                                 "timeout_s",
@@ -96,9 +101,7 @@ void ParseRealKeys(ConfigReader& p, const ConfigMap& m, RunnerSettings& r) {
   p.StringField(m, s, "out_root", real.out_root);
   p.DoubleField(m, s, "cap_total_gib", real.cap_total_gib, ConfigReader::Above(0.0));
   p.StringField(m, s, "io_api", real.io_api);
-  p.StringField(m, s, "meta_api", real.meta_api);
   p.StringField(m, s, "mpi_collective_mode", real.mpi_collective_mode);
-  p.StringField(m, s, "meta_scope", real.meta_scope);
   p.IntField(m, s, "nprocs_cap", real.nprocs_cap, 1);
   p.StringField(m, s, "metric_key", r.metric_key);
   if (!r.metric_key.empty()) real.metric_key = r.metric_key;
@@ -107,6 +110,14 @@ void ParseRealKeys(ConfigReader& p, const ConfigMap& m, RunnerSettings& r) {
   p.DoubleField(m, s, "flush_wait_sec", real.flush_wait_sec, ConfigReader::AtLeast(0.0));
   p.BoolField(m, s, "use_sudo_for_lustre", real.use_sudo_for_lustre);
   p.BoolField(m, s, "dry_run", real.dry_run);
+  p.StringField(m, s, "launcher", real.launcher, /*allow_empty=*/false);
+  p.StringField(m, s, "synth_binary", real.synth_binary, /*allow_empty=*/false);
+  p.StringField(m, s, "darshan_lib", real.darshan_lib);
+  p.BoolField(m, s, "require_lustre", real.require_lustre);
+  p.IntField(m, s, "warmup_runs", real.warmup_runs, 0, 100);
+  p.EnumField(m, s, "meta_scope", real.meta_scope, {"separate", "data_files"},
+              {std::string("separate"), std::string("data_files")});
+  p.EnumField(m, s, "meta_api", real.meta_api, {"posix"}, {std::string("posix")});
 }
 
 /// Knob names must become environment variables and must not shadow placeholders.
@@ -151,6 +162,13 @@ void CheckCommandMode(ConfigReader& p, const ConfigMap& m, const RunnerSettings&
   if (space) CheckCommandKnobs(p, *space, r.command);
 }
 
+/// A path-like key: resolved against the config's directory when it names a file (holds a
+/// '/'); a bare name is looked up on PATH when the trial runs.
+std::string ResolveToolPath(const std::string& configured, const fs::path& config_path) {
+  return configured.find('/') == std::string::npos ? configured
+                                                   : ResolvePath(configured, config_path);
+}
+
 void CheckRealMode(ConfigReader& p, RunnerSettings& r, const fs::path& config_path) {
   RealRunnerSettings& real = r.real;
   if (real.io_synth_root.empty()) {
@@ -168,6 +186,16 @@ void CheckRealMode(ConfigReader& p, RunnerSettings& r, const fs::path& config_pa
     p.Add("runner.out_root", "required for runner.mode 'real'");
   } else {
     real.out_root = ResolvePath(real.out_root, config_path);
+  }
+  real.synth_binary = ResolveToolPath(real.synth_binary, config_path);
+  real.darshan_lib = ResolveToolPath(real.darshan_lib, config_path);
+  const std::string api = real.io_api;
+  if (api != "posix" && api != "mpiio" && api != "auto") {
+    p.Add("runner.io_api", "must be one of posix, mpiio, auto, got '" + api + "'");
+  }
+  if (real.launcher.find("{nprocs}") == std::string::npos) {
+    p.Add("runner.launcher", "must hold {nprocs} (e.g. 'mpiexec -n {nprocs}'), got '" +
+                                 real.launcher + "'");
   }
   if (r.executor == ExecutorKind::kLocal && r.parallel_trials > 1) {
     p.Add("runner.parallel_trials",

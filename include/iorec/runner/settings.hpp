@@ -22,24 +22,38 @@ const char* ToString(RunnerMode m);
 const char* ToString(Objective o);
 const char* ToString(ExecutorKind e);
 
-/// The reference's real-runner keys (runner_real.py), as `runner.*` in config.yaml sets
-/// them. io_synth_root holds scripts/ and analysis/; <out_root>/<workload>/ gets the plan and
-/// payload.
+/// The real runner's keys: the reference's (runner_real.py) plus launcher, synth_binary,
+/// darshan_lib and require_lustre. io_synth_root holds scripts/ (the planner);
+/// <out_root>/<workload>/ gets the plan and payload. Paths are resolved against the config
+/// file's directory.
 struct RealRunnerSettings {
   std::string io_synth_root;
   std::string out_root;
   double cap_total_gib = 512.0;
-  std::string io_api = "posix";
+  /// posix | mpiio | auto (each workload's own io_api); the reference's default is posix.
+  std::string io_api = "auto";
   std::string meta_api = "posix";
-  std::string mpi_collective_mode = "none";
+  /// yes | no (and the reference's synonyms) | auto (each workload's own); "no" unless mpiio.
+  std::string mpi_collective_mode = "auto";
   std::string meta_scope = "separate";
   int nprocs_cap = 64;
+  /// The log figure optimized, picked as the reference does: this column, else MPIIO_<key>,
+  /// else POSIX_<key>, else metric_fallback.
   std::string metric_key = "POSIX_agg_perf_by_slowest";
   std::string metric_fallback = "bytes_over_f_time";
-  bool delete_existing_darshan = true;
+  bool delete_existing_darshan = true;  ///< accepted; each trial's log is new in its own dir
   double flush_wait_sec = 10.0;
   bool use_sudo_for_lustre = false;
   bool dry_run = false;
+  /// The MPI launch; {nprocs} is min(workload nprocs, nprocs_cap). Split on spaces.
+  std::string launcher = "mpiexec -n {nprocs}";
+  std::string synth_binary = "mpi_synthio";  ///< a path, or a name looked up on PATH
+  /// libdarshan.so to preload; empty: beside the darshan-parser on PATH, else the bare name.
+  std::string darshan_lib;
+  /// Unmeasured runs of the benchmark (without Darshan) before the measured one, per trial.
+  int warmup_runs = 0;
+  /// Stop before the first trial when the Lustre knobs cannot take effect (false: warn once).
+  bool require_lustre = true;
 };
 
 /// `runner.slurm.*`: how trials are submitted with `executor: slurm`.
