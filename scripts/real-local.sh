@@ -2,7 +2,13 @@
 # A real iorec study on this machine: the reference planner, mpi_synthio under MPICH and
 # Darshan, driven by `runner.mode: real` with examples/real-local/config.yaml.
 #
-#   scripts/real-local.sh OUTPUT_DIR
+#   scripts/real-local.sh [--reference] OUTPUT_DIR
+#
+# --reference runs the reference's own io_recommender/config.yaml instead, changed only in
+# its paths, cap_total_gib ($IOREC_CAP_GIB, default 0.01) and the real runner's new keys
+# (synth_binary, darshan_lib, require_lustre: false), on all 25 exemplar workloads. That is
+# the reference's full budget (about 1,700 trials): interrupt it with Ctrl-C and run the same
+# command again to resume.
 #
 # Takes the synthesizer from $IOREC_SYNTH_ROOT and Darshan from $IOREC_DARSHAN (an install
 # prefix) or $IOREC_DARSHAN_SRC (a source tarball, built with scripts/build-darshan.sh);
@@ -15,7 +21,9 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 say() { echo "real-local: $*" >&2; }
-[[ $# -eq 1 ]] || { echo "usage: $0 OUTPUT_DIR" >&2; exit 2; }
+reference=0
+if [[ "${1:-}" == --reference ]]; then reference=1; shift; fi
+[[ $# -eq 1 ]] || { echo "usage: $0 [--reference] OUTPUT_DIR" >&2; exit 2; }
 out=$(mkdir -p "$1" && cd "$1" && pwd)
 shared="$root/../shared"
 
@@ -74,10 +82,21 @@ fi
 setup="$out/setup"
 rm -rf "$setup"
 mkdir -p "$setup/workloads" "$setup/bin"
-cp "$root/examples/real-local/config.yaml" "$setup/config.yaml"
-for w in top19_83 top16_225 top23_193; do
-  cp "$root/examples/workloads/$w.json" "$setup/workloads/"
-done
+if ((reference)); then
+  ref="$synth/io_recommender/config.yaml"
+  [[ -f "$ref" ]] || { say "$ref: not found (IOREC_SYNTH_ROOT)"; exit 2; }
+  sed -e 's|^\(  io_synth_root:\).*|\1 synth|' -e 's|^\(  out_root:\).*|\1 synth-out|' \
+      -e 's|^\(  input_dir:\).*|\1 workloads|' \
+      -e "s|^\\(  cap_total_gib:\\).*|\\1 ${IOREC_CAP_GIB:-0.01}|" "$ref" > "$setup/config.yaml"
+  printf '  synth_binary: bin/mpi_synthio\n  darshan_lib: darshan/lib/libdarshan.so\n  require_lustre: false\n' \
+    >> "$setup/config.yaml"
+  cp "$root"/examples/workloads/*.json "$setup/workloads/"
+else
+  cp "$root/examples/real-local/config.yaml" "$setup/config.yaml"
+  for w in top19_83 top16_225 top23_193; do
+    cp "$root/examples/workloads/$w.json" "$setup/workloads/"
+  done
+fi
 ln -s "$synth" "$setup/synth"
 ln -s "$darshan" "$setup/darshan"
 ln -s "$synth_bin" "$setup/bin/mpi_synthio"

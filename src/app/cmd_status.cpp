@@ -7,6 +7,7 @@
 
 #include "commands.hpp"
 #include "iorec/core/error.hpp"
+#include "iorec/runner/fidelity.hpp"
 #include "iorec/store/sqlite_store.hpp"
 
 namespace fs = std::filesystem;
@@ -35,6 +36,26 @@ std::unique_ptr<store::SqliteStore> OpenStudyDir(const std::string& dir, bool re
 }
 
 namespace {
+
+/// The real runner's fidelity per workload (nothing for other runners).
+void PrintFidelity(store::Store& db, const store::StatusSummary& s) {
+  std::vector<std::pair<std::string, std::string>> trials;
+  for (const auto& t : db.Trials()) {
+    if (t.workload < s.workloads.size() && !t.trial_dir.empty()) {
+      trials.emplace_back(s.workloads[t.workload].id, t.trial_dir);
+    }
+  }
+  const auto rows = runner::SummarizeFidelity(trials);
+  if (rows.empty()) return;
+  std::printf(
+      "\n  fidelity: largest |log feature - target| over pct_* per workload (> %.2f flagged)\n",
+      runner::kFidelityTolerance);
+  std::printf("  %-24s %7s %10s  %-28s\n", "workload", "trials", "deviation", "in feature");
+  for (const auto& r : rows) {
+    std::printf("  %-24s %7d %10.3f  %-28s%s\n", r.workload.c_str(), r.trials, r.max_deviation,
+                r.worst_feature.c_str(), r.flagged ? " FLAGGED" : "");
+  }
+}
 
 void StatusCommand(const std::string& dir, const GlobalOptions& g) {
   SetupLogging(g);
@@ -79,6 +100,7 @@ void StatusCommand(const std::string& dir, const GlobalOptions& g) {
                 static_cast<unsigned long long>(w.running),
                 static_cast<unsigned long long>(w.failed), base, best, gain);
   }
+  PrintFidelity(*db, s);
 }
 
 }  // namespace

@@ -440,9 +440,10 @@ StudyConfig ParseImpl(const std::string& yaml_text, const fs::path& origin) {
     }
     p.problems().ThrowIfAny();
   }
-  const ConfigMap root = p.Map(root_node, "",
-                               {"seed", "parameters", "baseline", "data", "warm_start", "model",
-                                "active", "deploy", "runner", "evaluation", "reporting"});
+  const ConfigMap root =
+      p.Map(root_node, "",
+            {"seed", "parameters", "baseline", "data", "warm_start", "model", "active", "deploy",
+             "runner", "evaluation", "contribution", "reporting"});
 
   if (const ConfigNode* n = root.Find("seed")) {
     if (auto v = p.Uint(*n, "seed")) cfg.seed = *v;
@@ -477,6 +478,10 @@ StudyConfig ParseImpl(const std::string& yaml_text, const fs::path& origin) {
     cfg.runner = runner::ParseRunnerSettings(p, *n, knobs ? &cfg.space : nullptr, origin);
   }
   ParseEvaluation(p, root, cfg.evaluation);
+  if (const ConfigNode* n = root.Find("contribution")) {
+    const ConfigMap m = p.Map(*n, "contribution", {"top_k"});
+    p.IntField(m, "contribution", "top_k", cfg.contribution.top_k, 1);
+  }
   ParseReporting(p, root, cfg.reporting);
 
   // Cross-field checks.

@@ -4,6 +4,7 @@
 
 #include "iorec/core/file_io.hpp"
 #include "iorec/report/json_util.hpp"
+#include "iorec/runner/command_runner.hpp"
 
 namespace iorec::report {
 namespace {
@@ -286,6 +287,24 @@ std::string Base64(std::string_view in) {
   return out;
 }
 
+namespace {
+
+/// The real runner's fidelity records, from <out>/trials/<workload>/<trial id>/.
+std::vector<runner::WorkloadFidelity> TrialFidelity(const std::filesystem::path& out,
+                                                    const space::WorkloadSet& ws,
+                                                    const loop::StudyResult& res) {
+  std::vector<std::pair<std::string, std::string>> trials;
+  for (const auto& o : res.observations) {
+    if (o.workload >= ws.size()) continue;
+    const std::string& id = ws.workloads[o.workload].id;
+    trials.emplace_back(
+        id, (out / "trials" / runner::SafeDirName(id) / std::to_string(o.trial_id)).string());
+  }
+  return runner::SummarizeFidelity(trials);
+}
+
+}  // namespace
+
 std::vector<std::string> WriteEvaluationOutputs(const std::filesystem::path& out,
                                                 const config::StudyConfig& cfg,
                                                 const space::WorkloadSet& ws,
@@ -310,6 +329,7 @@ std::vector<std::string> WriteEvaluationOutputs(const std::filesystem::path& out
   content.data = &data;
   content.evaluation = ev ? &*ev : nullptr;
   content.contribution = &contribution;
+  if (cfg.runner.mode == config::RunnerMode::kReal) content.fidelity = TrialFidelity(out, ws, res);
   if (cfg.reporting.plots) content.plots = WriteReportPlots(out, content, warnings);
   if (cfg.reporting.write_markdown_summary) {
     core::WriteFileAtomic(out / "summary.md", SummaryMarkdown(content));

@@ -182,6 +182,24 @@ std::vector<Block> BuildDocument(const ReportContent& c) {
   }
   table({"workload", "baseline perf", "best found", "gain", "recommended top-3"}, std::move(rows));
 
+  if (!c.fidelity.empty()) {
+    heading(2, "Does the testbed reproduce the application? Fidelity");
+    para(
+        "For each real trial, the features of its own Darshan log against the workload's "
+        "target features: the largest absolute difference over the pct_* fractions, over all "
+        "of the workload's trials. Above " +
+        Fmt("%.2f", runner::kFidelityTolerance) +
+        " the synthesized run does not reproduce the application well in that respect, and its "
+        "recommendations deserve less trust.");
+    std::vector<std::vector<std::string>> frows;
+    for (const auto& f : c.fidelity) {
+      frows.push_back({f.workload, std::to_string(f.trials), Fmt("%.3f", f.max_deviation),
+                       f.worst_feature.empty() ? "-" : f.worst_feature,
+                       f.flagged ? "FLAGGED" : "ok"});
+    }
+    table({"workload", "trials", "largest deviation", "in feature", "fidelity"}, std::move(frows));
+  }
+
   heading(2, "How good are the recommendations? Held-out evaluation");
   if (!c.evaluation) {
     para("Held-out evaluation is disabled (evaluation.enabled: false).");

@@ -30,11 +30,10 @@ struct LctlKnob {
   const char* knob;
   const char* param;  ///< lctl set_param form: <target>.*.<key>
 };
-constexpr LctlKnob kLctlKnobs[] = {
-    {"osc_max_pages_per_rpc", "osc.*.max_pages_per_rpc"},
-    {"osc_max_rpcs_in_flight", "osc.*.max_rpcs_in_flight"},
-    {"mdc_max_pages_per_rpc", "mdc.*.max_pages_per_rpc"},
-    {"mdc_max_rpcs_in_flight", "mdc.*.max_rpcs_in_flight"}};
+constexpr LctlKnob kLctlKnobs[] = {{"osc_max_pages_per_rpc", "osc.*.max_pages_per_rpc"},
+                                   {"osc_max_rpcs_in_flight", "osc.*.max_rpcs_in_flight"},
+                                   {"mdc_max_pages_per_rpc", "mdc.*.max_pages_per_rpc"},
+                                   {"mdc_max_rpcs_in_flight", "mdc.*.max_rpcs_in_flight"}};
 constexpr const char* kStripeKnobs[] = {"stripe_count", "stripe_size"};
 /// mpi_synthio's flags for the MPI-IO knobs (they become ROMIO's cb_nodes, cb_buffer_size
 /// and cb_config_list hints).
@@ -164,7 +163,8 @@ std::vector<std::string> SynthArgsFromRunScript(const std::string& text,
       return args;
     }
   }
-  throw core::Error(script_name + ": no mpi_synthio launch line (is this the planner's run script?)");
+  throw core::Error(script_name +
+                    ": no mpi_synthio launch line (is this the planner's run script?)");
 }
 
 std::optional<double> SummaryColumn(const darshan::LogSummary& summary, const std::string& column) {
@@ -206,9 +206,9 @@ PickedMetric PickMetric(const darshan::LogSummary& summary, const std::string& k
   }
   auto bytes_and_time = [&](const std::string& mod) {
     auto col = [&](const char* name) { return SummaryColumn(summary, mod + name).value_or(0.0); };
-    return std::pair<double, double>(col("_BYTES_READ") + col("_BYTES_WRITTEN"),
-                                     col("_F_READ_TIME") + col("_F_WRITE_TIME") +
-                                         col("_F_META_TIME"));
+    return std::pair<double, double>(
+        col("_BYTES_READ") + col("_BYTES_WRITTEN"),
+        col("_F_READ_TIME") + col("_F_WRITE_TIME") + col("_F_META_TIME"));
   };
   std::string mod = Lower(io_api) == "mpiio" ? "MPIIO" : "POSIX";
   auto [bytes, time] = bytes_and_time(mod);
@@ -275,10 +275,10 @@ RealRunner::WorkloadPlan RealRunner::Intent(const TrialRequest& r) const {
   p.nprocs = std::min(std::max(static_cast<int>(nprocs), 1), options_.nprocs_cap);
   p.io_api = Lower(options_.io_api == "auto" ? text("io_api", "posix") : options_.io_api);
   if (p.io_api != "mpiio") p.io_api = "posix";
-  p.collective = CollectiveFlag(options_.mpi_collective_mode == "auto"
-                                    ? text("mpi_collective_mode", "no")
-                                    : options_.mpi_collective_mode,
-                                p.io_api);
+  p.collective =
+      CollectiveFlag(options_.mpi_collective_mode == "auto" ? text("mpi_collective_mode", "no")
+                                                            : options_.mpi_collective_mode,
+                     p.io_api);
   return p;
 }
 
@@ -409,9 +409,8 @@ std::string RealRunner::TrialScript(const TrialRequest& r, const WorkloadPlan& p
   std::string s = "set -eu\n";
   if (!LctlApplyScript(r).empty()) {
     // Client knobs are per node: inside a Slurm job, on every node of the allocation.
-    s +=
-        "on_nodes() { if [ -n \"${SLURM_JOB_ID:-}\" ]; then srun --ntasks-per-node=1 "
-        "--nodes=\"${SLURM_JOB_NUM_NODES:-1}\" \"$@\"; else \"$@\"; fi; }\n";
+    s += "on_nodes() { if [ -n \"${SLURM_JOB_ID:-}\" ]; then srun --ntasks-per-node=1 "
+         "--nodes=\"${SLURM_JOB_NUM_NODES:-1}\" \"$@\"; else \"$@\"; fi; }\n";
     s += "restore=" + ShellQuote((trial_dir / kLctlRestoreScript).string()) + "\n";
     s += "on_nodes sh \"$restore\"\n";  // what a crashed trial left set on these nodes
     s += "trap 'on_nodes sh \"$restore\"' EXIT\n";
@@ -558,12 +557,14 @@ std::string RealRunner::CheckLustre() const {
   if (::statfs(probe.c_str(), &st) != 0) {
     why.push_back("cannot statfs " + probe.string());
   } else if (static_cast<long>(st.f_type) != kLustreSuperMagic) {
-    why.push_back("runner.out_root " + options_.out_root + " is not on Lustre (" +
-                  probe.string() + " has file system type 0x" + [&] {
+    why.push_back("runner.out_root " + options_.out_root + " is not on Lustre (" + probe.string() +
+                  " has file system type 0x" +
+                  [&] {
                     char b[32];
                     std::snprintf(b, sizeof(b), "%lx", static_cast<unsigned long>(st.f_type));
                     return std::string(b);
-                  }() + ")");
+                  }() +
+                  ")");
   }
   for (const char* tool : {"lfs", "lctl"}) {
     if (FindOnPath(tool).empty()) why.push_back(std::string(tool) + " is not on PATH");
@@ -577,8 +578,9 @@ std::string RealRunner::CheckLustre() const {
   if (options_.require_lustre) {
     throw core::InputError(msg + " (set runner.require_lustre: false to run anyway)");
   }
-  return msg + "; runner.require_lustre is false, so the study goes on and they are tuned "
-               "without effect";
+  return msg +
+         "; runner.require_lustre is false, so the study goes on and they are tuned "
+         "without effect";
 }
 
 }  // namespace iorec::runner

@@ -194,8 +194,8 @@ void CheckRealMode(ConfigReader& p, RunnerSettings& r, const fs::path& config_pa
     p.Add("runner.io_api", "must be one of posix, mpiio, auto, got '" + api + "'");
   }
   if (real.launcher.find("{nprocs}") == std::string::npos) {
-    p.Add("runner.launcher", "must hold {nprocs} (e.g. 'mpiexec -n {nprocs}'), got '" +
-                                 real.launcher + "'");
+    p.Add("runner.launcher",
+          "must hold {nprocs} (e.g. 'mpiexec -n {nprocs}'), got '" + real.launcher + "'");
   }
   if (r.executor == ExecutorKind::kLocal && r.parallel_trials > 1) {
     p.Add("runner.parallel_trials",

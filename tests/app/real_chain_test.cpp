@@ -111,10 +111,12 @@ evaluation: {enabled: false}
 reporting: {plots: false}
 runner:
   mode: real
-  io_synth_root: )" + Q(synth_) + R"(
+  io_synth_root: )" + Q(synth_) +
+                               R"(
   out_root: synth-out
   synth_binary: bin/mpi_synthio
-  darshan_lib: )" + Q(darshan_ + "/lib/libdarshan.so") + R"(
+  darshan_lib: )" + Q(darshan_ + "/lib/libdarshan.so") +
+                               R"(
   nprocs_cap: 2
   cap_total_gib: 0.01
   flush_wait_sec: 0
@@ -122,12 +124,12 @@ runner:
   timeout_s: 300
 )");
   const fs::path lustre_log = dir.path() / "lustre.log";
-  const std::string env = "PATH=" + Q(bin.string()) + ":\"$PATH\" IOREC_FAKE_LUSTRE_LOG=" +
-                          Q(lustre_log.string()) + " IOREC_FAKE_LUSTRE_STATE=" +
-                          Q((dir.path() / "lustre-state").string()) + " ";
-  const auto run = RunShell(env + Q(IOREC_BINARY) + " run -q -c " +
-                            Q((dir.path() / "config.yaml").string()) + " -o " +
-                            Q((dir.path() / "study").string()));
+  const std::string env =
+      "PATH=" + Q(bin.string()) + ":\"$PATH\" IOREC_FAKE_LUSTRE_LOG=" + Q(lustre_log.string()) +
+      " IOREC_FAKE_LUSTRE_STATE=" + Q((dir.path() / "lustre-state").string()) + " ";
+  const auto run =
+      RunShell(env + Q(IOREC_BINARY) + " run -q -c " + Q((dir.path() / "config.yaml").string()) +
+               " -o " + Q((dir.path() / "study").string()));
   ASSERT_EQ(run.code, 0) << run.out;
 
   // Every trial completed, and its metric is darshan-parser's figure for its own log.

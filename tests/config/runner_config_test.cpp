@@ -167,6 +167,30 @@ runner: {mode: real, io_synth_root: synth, out_root: out, flush_wait_sec: 0}
   EXPECT_EQ(cfg.runner.mode, RunnerMode::kReal);
   EXPECT_EQ(cfg.runner.real.io_synth_root, (dir.path() / "synth").string());
   EXPECT_EQ(cfg.runner.real.out_root, (dir.path() / "out").string());
+  EXPECT_EQ(cfg.runner.real.launcher, "mpiexec -n {nprocs}");
+  EXPECT_EQ(cfg.runner.real.synth_binary, "mpi_synthio");  // a bare name: looked up on PATH
+  EXPECT_TRUE(cfg.runner.real.require_lustre);
+
+  // Every path is resolved once, against the config's directory, whatever the cwd.
+  const auto rel = dir.Write("sub/rel.yaml", Knobs(R"(
+runner: {mode: real, io_synth_root: ../synth, out_root: out, synth_binary: bin/mpi_synthio,
+         darshan_lib: ../d/lib/libdarshan.so, launcher: "srun -n {nprocs}", require_lustre: no,
+         warmup_runs: 2}
+)"));
+  const StudyConfig r = LoadStudyConfig(rel);
+  EXPECT_EQ(r.runner.real.io_synth_root, (dir.path() / "synth").string());
+  EXPECT_EQ(r.runner.real.out_root, (dir.path() / "sub/out").string());
+  EXPECT_EQ(r.runner.real.synth_binary, (dir.path() / "sub/bin/mpi_synthio").string());
+  EXPECT_EQ(r.runner.real.darshan_lib, (dir.path() / "d/lib/libdarshan.so").string());
+  EXPECT_EQ(r.runner.real.launcher, "srun -n {nprocs}");
+  EXPECT_FALSE(r.runner.real.require_lustre);
+  EXPECT_EQ(r.runner.real.warmup_runs, 2);
+  EXPECT_THAT(Problems(Knobs("runner: {mode: real, io_synth_root: /x, out_root: /y, dry_run: "
+                             "true, launcher: mpiexec, io_api: hdf5}\n")),
+              AllOf(Contains("config.yaml: runner.launcher: must hold {nprocs} (e.g. 'mpiexec -n "
+                             "{nprocs}'), got 'mpiexec'"),
+                    Contains("config.yaml: runner.io_api: must be one of posix, mpiio, auto, got "
+                             "'hdf5'")));
 
   const auto p = Problems(Knobs("runner: {mode: real, io_synth_root: /nonexistent/synth}\n"));
   EXPECT_THAT(p, Contains("config.yaml: runner.io_synth_root: the synthesizer script "

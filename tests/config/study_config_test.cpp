@@ -166,6 +166,40 @@ runner:
   EXPECT_DOUBLE_EQ(cfg.runner.real.flush_wait_sec, 10.0);
 }
 
+TEST(StudyConfigTest, TheReferenceConfigLoadsWithOnlyPathsChanged) {
+  // The reference's io_recommender/config.yaml as it is, paths and new keys aside.
+  const std::string ref = R"(seed: 7
+parameters:
+  - {name: stripe_count, values: [1, 2], is_ordered: true}
+  - {name: num_aggregators, values: [1, 2], is_ordered: true}
+baseline: {stripe_count: 1, num_aggregators: 1}
+data: {n_patterns: 25, feature_prefix: pct_}
+warm_start: {target_size: 4}
+contribution:
+  top_k: 3
+runner:
+  mode: real    # real | stub
+  io_synth_root: /mnt/hasanfs/io_synthesizer
+  out_root: /mnt/hasanfs/out_synth
+  cap_total_gib: 512
+  io_api: posix
+  meta_api: posix
+  mpi_collective_mode: no
+  meta_scope: separate   # separate | data_files
+  nprocs_cap: 64
+  metric_key: agg_perf_by_slowest
+  metric_fallback: bytes_over_f_time
+  delete_existing_darshan: true
+  flush_wait_sec: 10
+  use_sudo_for_lustre: false
+  dry_run: true
+)";
+  const StudyConfig cfg = ParseStudyConfig(ref, "config.yaml");
+  EXPECT_EQ(cfg.contribution.top_k, 3);
+  EXPECT_EQ(cfg.runner.real.mpi_collective_mode, "no");
+  EXPECT_EQ(cfg.runner.real.metric_key, "agg_perf_by_slowest");
+}
+
 TEST(StudyConfigTest, ExampleConfigLoads) {
   const auto path = std::filesystem::path(IOREC_SOURCE_DIR) / "examples" / "config.yaml";
   const StudyConfig cfg = LoadStudyConfig(path);

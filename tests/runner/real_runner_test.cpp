@@ -287,6 +287,29 @@ TEST(RealRunnerTest, LustreKnobsThatCannotTakeEffectStopTheStudyOrWarn) {
   EXPECT_EQ(no_lustre.CheckLustre(), "");
 }
 
+TEST(RealRunnerTest, HostileKnobValuesReachTheToolsAsOneArgumentEach) {
+  RealFixture f;
+  testing::ScopedPath path(f.dir.path() / "bin");
+  const std::string bomb = f.dir.path().string() + "/PWNED";
+  auto knob = [](const std::string& name, const std::string& value) {
+    space::Knob k;
+    k.name = name;
+    k.values.push_back(space::KnobValue::String(value));
+    return k;
+  };
+  const space::Space hostile({knob("stripe_count", "1; touch " + bomb),
+                              knob("stripe_size", "$(touch " + bomb + ")"),
+                              knob("osc_max_pages_per_rpc", "`touch " + bomb + "`")});
+  RealRunner runner(hostile, f.Options());
+  TrialRequest r = f.Request(3);
+  r.config = space::Config({0, 0, 0});
+  const auto o = runner.Run(r);
+  EXPECT_FALSE(o.ok);  // the fake tools refuse the values, as the real ones would
+  EXPECT_FALSE(std::filesystem::exists(bomb));
+  const std::string log = Slurp(f.lustre_log);
+  EXPECT_THAT(log, HasSubstr("lctl\tset_param\tosc.*.max_pages_per_rpc=`touch " + bomb + "`\n"));
+}
+
 TEST(RealRunnerTest, ToolArgumentHelpers) {
   EXPECT_EQ(LfsStripeSize("1m"), "1M");
   EXPECT_EQ(LfsStripeSize("64K"), "64K");

@@ -104,6 +104,12 @@ struct EvaluationConfig {
   double ci_level = 0.95;
 };
 
+/// `contribution:` of the reference config. Accepted so that the reference's config.yaml loads
+/// unchanged; iorec does not use it yet (the knob-contribution analysis is issue 16).
+struct ContributionConfig {
+  int top_k = 3;
+};
+
 struct ReportingConfig {
   bool write_markdown_summary = true;
   bool plots = true;
@@ -121,6 +127,7 @@ struct StudyConfig {
   DeployConfig deploy;
   RunnerConfig runner;
   EvaluationConfig evaluation;
+  ContributionConfig contribution;
   ReportingConfig reporting;
 };
 

@@ -14,6 +14,7 @@
 #include "iorec/eval/contribution.hpp"
 #include "iorec/eval/heldout.hpp"
 #include "iorec/loop/study.hpp"
+#include "iorec/runner/fidelity.hpp"
 
 namespace iorec::report {
 
@@ -44,6 +45,7 @@ struct ReportContent {
   const eval::StudyData* data = nullptr;
   const eval::EvalResult* evaluation = nullptr;  ///< null when evaluation is disabled
   const eval::ContributionReport* contribution = nullptr;
+  std::vector<runner::WorkloadFidelity> fidelity;  ///< real runner: per workload; else empty
   std::vector<PlotRef> plots;
 };
 

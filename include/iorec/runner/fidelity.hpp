@@ -20,9 +20,9 @@ namespace iorec::runner {
 inline constexpr double kFidelityTolerance = 0.10;
 
 struct TrialFidelity {
-  double max_deviation = 0.0;  ///< largest |measured - target| over pct_* features
-  std::string worst_feature;   ///< where it is ("" when no feature was compared)
-  std::string metric_column;   ///< the summary column the metric came from
+  double max_deviation = 0.0;                 ///< largest |measured - target| over pct_* features
+  std::string worst_feature;                  ///< where it is ("" when no feature was compared)
+  std::string metric_column;                  ///< the summary column the metric came from
   std::map<std::string, double> module_perf;  ///< "POSIX"/"MPIIO" -> agg_perf_by_slowest
 };
 
