@@ -310,77 +310,65 @@ class ShellLexer {
     }
   }
 
-  size_t StepDouble(size_t i) {
+  /// Backslashes, backquotes and `$` act alike in "...", ${...} and $((...)): the next
+  /// index when items_[i] is one of them.
+  std::optional<size_t> StepExpansion(size_t i) {
     switch (items_[i].c) {
       case '\\':
         return Escape(i);
-      case '"':
-        Pop();
-        return i + 1;
       case '`':
         Push(Kind::kBacktick);
         return i + 1;
       case '$':
         return Dollar(i, /*code=*/false);
       default:
-        return i + 1;
+        return std::nullopt;
     }
   }
 
+  size_t StepDouble(size_t i) {
+    if (const auto next = StepExpansion(i)) return *next;
+    if (items_[i].c == '"') Pop();
+    return i + 1;
+  }
+
   size_t StepBrace(size_t i) {
+    if (const auto next = StepExpansion(i)) return *next;
     Frame& f = stack_.back();
     switch (items_[i].c) {
-      case '\\':
-        return Escape(i);
       case '{':
         ++f.depth;
-        return i + 1;
+        break;
       case '}':
         if (f.depth > 0) {
           --f.depth;
         } else {
           Pop();
         }
-        return i + 1;
+        break;
       case '\'':
         Push(Kind::kSingle);
-        return i + 1;
+        break;
       case '"':
         Push(Kind::kDouble);
-        return i + 1;
-      case '`':
-        Push(Kind::kBacktick);
-        return i + 1;
-      case '$':
-        return Dollar(i, /*code=*/false);
+        break;
       default:
-        return i + 1;
+        break;
     }
+    return i + 1;
   }
 
   size_t StepArith(size_t i) {
+    if (const auto next = StepExpansion(i)) return *next;
     Frame& f = stack_.back();
-    switch (items_[i].c) {
-      case '\\':
-        return Escape(i);
-      case '(':
-        ++f.depth;
-        return i + 1;
-      case ')':
-        if (f.depth > 0) {
-          --f.depth;
-          return i + 1;
-        }
-        Pop();
-        return IsChar(i + 1, ')') ? i + 2 : i + 1;
-      case '`':
-        Push(Kind::kBacktick);
-        return i + 1;
-      case '$':
-        return Dollar(i, /*code=*/false);
-      default:
-        return i + 1;
+    if (items_[i].c == '(') ++f.depth;
+    if (items_[i].c != ')') return i + 1;
+    if (f.depth > 0) {
+      --f.depth;
+      return i + 1;
     }
+    Pop();
+    return IsChar(i + 1, ')') ? i + 2 : i + 1;
   }
 
   /// At `<<` (or `<<-`): reads the delimiter word; the body starts after the next newline.

@@ -40,14 +40,11 @@ std::vector<std::string> Shells() {
   return out;
 }
 
-/// Runs `command` with `shell` in `dir`; returns its stdout (the test fails if it fails).
+/// What `shell` prints running `command` in `dir` (the test fails if it fails).
 std::string Sh(const std::string& command, const std::filesystem::path& dir,
                const std::string& shell = "/bin/sh") {
-  ProcessSpec spec;
-  spec.argv = {shell, "-c", command};
-  spec.cwd = dir;
-  const ProcessResult r = RunProcess(spec);
-  EXPECT_TRUE(r.Succeeded()) << command << ": " << r.Describe() << ": " << r.err;
+  const ProcessResult r = testing::RunShellScript(command, dir, shell);
+  EXPECT_TRUE(r.Succeeded()) << shell << " -c " << command << ": " << r.Describe() << ": " << r.err;
   return r.out;
 }
 

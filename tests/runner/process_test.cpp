@@ -26,12 +26,7 @@ using testing::TempDir;
 using testing::WaitForExit;
 using testing::WaitForFile;
 
-ProcessResult Sh(const std::string& script, const std::filesystem::path& cwd = {}) {
-  ProcessSpec spec;
-  spec.argv = {"/bin/sh", "-c", script};
-  spec.cwd = cwd;
-  return RunProcess(spec);
-}
+ProcessResult Sh(const std::string& script) { return testing::RunShellScript(script); }
 
 TEST(RunProcessTest, ReportsTheCommandsExitCodeOrSignal) {
   EXPECT_EQ(Sh("exit 3").exit_code, 3);

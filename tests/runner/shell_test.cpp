@@ -14,12 +14,9 @@ namespace {
 
 using testing::TempDir;
 
-/// What /bin/sh makes of `line`: each word it sees, one per line via printf.
+/// What /bin/sh makes of `line`: each word it sees, in brackets.
 std::string ShellWords(const std::string& line, const std::filesystem::path& cwd) {
-  ProcessSpec spec;
-  spec.argv = {"/bin/sh", "-c", "printf '[%s]' " + line};
-  spec.cwd = cwd;
-  const ProcessResult r = RunProcess(spec);
+  const ProcessResult r = testing::RunShellScript("printf '[%s]' " + line, cwd);
   EXPECT_TRUE(r.Succeeded()) << r.Describe() << r.err;
   return r.out;
 }

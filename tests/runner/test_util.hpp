@@ -18,6 +18,7 @@
 
 #include "common/process_util.hpp"
 #include "common/temp_dir.hpp"
+#include "iorec/runner/process.hpp"
 #include "iorec/space/space.hpp"
 #include "iorec/space/workload.hpp"
 
@@ -60,6 +61,16 @@ class ScopedPath {
  private:
   std::string old_;
 };
+
+/// Runs `script` with `shell -c` in `cwd` (empty: the current directory).
+inline ProcessResult RunShellScript(const std::string& script,
+                                    const std::filesystem::path& cwd = {},
+                                    const std::string& shell = "/bin/sh") {
+  ProcessSpec spec;
+  spec.argv = {shell, "-c", script};
+  spec.cwd = cwd;
+  return RunProcess(spec);
+}
 
 using test_support::WaitForExit;
 using test_support::WaitForFile;
