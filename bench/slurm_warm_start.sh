@@ -15,7 +15,10 @@ bin=$(realpath "${1:-$root/build/iorec}")
 keys=${2:-}
 work=$(mktemp -d /tmp/iorec-swb.XXXXXX)
 state=$work/s
-cleanup() { "$root/scripts/slurm-local.sh" stop "$state" >/dev/null 2>&1 || true; }
+cleanup() {
+  "$root/scripts/slurm-local.sh" stop "$state" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
 eval "$("$root/scripts/slurm-local.sh" start "$state" 2>/dev/null)"
@@ -53,4 +56,3 @@ echo "trials: $trials"
 echo "sbatch calls: $(wc -l <"$work/sbatch.log")"
 echo "jobs Slurm ran (array tasks count one each): $(wc -l <"$state/log/jobcomp.txt")"
 awk -v a="$start" -v b="$end" 'BEGIN { printf "wall time of iorec run: %.1f s\n", b - a }'
-rm -rf "$work"

@@ -136,7 +136,9 @@ SlurmctldPidFile=$D/run/slurmctld.pid
 SlurmdPidFile=$D/run/slurmd.pid
 SlurmctldLogFile=$D/log/slurmctld.log
 SlurmdLogFile=$D/log/slurmd.log
-ProctrackType=proctrack/linuxproc
+# pgid: every process of a job stays in its process group, so a cancelled job leaves no
+# orphans (linuxproc follows parent links and misses processes reparented mid-kill).
+ProctrackType=proctrack/pgid
 TaskPlugin=task/none
 JobCompType=jobcomp/filetxt
 JobCompLoc=$D/log/jobcomp.txt

@@ -136,6 +136,10 @@ class LocalSlurm {
     ::setenv("PATH", (bin.string() + ":" + old_path_).c_str(), 1);
   }
   ~LocalSlurm() {
+    // No job outlives the cluster: cancel what is left and wait (30 s at most) until Slurm has
+    // ended it, processes included (COMPLETING), before stopping the daemons.
+    Sh("scancel -u \"$(id -un)\" >/dev/null 2>&1; i=0; while [ $i -lt 300 ] && [ -n \"$(squeue -h "
+       "-t PENDING,RUNNING,COMPLETING -o %i 2>/dev/null)\" ]; do sleep 0.1; i=$((i + 1)); done");
     const std::string script = std::string(IOREC_SOURCE_DIR) + "/scripts/slurm-local.sh";
     Sh(script + " stop " + Quote(state_) + " > /dev/null 2>&1");
     if (old_conf_.empty()) {
@@ -254,6 +258,37 @@ TEST_F(CommandStudyTest, ResumedSlurmStudyReattachesToItsArrays) {
     EXPECT_EQ(warm.count(first), 0u)
         << "the resumed study submitted warm-start trial " << first << " again";
   }
+}
+
+TEST_F(CommandStudyTest, CtrlCCancelsTheStudysSlurmJobs) {
+  REQUIRE_LOCAL_SLURM();
+  LocalSlurm slurm(dir_);
+  ASSERT_TRUE(slurm.started()) << slurm.start_log();
+  std::string cfg = StudyConfig("  executor: slurm\n  slurm: {poll_s: 0.2}\n");
+  cfg = cfg.substr(0, cfg.find("  command:")) + "  command: 'sleep 297.125; echo 1'\n" +
+        "  metric: stdout_last_number\n  executor: slurm\n  slurm: {poll_s: 0.2}\n";
+  std::ofstream(dir_ / "sleep.yaml") << cfg;
+  // Start the study, wait (60 s at most) until Slurm runs its jobs, then Ctrl-C it.
+  const std::string script =
+      std::string(IOREC_BINARY) + " run -c " + Quote(dir_ / "sleep.yaml") + " -o " +
+      Quote(dir_ / "out") + " > " + Quote(dir_ / "run.log") + " 2>&1 & pid=$!; i=0; " +
+      "while [ $i -lt 600 ] && [ -z \"$(squeue -h -t RUNNING -o %i)\" ]; do sleep 0.1; " +
+      "i=$((i + 1)); done; kill -INT $pid; wait $pid; echo $? > " + Quote(dir_ / "rc");
+  ASSERT_EQ(Sh(script), 0);
+  EXPECT_EQ(Slurp(dir_ / "rc"), "130\n") << Slurp(dir_ / "run.log");
+  EXPECT_NE(Slurp(dir_ / "run.log").find("were cancelled (scancel) and are pending"),
+            std::string::npos)
+      << Slurp(dir_ / "run.log");
+  // Nothing of the study is left queued or running (60 s at most for Slurm to end them).
+  const std::string left = "squeue -h -t PENDING,RUNNING,COMPLETING -o %i";
+  EXPECT_EQ(Sh("i=0; while [ $i -lt 600 ] && [ -n \"$(" + left +
+               ")\" ]; do sleep 0.1; i=$((i + 1)); done; [ -z \"$(" + left + ")\" ]"),
+            0);
+  // ...and no trial process outlives its cancelled job ([.]: not this check's own shell).
+  EXPECT_EQ(Sh("i=0; while [ $i -lt 300 ] && pgrep -f 'sleep 297[.]125' >/dev/null; do sleep 0.1; "
+               "i=$((i + 1)); done; ! pgrep -f 'sleep 297[.]125' >/dev/null"),
+            0);
+  EXPECT_EQ(slurm.SbatchCalls().size(), 1u);
 }
 
 /// Samples `squeue -t RUNNING` on its own thread until stopped.
