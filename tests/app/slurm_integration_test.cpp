@@ -279,6 +279,11 @@ TEST_F(CommandStudyTest, CtrlCCancelsTheStudysSlurmJobs) {
   EXPECT_NE(Slurp(dir_ / "run.log").find("were cancelled (scancel) and are pending"),
             std::string::npos)
       << Slurp(dir_ / "run.log");
+  // Progress (not a terminal here) said where the batch's trials were.
+  EXPECT_TRUE(
+      std::regex_search(Slurp(dir_ / "run.log"),
+                        std::regex(R"(\[iorec\] trials of the batch: .*[0-9]+ (queued|running))")))
+      << Slurp(dir_ / "run.log");
   // Nothing of the study is left queued or running (60 s at most for Slurm to end them).
   const std::string left = "squeue -h -t PENDING,RUNNING,COMPLETING -o %i";
   EXPECT_EQ(Sh("i=0; while [ $i -lt 600 ] && [ -n \"$(" + left +
