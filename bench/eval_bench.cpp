@@ -23,7 +23,6 @@ struct DefaultStudy {
   config::StudyConfig cfg;
   space::WorkloadSet ws;
   loop::StudyResult res;
-  eval::StudyData data;
 };
 
 const DefaultStudy& Study() {
@@ -39,7 +38,6 @@ const DefaultStudy& Study() {
     runner::SerialExecutor exec(stub);
     std::fprintf(stderr, "eval_bench: running the default study once (not timed)...\n");
     d->res = loop::RunStudy(d->cfg, d->ws, exec, nullptr, {});
-    d->data = report::EvalInputFromStudy(d->cfg, d->ws, d->res);
     return d;
   }();
   return *s;
@@ -53,7 +51,7 @@ void RunEvaluate(benchmark::State& state, config::SplitMode split) {
   const eval::EvalParams params = report::EvalParamsFrom(cfg);
   for (auto _ : state) {
     core::Rng rng(cfg.seed, "evaluation");
-    const eval::EvalResult r = eval::Evaluate(s.data, params, rng);
+    const eval::EvalResult r = eval::Evaluate(s.res.state, s.res.matrix, params, rng);
     benchmark::DoNotOptimize(r.model.ndcg.estimate);
     state.counters["workloads_evaluated"] = static_cast<double>(r.workloads.size());
     state.counters["train_rows"] = static_cast<double>(r.train_rows);
@@ -73,7 +71,7 @@ void BM_EvaluateTemporal(benchmark::State& state) {
 void BM_Contribution(benchmark::State& state) {
   const DefaultStudy& s = Study();
   for (auto _ : state) {
-    const auto c = eval::ComputeContribution(s.data, 3, s.cfg.active.robust_score_z);
+    const auto c = eval::ComputeContribution(s.res.state, 3, s.cfg.active.robust_score_z);
     benchmark::DoNotOptimize(c.mean_best_overall_gain);
   }
 }
@@ -87,7 +85,7 @@ void BM_WriteEvaluationOutputs(benchmark::State& state) {
   const auto dir = std::filesystem::temp_directory_path() / "iorec_eval_bench";
   std::filesystem::create_directories(dir);
   for (auto _ : state) {
-    const auto w = report::WriteEvaluationOutputs(dir, cfg, s.ws, s.res);
+    const auto w = report::WriteEvaluationOutputs(dir, cfg, s.res);
     benchmark::DoNotOptimize(w.size());
   }
   std::filesystem::remove_all(dir);

@@ -188,41 +188,41 @@ int main(int argc, char** argv) try {
           const runner::StubTestbed& tb;
           const std::vector<double>& best;
           Oracle(const runner::StubTestbed& t, const std::vector<double>& b) : tb(t), best(b) {}
-          double TruePerf(uint32_t w, const space::Config& c) const override {
+          double TrueMetric(uint32_t w, const space::Config& c) const override {
             return tb.TruePerf(w, c);
           }
-          double BestPerf(uint32_t w) const override { return best[w]; }
+          double BestMetric(uint32_t w) const override { return best[w]; }
         } oracle(tb, best);
         const auto res = loop::RunStudy(bc, ws, exec, &oracle, {});
         Stat obs, dep, obs5, dep5, oracle_pick, gp_pick;
         model::GpHyper hyper;
-        const auto local = loop::FitLocalModels(bc.space, res.workloads, hyper);
+        const auto local = loop::FitLocalModels(res.state, hyper);
         for (uint32_t w = 0; w < ws.size(); ++w) {
           {
             // Diagnostic: the measured config with the best GP posterior mean (the noise of
             // its run averaged with its neighbours').
             std::vector<space::Config> cs;
-            for (const auto& c : res.workloads[w].configs) {
-              if (!c.perfs.empty()) cs.push_back(c.config);
+            for (const auto& c : res.state.record(w).configs) {
+              if (c.measured()) cs.push_back(c.config);
             }
-            const auto p = local[w].Predict(cs);
+            const auto p = local.Predict(w, cs);
             const size_t i = std::max_element(p.mean.begin(), p.mean.end()) - p.mean.begin();
             gp_pick.Add(TrueRegret(tb, w, cs[i], best[w]));
           }
           // Diagnostic: the truly best config among those measured (search vs selection).
           double ob = 1.0;
-          for (const auto& c : res.workloads[w].configs) {
-            if (!c.perfs.empty()) ob = std::min(ob, TrueRegret(tb, w, c.config, best[w]));
+          for (const auto& c : res.state.record(w).configs) {
+            if (c.measured()) ob = std::min(ob, TrueRegret(tb, w, c.config, best[w]));
           }
           oracle_pick.Add(ob);
           // (a) the measured config with the best mean observed perf (its single run unless
           // replicated); (b) top-1 by robust score (what recommend deploys).
-          const loop::ConfigStats* top = nullptr;
-          for (const auto& c : res.workloads[w].configs) {
-            if (!c.perfs.empty() && (!top || c.Mean() > top->Mean())) top = &c;
+          const state::ConfigStats* top = nullptr;
+          for (const auto& c : res.state.record(w).configs) {
+            if (c.measured() && (!top || c.Mean().value > top->Mean().value)) top = &c;
           }
           const double ra = TrueRegret(tb, w, top->config, best[w]);
-          const auto ranked = loop::RankMeasured(res.workloads[w], bc.active.robust_score_z);
+          const auto ranked = res.state.record(w).Ranked(bc.active.robust_score_z);
           const double rb = TrueRegret(tb, w, ranked.front()->config, best[w]);
           obs.Add(ra);
           dep.Add(rb);

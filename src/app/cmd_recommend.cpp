@@ -11,9 +11,9 @@
 #include "iorec/core/error.hpp"
 #include "iorec/core/units.hpp"
 #include "iorec/darshan/features.hpp"
+#include "iorec/deploy/model_bundle.hpp"
 #include "iorec/deploy/recommender.hpp"
-#include "iorec/report/json_util.hpp"
-#include "iorec/report/model_bundle.hpp"
+#include "iorec/space/json.hpp"
 
 namespace iorec::app {
 namespace {
@@ -85,7 +85,7 @@ std::string RanWithLine(const std::optional<darshan::LustreLayout>& ran, const s
 
 void RunRecommend(const RecommendOptions& opt, const GlobalOptions& g) {
   SetupLogging(g);
-  report::ModelBundle b = report::LoadModelBundle(opt.model_dir);
+  deploy::ModelBundle b = deploy::LoadModelBundle(opt.model_dir);
   if (opt.top_k > 0) b.params.return_top_k = opt.top_k;
   std::optional<darshan::LustreLayout> ran_with;
   const space::Workload w =
@@ -105,13 +105,16 @@ void RunRecommend(const RecommendOptions& opt, const GlobalOptions& g) {
     j["recommendations"] = nlohmann::ordered_json::array();
     int rank = 1;
     for (const auto& c : r.configs) {
-      j["recommendations"].push_back({{"rank", rank++},
-                                      {"config", report::ConfigJson(b.space, c.config)},
-                                      {"predicted_score", c.predicted_gain},
-                                      {"predicted_std", c.predicted_std},
-                                      {"measured", c.measured},
-                                      {"neighbor_consensus", c.consensus},
-                                      {"source", c.source}});
+      j["recommendations"].push_back(
+          {{"rank", rank++},
+           {"config", space::ConfigJson(b.space, c.config)},
+           {"predicted_score", c.model_score},
+           {"predicted_std", c.model_std},
+           {"measured", c.measured},
+           {"measured_gain",
+            c.measured ? nlohmann::ordered_json(c.measured_gain.value) : nlohmann::ordered_json()},
+           {"neighbor_consensus", c.consensus},
+           {"source", c.source}});
     }
     if (ran_with)
       j["ran_with"] = {{"stripe_count", ran_with->stripe_count},
@@ -138,9 +141,9 @@ void RunRecommend(const RecommendOptions& opt, const GlobalOptions& g) {
   int rank = 1;
   for (const auto& c : r.configs) {
     std::printf("#%d  %s\n    ", rank++, b.space.Describe(c.config).c_str());
+    if (c.measured) std::printf("measured gain %+.1f%%, ", 100.0 * c.measured_gain.value);
     if (!r.exact_match) std::printf("consensus %.1f%%, ", 100.0 * c.consensus);
-    std::printf("model score %.4f ± %.4f  [%s]\n", c.predicted_gain, c.predicted_std,
-                c.source.c_str());
+    std::printf("model score %.4f ± %.4f  [%s]\n", c.model_score, c.model_std, c.source.c_str());
   }
   if (!opt.darshan_log.empty() && !r.configs.empty())
     std::printf("%s\n", RanWithLine(ran_with, b.space, r.configs.front().config).c_str());

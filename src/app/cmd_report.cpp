@@ -43,7 +43,8 @@ void ReportCommand(const std::string& dir, const GlobalOptions& g) {
   std::vector<loop::LoopObserver*> observers = {&progress};
   const loop::Oracle* oracle = heldout ? tb.oracle.get() : nullptr;
   const loop::StudyResult res = loop::RunStudy(cfg, ws, executor, oracle, observers);
-  for (const auto& w : report::WriteStudyOutputs(dir, cfg, ws, res)) spdlog::warn("{}", w);
+  for (const auto& w : report::WriteStudyOutputs(dir, cfg, res)) spdlog::warn("{}", w);
+  if (!res.workloads_without_runs.empty()) spdlog::warn("{}", res.stop_reason);
   std::printf(
       "report: regenerated summary.json recommendation_matrix.json observations.csv "
       "model/ plots/ in %s from %zu stored trials\n",

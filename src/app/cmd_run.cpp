@@ -180,10 +180,9 @@ void RunStudyCommand(const RunOptions& opt, const GlobalOptions& g) {
   const loop::Oracle* oracle =
       cfg.active.oracle_mode == config::OracleMode::kHeldout ? tb.oracle.get() : nullptr;
   loop::StudyResult res = loop::RunStudy(cfg, ws, executor, oracle, observers);
-  recorder.Flush();
   const auto t_write = std::chrono::steady_clock::now();
   db->SetPhase("write", store::NowSeconds());
-  for (const auto& w : report::WriteStudyOutputs(opt.out_dir, cfg, ws, res)) spdlog::warn("{}", w);
+  for (const auto& w : report::WriteStudyOutputs(opt.out_dir, cfg, res)) spdlog::warn("{}", w);
   faults.MaybeExitAtPhase("write");
   db->SetPhase("complete", store::NowSeconds());
   const auto t_end = std::chrono::steady_clock::now();
@@ -195,7 +194,7 @@ void RunStudyCommand(const RunOptions& opt, const GlobalOptions& g) {
   timing["write_outputs_s"] = secs(t_write, t_end);
   timing["total_s"] = secs(t0, t_end);
   double trial_wall = 0.0;
-  for (const auto& o : res.observations) trial_wall += o.wall_seconds;
+  for (const auto& t : res.state.trials()) trial_wall += t.wall_seconds;
   timing["sum_trial_wall_s"] = trial_wall;
   timing["store_s"] = executor.store_seconds() + recorder.store_seconds();
   timing["trials_run"] = executor.ran();
@@ -203,8 +202,8 @@ void RunStudyCommand(const RunOptions& opt, const GlobalOptions& g) {
   core::WriteFileAtomic(out_dir / "timing.json", timing.dump(2) + "\n");
 
   const auto& last = res.history.back();
-  std::printf("study finished: %zu trials, %d iterations (%s)\n", res.observations.size(),
-              res.iterations_run, res.stop_reason.c_str());
+  std::printf("study finished: %zu trials, %d iterations (%s)\n", res.state.trials().size(),
+              res.iterations_run(), res.stop_reason.c_str());
   if (resuming) {
     std::printf("  resumed: %zu trials from %s, %zu run now\n", executor.replayed(),
                 db_path.c_str(), executor.ran());
@@ -216,6 +215,10 @@ void RunStudyCommand(const RunOptions& opt, const GlobalOptions& g) {
       "  outputs in %s: study.db summary.json recommendation_matrix.json "
       "observations.csv model/ plots/\n",
       opt.out_dir.c_str());
+  if (!res.workloads_without_runs.empty()) {
+    throw core::Error(res.stop_reason + "; the outputs for the other workloads are in " +
+                      opt.out_dir);
+  }
 }
 
 }  // namespace

@@ -90,11 +90,7 @@ void StatusCommand(const std::string& dir, const GlobalOptions& g) {
     char base[32] = "-", best[32] = "-", gain[32] = "-";
     if (w.baseline_perf) std::snprintf(base, sizeof base, "%.4g", *w.baseline_perf);
     if (w.best_perf) std::snprintf(best, sizeof best, "%.4g", *w.best_perf);
-    if (w.best_gain && w.baseline_perf && *w.baseline_perf > 0) {
-      std::snprintf(gain, sizeof gain, "%+.1f%%", 100.0 * *w.best_gain / *w.baseline_perf);
-    } else if (w.best_gain) {
-      std::snprintf(gain, sizeof gain, "%+.4g", *w.best_gain);
-    }
+    if (w.best_gain) std::snprintf(gain, sizeof gain, "%+.1f%%", 100.0 * *w.best_gain);
     std::printf("  %-24s %7llu %7llu %7llu %7llu %14s %14s %10s\n", w.id.c_str(),
                 static_cast<unsigned long long>(w.done), static_cast<unsigned long long>(w.pending),
                 static_cast<unsigned long long>(w.running),

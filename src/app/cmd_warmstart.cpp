@@ -6,8 +6,8 @@
 
 #include "commands.hpp"
 #include "iorec/config/study_config.hpp"
-#include "iorec/report/json_util.hpp"
 #include "iorec/sampling/warm_start.hpp"
+#include "iorec/space/json.hpp"
 
 namespace iorec::app {
 namespace {
@@ -34,7 +34,7 @@ void RunWarmstart(const WarmstartOptions& opt, const GlobalOptions& g) {
     for (size_t i = 0; i < ws.configs.size(); ++i) {
       j["configs"].push_back({{"index", i},
                               {"kind", i < ws.num_anchors ? "anchor" : "pairwise"},
-                              {"config", report::ConfigJson(cfg.space, ws.configs[i])}});
+                              {"config", space::ConfigJson(cfg.space, ws.configs[i])}});
     }
     std::cout << j.dump(2) << "\n";
     return;

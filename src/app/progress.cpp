@@ -1,5 +1,7 @@
 #include "progress.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <cstdio>
 
 namespace iorec::app {
@@ -27,14 +29,19 @@ void ProgressObserver::OnPhase(std::string_view phase, size_t total) {
   Draw(true);
 }
 
-void ProgressObserver::OnTrial(const loop::Observation& obs) {
+void ProgressObserver::OnTrial(const state::Trial& trial) {
   if (quiet_) return;
-  if (obs.source != runner::TrialSource::kReplicate) ++done_;
-  if (!obs.ok) ++failed_;
+  if (trial.source != state::Source::kReplicate) ++done_;
+  if (!trial.ok) ++failed_;
   Draw(false);
 }
 
-void ProgressObserver::OnIteration(const loop::IterationRecord& rec) {
+void ProgressObserver::OnWarning(const std::string& message) {
+  EndLine();
+  spdlog::warn("{}", message);
+}
+
+void ProgressObserver::OnIteration(const loop::IterationRecord& rec, const state::StudyState&) {
   if (quiet_) return;
   EndLine();
   std::fprintf(stderr,

@@ -15,8 +15,10 @@ class ProgressObserver final : public loop::LoopObserver {
   ProgressObserver(bool tty, bool quiet);
   ~ProgressObserver() override;
   void OnPhase(std::string_view phase, size_t total) override;
-  void OnTrial(const loop::Observation& obs) override;
-  void OnIteration(const loop::IterationRecord& rec) override;
+  void OnTrial(const state::Trial& trial) override;
+  void OnIteration(const loop::IterationRecord& rec, const state::StudyState& state) override;
+  /// Logged as a warning even with --quiet.
+  void OnWarning(const std::string& message) override;
   /// Where the running batch's trials are (from an executor that knows, e.g. Slurm): shown
   /// beside the bar on a terminal, otherwise as a line at most every 30 s, and each new
   /// note (e.g. sbatch backing off) as its own line.

@@ -23,8 +23,10 @@ class StubOracle final : public loop::Oracle {
           tb.FindOptimum(w, cfg.active.oracle_enum_threshold, cfg.active.oracle_sampled).perf);
     }
   }
-  double TruePerf(uint32_t w, const space::Config& c) const override { return tb_.TruePerf(w, c); }
-  double BestPerf(uint32_t w) const override { return best_[w]; }
+  double TrueMetric(uint32_t w, const space::Config& c) const override {
+    return tb_.TruePerf(w, c);
+  }
+  double BestMetric(uint32_t w) const override { return best_[w]; }
 
  private:
   const runner::StubTestbed& tb_;
@@ -68,7 +70,6 @@ Testbed MakeTestbed(const config::StudyConfig& cfg, const space::WorkloadSet& ws
       o.metric.key = rc.CommandMetricKey();
       o.timeout_s = rc.timeout_s;
       o.retry = RetryOf(rc);
-      o.objective = rc.objective;
       o.trials_root = trials_root;
       o.config_dir = cfg.source_path.has_parent_path() ? cfg.source_path.parent_path()
                                                        : std::filesystem::path(".");
@@ -84,7 +85,6 @@ Testbed MakeTestbed(const config::StudyConfig& cfg, const space::WorkloadSet& ws
       static_cast<runner::RealRunnerSettings&>(o) = rc.real;
       o.timeout_s = rc.timeout_s;
       o.retry = RetryOf(rc);
-      o.objective = rc.objective;
       o.trials_root = trials_root;
       o.feature_names = ws.feature_names;
       auto real = std::make_unique<runner::RealRunner>(cfg.space, std::move(o));

@@ -3,60 +3,14 @@
 #include <algorithm>
 #include <cmath>
 
-#include "iorec/loop/study.hpp"
-
 namespace iorec::loop {
 namespace {
 
 constexpr size_t kMaxHyperRows = 200;  // per workload, for the hyperparameter search only
 
-}  // namespace
-
-model::Prediction LocalModel::Predict(const std::vector<space::Config>& configs) const {
-  model::Prediction p;
-  p.mean.resize(configs.size());
-  p.stddev.resize(configs.size());
-  gp->Predict(configs, p.mean.data(), p.stddev.data());
-  for (size_t i = 0; i < configs.size(); ++i) {
-    p.mean[i] += offset;
-    p.stddev[i] = std::sqrt(p.stddev[i]);
-  }
-  return p;
-}
-
-std::vector<LocalModel> FitLocalModels(const space::Space& space,
-                                       const std::vector<WorkloadState>& states,
-                                       model::GpHyper& hyper) {
-  const size_t nw = states.size();
-  std::vector<LocalModel> out(nw);
-  std::vector<model::GpData> data(nw);
-  double sq = 0.0;
-  size_t rows = 0;
-  for (size_t w = 0; w < nw; ++w) {
-    const auto& st = states[w];
-    if (!st.baseline_ok) continue;
-    auto& d = data[w];
-    // One row per run: the GP's noise term then weighs replicated configs by their count.
-    for (const auto& c : st.configs) {
-      for (double perf : c.perfs) {
-        d.configs.push_back(c.config);
-        d.y.push_back(ModelTarget(st, perf));
-      }
-    }
-    if (d.y.empty()) continue;
-    double mean = 0.0;
-    for (double y : d.y) mean += y;
-    mean /= static_cast<double>(d.y.size());
-    out[w].offset = mean;
-    for (double& y : d.y) {
-      y -= mean;
-      sq += y * y;
-    }
-    rows += d.y.size();
-  }
-  if (rows == 0) return out;
-  // The hyperparameter search factors every workload's kernel matrix per evaluation
-  // (O(n^3)); long studies fit them on an evenly spaced subset of each workload's runs.
+/// The hyperparameter search factors every workload's kernel matrix per evaluation
+/// (O(n^3)); long studies fit them on an evenly spaced subset of each workload's runs.
+std::vector<model::GpData> HyperSubsets(const std::vector<model::GpData>& data) {
   std::vector<model::GpData> fit_data;
   for (const auto& d : data) {
     if (d.y.size() <= kMaxHyperRows) {
@@ -71,17 +25,53 @@ std::vector<LocalModel> FitLocalModels(const space::Space& space,
     }
     fit_data.push_back(std::move(sub));
   }
+  return fit_data;
+}
+
+}  // namespace
+
+model::GpSurrogate FitLocalModels(const state::StudyState& state, model::GpHyper& hyper) {
+  const size_t nw = state.num_workloads();
+  std::vector<model::GpSurrogate::Member> members(nw);
+  std::vector<model::GpData> data(nw);
+  double sq = 0.0;
+  size_t rows = 0;
+  for (size_t w = 0; w < nw; ++w) {
+    const auto& rec = state.record(w);
+    if (!rec.has_baseline()) continue;
+    auto& d = data[w];
+    // One row per run: the GP's noise term then weighs replicated configs by their count.
+    for (const auto& c : rec.configs) {
+      for (state::Perf perf : c.perfs) {
+        d.configs.push_back(c.config);
+        d.y.push_back(rec.LogGainOf(perf).value);
+      }
+    }
+    if (d.y.empty()) continue;
+    double mean = 0.0;
+    for (double y : d.y) mean += y;
+    mean /= static_cast<double>(d.y.size());
+    members[w].offset = mean;
+    for (double& y : d.y) {
+      y -= mean;
+      sq += y * y;
+    }
+    rows += d.y.size();
+  }
+  if (rows == 0) return model::GpSurrogate(std::move(members));
+  const auto fit_data = HyperSubsets(data);
   if (hyper.log_lengthscale.empty()) {
     const double var = std::max(1e-6, sq / static_cast<double>(rows));
-    hyper = model::FitGpHyper(space, fit_data, model::DefaultGpHyper(space, var), 1.0, 400);
+    hyper = model::FitGpHyper(state.space(), fit_data, model::DefaultGpHyper(state.space(), var),
+                              1.0, 400);
   } else {
-    hyper = model::FitGpHyper(space, fit_data, hyper, 0.25, 120);
+    hyper = model::FitGpHyper(state.space(), fit_data, hyper, 0.25, 120);
   }
   for (size_t w = 0; w < nw; ++w) {
     if (!data[w].y.empty())
-      out[w].gp = std::make_shared<const model::LocalGp>(space, hyper, data[w]);
+      members[w].gp = std::make_shared<const model::LocalGp>(state.space(), hyper, data[w]);
   }
-  return out;
+  return model::GpSurrogate(std::move(members));
 }
 
 }  // namespace iorec::loop

@@ -213,3 +213,20 @@ GpHyper FitGpHyper(const space::Space& space, const std::vector<GpData>& data, G
 }
 
 }  // namespace iorec::model
+
+namespace iorec::model {
+
+Prediction GpSurrogate::Predict(size_t workload, const std::vector<space::Config>& configs) const {
+  const Member& m = members_[workload];
+  Prediction p;
+  p.mean.resize(configs.size());
+  p.stddev.resize(configs.size());
+  m.gp->Predict(configs, p.mean.data(), p.stddev.data());
+  for (size_t i = 0; i < configs.size(); ++i) {
+    p.mean[i] += m.offset;
+    p.stddev[i] = std::sqrt(p.stddev[i]);
+  }
+  return p;
+}
+
+}  // namespace iorec::model

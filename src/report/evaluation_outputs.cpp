@@ -3,8 +3,8 @@
 #include <cmath>
 
 #include "iorec/core/file_io.hpp"
-#include "iorec/report/json_util.hpp"
 #include "iorec/runner/command_runner.hpp"
+#include "iorec/space/json.hpp"
 
 namespace iorec::report {
 namespace {
@@ -34,58 +34,7 @@ Json ScoreJson(const eval::StrategyScore& s) {
               {"best_gain_in_top_k", Num(s.chosen_gain)}};
 }
 
-eval::Source FromTrialSource(runner::TrialSource s) {
-  switch (s) {
-    case runner::TrialSource::kBaseline:
-      return eval::Source::kBaseline;
-    case runner::TrialSource::kWarm:
-      return eval::Source::kWarm;
-    case runner::TrialSource::kActive:
-      return eval::Source::kActive;
-    case runner::TrialSource::kReplicate:
-      return eval::Source::kReplicate;
-  }
-  return eval::Source::kWarm;
-}
-
 }  // namespace
-
-eval::StudyData EvalInputFromStudy(const config::StudyConfig& cfg, const space::WorkloadSet& ws,
-                                   const loop::StudyResult& res) {
-  eval::StudyData d;
-  d.space = cfg.space;
-  d.baseline = cfg.baseline;
-  d.feature_names = ws.feature_names;
-  d.iterations_run = res.iterations_run;
-  for (size_t w = 0; w < ws.size(); ++w) {
-    eval::WorkloadData wd;
-    wd.id = ws.workloads[w].id;
-    wd.features = ws.workloads[w].features;
-    if (w < res.workloads.size()) {
-      const auto& st = res.workloads[w];
-      wd.baseline_perf = st.baseline_perf;
-      for (const auto& c : st.configs) {
-        eval::MeasuredConfig m;
-        m.config = c.config;
-        m.runs = static_cast<int>(c.perfs.size());
-        m.mean_perf = m.runs ? c.Mean() : 0.0;
-        m.std_perf = c.Std();
-        m.gain = eval::RelativeGain(m.mean_perf, st.baseline_perf);
-        m.first_source = FromTrialSource(c.first_source);
-        m.first_iteration = c.first_iteration;
-        wd.configs.push_back(std::move(m));
-      }
-    }
-    d.workloads.push_back(std::move(wd));
-  }
-  for (const auto& o : res.observations) {
-    if (o.workload >= d.workloads.size()) continue;
-    auto& wd = d.workloads[o.workload];
-    wd.trials.push_back({FromTrialSource(o.source), o.iteration, o.ok,
-                         o.ok ? eval::RelativeGain(o.perf, wd.baseline_perf) : 0.0});
-  }
-  return d;
-}
 
 eval::EvalParams EvalParamsFrom(const config::StudyConfig& cfg) {
   const auto& e = cfg.evaluation;
@@ -112,12 +61,10 @@ eval::EvalParams EvalParamsFrom(const config::StudyConfig& cfg) {
   p.ensemble = loop::EnsembleParamsFrom(cfg);
   p.knn_neighbors = cfg.deploy.knn_neighbors;
   p.return_top_k = cfg.deploy.return_top_k;
-  p.topk_per_pattern = cfg.deploy.topk_per_pattern;
-  p.robust_z = cfg.active.robust_score_z;
   return p;
 }
 
-Json EvaluationReportJson(const config::StudyConfig& cfg, const eval::StudyData& data,
+Json EvaluationReportJson(const config::StudyConfig& cfg, const state::StudyState& st,
                           const eval::EvalResult& ev) {
   const auto& p = ev.params;
   Json j;
@@ -155,7 +102,7 @@ Json EvaluationReportJson(const config::StudyConfig& cfg, const eval::StudyData&
   j["training_rows"] = ev.train_rows;
   if (ev.split == eval::Split::kPatterns) j["heldout_workloads"] = ev.heldout_workloads;
   if (ev.split == eval::Split::kTemporal) j["temporal_heldout_after_iteration"] = ev.temporal_cut;
-  j["workloads_total"] = data.workloads.size();
+  j["workloads_total"] = st.num_workloads();
   j["workloads_evaluated"] = ev.workloads.size();
   j["workloads_skipped"] = ev.skipped.size();
   j["skipped"] = Json::array();
@@ -196,7 +143,7 @@ Json EvaluationReportJson(const config::StudyConfig& cfg, const eval::StudyData&
       d["neighbors"] = e.deployment->neighbors;
       d["recommended"] = Json::array();
       for (const auto& c : e.deployment->recommended)
-        d["recommended"].push_back(ConfigJson(data.space, c));
+        d["recommended"].push_back(space::ConfigJson(st.space(), c));
       d["measured_on_workload"] = e.deployment->measured;
       d["best_measured_gain"] =
           e.deployment->best_measured_gain ? Num(*e.deployment->best_measured_gain) : Json(nullptr);
@@ -291,14 +238,12 @@ namespace {
 
 /// The real runner's fidelity records, from <out>/trials/<workload>/<trial id>/.
 std::vector<runner::WorkloadFidelity> TrialFidelity(const std::filesystem::path& out,
-                                                    const space::WorkloadSet& ws,
                                                     const loop::StudyResult& res) {
   std::vector<std::pair<std::string, std::string>> trials;
-  for (const auto& o : res.observations) {
-    if (o.workload >= ws.size()) continue;
-    const std::string& id = ws.workloads[o.workload].id;
+  for (const auto& t : res.state.trials()) {
+    const std::string& id = res.state.workload_set().workloads[t.workload].id;
     trials.emplace_back(
-        id, (out / "trials" / runner::SafeDirName(id) / std::to_string(o.trial_id)).string());
+        id, (out / "trials" / runner::SafeDirName(id) / std::to_string(t.trial_id)).string());
   }
   return runner::SummarizeFidelity(trials);
 }
@@ -307,29 +252,25 @@ std::vector<runner::WorkloadFidelity> TrialFidelity(const std::filesystem::path&
 
 std::vector<std::string> WriteEvaluationOutputs(const std::filesystem::path& out,
                                                 const config::StudyConfig& cfg,
-                                                const space::WorkloadSet& ws,
                                                 const loop::StudyResult& res) {
   std::vector<std::string> warnings;
-  const eval::StudyData data = EvalInputFromStudy(cfg, ws, res);
   const eval::ContributionReport contribution = eval::ComputeContribution(
-      data, static_cast<size_t>(std::max(1, cfg.evaluation.top_k)), cfg.active.robust_score_z);
+      res.state, static_cast<size_t>(std::max(1, cfg.evaluation.top_k)), cfg.active.robust_score_z);
   core::WriteFileAtomic(out / "contribution_report.json",
                         ContributionReportJson(contribution).dump(2) + "\n");
   std::optional<eval::EvalResult> ev;
   if (cfg.evaluation.enabled) {
     core::Rng rng(cfg.seed, "evaluation");
-    ev = eval::Evaluate(data, EvalParamsFrom(cfg), rng);
+    ev = eval::Evaluate(res.state, res.matrix, EvalParamsFrom(cfg), rng);
     core::WriteFileAtomic(out / "evaluation_report.json",
-                          EvaluationReportJson(cfg, data, *ev).dump(2) + "\n");
+                          EvaluationReportJson(cfg, res.state, *ev).dump(2) + "\n");
   }
   ReportContent content;
   content.cfg = &cfg;
-  content.ws = &ws;
   content.res = &res;
-  content.data = &data;
   content.evaluation = ev ? &*ev : nullptr;
   content.contribution = &contribution;
-  if (cfg.runner.mode == config::RunnerMode::kReal) content.fidelity = TrialFidelity(out, ws, res);
+  if (cfg.runner.mode == config::RunnerMode::kReal) content.fidelity = TrialFidelity(out, res);
   if (cfg.reporting.plots) content.plots = WriteReportPlots(out, content, warnings);
   if (cfg.reporting.write_markdown_summary) {
     core::WriteFileAtomic(out / "summary.md", SummaryMarkdown(content));

@@ -51,8 +51,9 @@ std::string Changes(const space::Space& space, const space::Config& base, const 
 
 std::vector<Block> BuildDocument(const ReportContent& c) {
   const auto& cfg = *c.cfg;
-  const auto& ws = *c.ws;
   const auto& res = *c.res;
+  const auto& st = res.state;
+  const auto& ws = st.workload_set();
   const auto& space = cfg.space;
   std::vector<Block> doc;
   auto heading = [&](int level, std::string t) {
@@ -69,19 +70,19 @@ std::vector<Block> BuildDocument(const ReportContent& c) {
   };
 
   size_t n_base = 0, n_warm = 0, n_active = 0, n_rep = 0, n_failed = 0;
-  for (const auto& o : res.observations) {
-    n_failed += !o.ok;
-    switch (o.source) {
-      case runner::TrialSource::kBaseline:
+  for (const auto& t : st.trials()) {
+    n_failed += !t.ok;
+    switch (t.source) {
+      case state::Source::kBaseline:
         ++n_base;
         break;
-      case runner::TrialSource::kWarm:
+      case state::Source::kWarm:
         ++n_warm;
         break;
-      case runner::TrialSource::kActive:
+      case state::Source::kActive:
         ++n_active;
         break;
-      case runner::TrialSource::kReplicate:
+      case state::Source::kReplicate:
         ++n_rep;
         break;
     }
@@ -89,20 +90,23 @@ std::vector<Block> BuildDocument(const ReportContent& c) {
 
   heading(1, "iorec study report");
   para(std::to_string(ws.size()) + " workloads, " + std::to_string(space.num_knobs()) + " knobs (" +
-       std::to_string(space.Size()) + " configurations), " +
-       std::to_string(res.observations.size()) + " trials in " +
-       std::to_string(res.iterations_run) + " active iterations (" + res.stop_reason + "). Seed " +
-       std::to_string(cfg.seed) + ", runner " + config::ToString(cfg.runner.mode) + ", model " +
-       config::ToString(cfg.model.mode) + ".");
+       std::to_string(space.Size()) + " configurations), " + std::to_string(st.trials().size()) +
+       " trials in " + std::to_string(res.iterations_run()) + " active iterations (" +
+       res.stop_reason + "). Seed " + std::to_string(cfg.seed) + ", runner " +
+       config::ToString(cfg.runner.mode) + ", model " + config::ToString(cfg.model.mode) + ".");
+
+  if (!res.warnings.empty()) {
+    heading(2, "Warnings");
+    list(res.warnings);
+  }
 
   {
     std::vector<std::string> key;
     double sum_gain = 0.0;
     size_t n_gain = 0;
-    for (size_t w = 0; w < ws.size() && w < res.matrix.top.size(); ++w) {
-      if (res.matrix.top[w].empty() || w >= res.workloads.size()) continue;
-      sum_gain +=
-          eval::RelativeGain(res.matrix.top[w].front().mean_perf, res.workloads[w].baseline_perf);
+    for (size_t w = 0; w < res.matrix.size(); ++w) {
+      if (res.matrix.top[w].empty()) continue;
+      sum_gain += res.matrix.MeanGain(w, res.matrix.top[w].front()).value;
       ++n_gain;
     }
     if (n_gain)
@@ -157,28 +161,34 @@ std::vector<Block> BuildDocument(const ReportContent& c) {
          {"active", std::to_string(n_active), Fmt("%.1f", n_active / nw)},
          {"replicates", std::to_string(n_rep), Fmt("%.1f", n_rep / nw)},
          {"failed", std::to_string(n_failed), Fmt("%.1f", n_failed / nw)},
-         {"all", std::to_string(res.observations.size()),
-          Fmt("%.1f", res.observations.size() / nw)}});
+         {"all", std::to_string(st.trials().size()), Fmt("%.1f", st.trials().size() / nw)}});
 
   heading(2, "Per-workload results");
   para("Best found = the top config by robust score (mean - " +
        Fmt("%.3g", cfg.active.robust_score_z) +
-       " x std over replicates); gain = best / baseline - 1. The top-3 lists only the knobs "
-       "changed from the baseline.");
+       " x std over replicates); gain = best / baseline - 1" +
+       (st.direction() == state::Direction::kMinimize
+            ? std::string(" on the perf scale (objective: minimize, perf = 1 / metric), so a "
+                          "run twice as fast is +100%; perfs are shown as measured")
+            : std::string()) +
+       ". The top-3 lists only the knobs changed from the baseline.");
+  auto metric = [&](state::Perf p) { return Perf(state::MetricFromPerf(p, st.direction())); };
   std::vector<std::vector<std::string>> rows;
   for (size_t w = 0; w < ws.size(); ++w) {
-    const double base = w < res.workloads.size() ? res.workloads[w].baseline_perf : NAN;
-    const auto* top = w < res.matrix.top.size() ? &res.matrix.top[w] : nullptr;
+    const auto& record = st.record(w);
+    const auto* top = w < res.matrix.size() ? &res.matrix.top[w] : nullptr;
+    std::string base = record.has_baseline() ? metric(record.baseline) : "n/a";
+    if (record.baseline_source == state::BaselineSource::kMedianWarm) base += " (median warm)";
     std::string best = "n/a", gain = "n/a", rec;
     if (top && !top->empty()) {
-      best = Perf(top->front().mean_perf);
-      gain = Pct(eval::RelativeGain(top->front().mean_perf, base));
+      best = metric(top->front().mean_perf);
+      gain = Pct(res.matrix.MeanGain(w, top->front()).value);
       for (size_t i = 0; i < std::min<size_t>(3, top->size()); ++i) {
         rec += (i ? "\n" : "") + std::to_string(i + 1) + ". " +
                Changes(space, cfg.baseline, (*top)[i].config);
       }
     }
-    rows.push_back({ws.workloads[w].id, Perf(base), best, gain, rec});
+    rows.push_back({ws.workloads[w].id, base, best, gain, rec});
   }
   table({"workload", "baseline perf", "best found", "gain", "recommended top-3"}, std::move(rows));
 

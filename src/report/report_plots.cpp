@@ -57,25 +57,25 @@ void Emit(const fs::path& dir, const std::string& stem, const std::string& dat,
 
 /// Per workload, best mean relative gain over configs measured in iterations <= t.
 std::vector<std::vector<double>> BestGainByIteration(const ReportContent& c) {
-  const auto& res = *c.res;
-  const size_t nw = c.data->workloads.size();
-  const int iters = std::max(0, res.iterations_run);
+  const auto& st = c.res->state;
+  const size_t nw = st.num_workloads();
+  const int iters = std::max(0, st.iterations());
   std::vector<std::vector<double>> best(static_cast<size_t>(iters) + 1,
                                         std::vector<double>(nw, NAN));
   std::vector<std::map<space::Config, std::pair<double, int>>> sums(nw);
   size_t o = 0;
   for (int t = 0; t <= iters; ++t) {
-    for (; o < res.observations.size() && res.observations[o].iteration <= t; ++o) {
-      const auto& ob = res.observations[o];
-      if (!ob.ok || ob.workload >= nw) continue;
-      auto& s = sums[ob.workload][ob.config];
-      s.first += ob.perf;
+    for (; o < st.trials().size() && st.trials()[o].iteration <= t; ++o) {
+      const auto& tr = st.trials()[o];
+      if (!tr.ok) continue;
+      auto& s = sums[tr.workload][tr.config];
+      s.first += tr.perf.value;
       s.second += 1;
     }
     for (size_t w = 0; w < nw; ++w) {
       double b = -INFINITY;
       for (const auto& [cfg, s] : sums[w]) {
-        b = std::max(b, eval::RelativeGain(s.first / s.second, c.data->workloads[w].baseline_perf));
+        b = std::max(b, st.record(w).Gain(state::Perf{s.first / s.second}).value);
       }
       best[static_cast<size_t>(t)][w] = std::isfinite(b) ? b : NAN;
     }
@@ -103,7 +103,7 @@ void LearningCurve(const fs::path& dir, const ReportContent& c, std::vector<Plot
         << '\n';
   }
   size_t reps = 0;
-  for (const auto& o : c.res->observations) reps += o.source == runner::TrialSource::kReplicate;
+  for (const auto& t : c.res->state.trials()) reps += t.source == state::Source::kReplicate;
   const int level = static_cast<int>(std::lround(100 * cfg.evaluation.ci_level));
   std::ostringstream gp;
   gp << "set title "
@@ -122,23 +122,20 @@ void LearningCurve(const fs::path& dir, const ReportContent& c, std::vector<Plot
 
 void BestGainPerWorkload(const fs::path& dir, const ReportContent& c, std::vector<PlotRef>& plots,
                          std::vector<std::string>& warnings) {
-  const auto& data = *c.data;
-  size_t longest = 0;
-  std::vector<std::vector<double>> curves;
-  for (const auto& w : data.workloads) {
-    std::vector<double> y;
-    double b = -INFINITY;
-    for (const auto& t : w.trials) {
-      if (t.ok) b = std::max(b, 100.0 * t.gain);
-      y.push_back(std::isfinite(b) ? b : NAN);
-    }
-    longest = std::max(longest, y.size());
-    curves.push_back(std::move(y));
+  const auto& st = c.res->state;
+  std::vector<std::vector<double>> curves(st.num_workloads());
+  std::vector<double> best(st.num_workloads(), -INFINITY);
+  for (const auto& t : st.trials()) {
+    double& b = best[t.workload];
+    if (t.ok) b = std::max(b, 100.0 * st.Gain(t).value);
+    curves[t.workload].push_back(std::isfinite(b) ? b : NAN);
   }
+  size_t longest = 0;
+  for (const auto& y : curves) longest = std::max(longest, y.size());
   if (curves.empty()) return;
   std::ostringstream dat;
   dat << "trial";
-  for (const auto& w : data.workloads) dat << '\t' << DQ(w.id);
+  for (const auto& w : st.workload_set().workloads) dat << '\t' << DQ(w.id);
   dat << '\n';
   for (size_t i = 0; i < longest; ++i) {
     dat << i + 1;
@@ -215,7 +212,7 @@ void PredictedVsMeasured(const fs::path& dir, const ReportContent& c, std::vecto
      << "\n"
      << "set xlabel 'measured relative gain over baseline (%)'\n"
      << "set ylabel "
-     << Q(ranking ? "model score (LambdaMART; order matters)" : "predicted relative gain") << "\n"
+     << Q(ranking ? "model score (LambdaMART; order matters)" : "predicted log gain") << "\n"
      << "set grid\nset key left top\n"
      << "plot 'predicted_vs_measured.dat' using 1:2 with points pt 7 ps 0.7 lc rgb '#3182bd' "
      << "title 'held-out configs'\n";
@@ -229,7 +226,7 @@ void KnobImportance(const fs::path& dir, const ReportContent& c, std::vector<Plo
   const auto& res = *c.res;
   if (!res.model || !res.model->fitted()) return;
   const auto& space = c.cfg->space;
-  const size_t nf = c.ws->feature_names.size();
+  const size_t nf = res.state.workload_set().feature_names.size();
   const auto imp = res.model->FeatureImportance(nf + space.ConfigWidth());
   // Every config column (one-hot and ordinal) belongs to one knob.
   std::vector<double> per_knob(space.num_knobs(), 0.0);

@@ -295,7 +295,6 @@ void WriteOutcomeFile(const TrialOutcome& o) {
   j["ok"] = o.ok;
   if (o.ok) {
     j["value"] = o.value;
-    j["raw_value"] = o.raw_value;
   }
   j["failure_reason"] = o.failure_reason;
   j["wall_seconds"] = o.wall_seconds;
@@ -330,7 +329,7 @@ std::string SafeDirName(const std::string& id) {
   return out + suffix;
 }
 
-void SetMetric(TrialOutcome& outcome, const MetricReading& reading, Objective objective) {
+void SetMetric(TrialOutcome& outcome, const MetricReading& reading) {
   if (!reading.ok) {
     outcome.ok = false;
     outcome.failure_reason = reading.error;
@@ -344,8 +343,7 @@ void SetMetric(TrialOutcome& outcome, const MetricReading& reading, Objective ob
   }
   outcome.ok = true;
   outcome.failure_reason.clear();
-  outcome.raw_value = reading.value;
-  outcome.value = objective == Objective::kMinimize ? -reading.value : reading.value;
+  outcome.value = reading.value;
 }
 
 std::string WorkloadJson(const space::Workload& w, const std::vector<std::string>& feature_names) {
@@ -487,7 +485,7 @@ TrialOutcome CommandRunner::Finish(const TrialRequest& /*request*/, const TrialJ
       reading = DarshanMetric(job.trial_dir, m);
       break;
   }
-  SetMetric(out, reading, options_.objective);
+  SetMetric(out, reading);
   return out;
 }
 

@@ -509,7 +509,7 @@ TrialOutcome RealRunner::Finish(const TrialRequest& r, const TrialJob& job,
   const WorkloadPlan plan = Intent(r);
   const PickedMetric picked =
       PickMetric(summary, options_.metric_key, options_.metric_fallback, plan.io_api);
-  SetMetric(out, picked.reading, options_.objective);
+  SetMetric(out, picked.reading);
   WriteFidelity(job.trial_dir / kFidelityFile, summary, picked.column, plan.io_api, r.workload,
                 options_.feature_names);
   return out;

@@ -2,20 +2,6 @@
 
 namespace iorec::runner {
 
-const char* ToString(TrialSource s) {
-  switch (s) {
-    case TrialSource::kBaseline:
-      return "baseline";
-    case TrialSource::kWarm:
-      return "warm";
-    case TrialSource::kActive:
-      return "active";
-    case TrialSource::kReplicate:
-      return "replicate";
-  }
-  return "unknown";
-}
-
 std::vector<TrialOutcome> SerialExecutor::RunBatch(const std::vector<TrialRequest>& batch,
                                                    const TrialDoneFn& on_done) {
   std::vector<TrialOutcome> out;

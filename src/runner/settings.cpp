@@ -218,7 +218,6 @@ const char* ToString(RunnerMode m) {
   return "unknown";
 }
 
-const char* ToString(Objective o) { return o == Objective::kMinimize ? "minimize" : "maximize"; }
 
 const char* ToString(ExecutorKind e) { return e == ExecutorKind::kSlurm ? "slurm" : "local"; }
 

@@ -11,7 +11,6 @@
 #include <thread>
 
 #include "iorec/core/error.hpp"
-#include "iorec/report/study_outputs.hpp"
 
 namespace iorec::store {
 namespace {
@@ -25,32 +24,6 @@ long EnvLong(const char* name, long fallback) {
 }
 
 [[noreturn]] void FaultExit() { ::_exit(kFaultExitCode); }
-
-// TrialOutcome fields that not every runner version has.
-template <class T>
-bool IsInterrupted(const T& o) {
-  if constexpr (requires { o.interrupted; }) {
-    return o.interrupted;
-  } else {
-    return false;
-  }
-}
-template <class T>
-double RawValue(const T& o) {
-  if constexpr (requires { o.raw_value; }) {
-    return o.raw_value;
-  } else {
-    return o.value;
-  }
-}
-template <class T>
-int RunnerAttempts(const T& o) {
-  if constexpr (requires { o.attempts; }) {
-    return std::max(1, o.attempts);
-  } else {
-    return 1;
-  }
-}
 
 std::string DescribeKey(const TrialRecord& t) {
   return "trial " + std::to_string(t.trial_id) + " (workload " + std::to_string(t.workload) + ", " +
@@ -202,12 +175,11 @@ std::vector<runner::TrialOutcome> StoreExecutor::RunBatch(
       const std::lock_guard<std::mutex> guard(mu);
       const size_t i = to_run[j];
       TrialRecord& t = known_.at(batch[i].trial_id);
-      if (IsInterrupted(o)) return;  // not a result: stays running, re-run on resume
+      if (o.interrupted) return;  // not a result: stays running, re-run on resume
       t.status = (o.ok && std::isfinite(o.value)) ? TrialStatus::kDone : TrialStatus::kFailed;
       t.ok = o.ok;
       t.value = o.value;
-      t.raw_value = RawValue(o);
-      t.attempts += RunnerAttempts(o) - 1;  // retries inside the runner count as attempts
+      t.attempts += std::max(1, o.attempts) - 1;  // retries inside the runner count as attempts
       t.failure_reason = o.failure_reason;
       t.wall_seconds = o.wall_seconds;
       t.stdout_tail = o.stdout_tail;
@@ -267,12 +239,11 @@ HistoryRow ToHistoryRow(const loop::IterationRecord& rec) {
   h.regret_at_3 = rec.regret_at_3;
   h.hit_at_3 = rec.hit_at_3;
   h.ndcg_at_3 = rec.ndcg_at_3;
-  h.json = report::IterationJson(rec).dump();
+  h.json = loop::IterationJson(rec).dump();
   return h;
 }
 
 void StoreObserver::OnPhase(std::string_view phase, size_t /*total*/) {
-  Flush();
   const std::string p(phase);
   {
     const ScopeTimer timer(store_seconds_);
@@ -281,21 +252,17 @@ void StoreObserver::OnPhase(std::string_view phase, size_t /*total*/) {
   faults_.MaybeExitAtPhase(p);
 }
 
-void StoreObserver::OnTrial(const loop::Observation& obs) {
-  if (obs.ok) gains_.emplace_back(obs.trial_id, obs.gain);
-}
-
-void StoreObserver::OnIteration(const loop::IterationRecord& rec) {
+void StoreObserver::OnIteration(const loop::IterationRecord& rec, const state::StudyState& state) {
+  // Gains are final once an iteration closes (a failed baseline is replaced at the end of
+  // the warm start).
+  std::vector<std::pair<uint64_t, double>> gains;
+  const auto& trials = state.trials();
+  for (; applied_ < trials.size(); ++applied_) {
+    const auto& t = trials[applied_];
+    if (t.ok) gains.emplace_back(t.trial_id, state.Gain(t).value);
+  }
   const ScopeTimer timer(store_seconds_);
-  store_.PutDerived(gains_, {ToHistoryRow(rec)});
-  gains_.clear();
-}
-
-void StoreObserver::Flush() {
-  if (gains_.empty()) return;
-  const ScopeTimer timer(store_seconds_);
-  store_.PutDerived(gains_, {});
-  gains_.clear();
+  store_.PutDerived(gains, {ToHistoryRow(rec)});
 }
 
 }  // namespace iorec::store

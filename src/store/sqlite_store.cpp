@@ -534,7 +534,7 @@ void SqliteStore::CommitTrial(const TrialRecord& t) {
       .Bind(8, t.trial_dir)
       .Bind(9, t.ended_at)
       .Bind(10, t.started_at)
-      .Bind(11, std::isfinite(t.raw_value) ? t.raw_value : std::numeric_limits<double>::quiet_NaN())
+      .Bind(11, std::isfinite(t.value) ? t.value : std::numeric_limits<double>::quiet_NaN())
       .Bind(12, static_cast<int64_t>(t.attempts))
       .Bind(13, static_cast<int64_t>(t.trial_id))
       .Run();
@@ -599,7 +599,6 @@ std::vector<TrialRecord> SqliteStore::Trials() {
     t.started_at = st.Double(17);
     t.ended_at = st.Double(18);
     t.attempts = static_cast<int>(st.Int(19));
-    t.raw_value = st.Double(20);
     out.push_back(std::move(t));
   }
   return out;
@@ -634,9 +633,7 @@ StatusSummary SqliteStore::Summary() {
     s.workloads.push_back(std::move(w));
   }
   // Served by the covering index trials_by_workload.
-  auto counts = Prepare(
-      "SELECT workload, status, COUNT(*), MAX(perf), MAX(gain) FROM trials "
-      "GROUP BY workload, status");
+  auto counts = Prepare("SELECT workload, status, COUNT(*) FROM trials GROUP BY workload, status");
   while (counts.Step()) {
     const auto w = static_cast<size_t>(counts.Int(0));
     if (w >= s.workloads.size()) continue;
@@ -658,11 +655,15 @@ StatusSummary SqliteStore::Summary() {
         ws.failed += n, s.failed += n;
         break;
     }
-    if (status == TrialStatus::kDone && !counts.IsNull(3)) ws.best_perf = counts.Double(3);
-    if (!counts.IsNull(4)) {
-      const double g = counts.Double(4);
-      ws.best_gain = ws.best_gain ? std::max(*ws.best_gain, g) : g;
-    }
+  }
+  // SQLite returns the bare column (perf) from the row holding the MAX.
+  auto best = Prepare(
+      "SELECT workload, perf, MAX(gain) FROM trials WHERE gain IS NOT NULL GROUP BY workload");
+  while (best.Step()) {
+    const auto w = static_cast<size_t>(best.Int(0));
+    if (w >= s.workloads.size()) continue;
+    if (!best.IsNull(1)) s.workloads[w].best_perf = best.Double(1);
+    s.workloads[w].best_gain = best.Double(2);
   }
   auto base = Prepare(
       "SELECT workload, perf FROM trials WHERE source = 'baseline' AND status = 'done' "

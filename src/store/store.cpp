@@ -44,20 +44,9 @@ bool TrialRecord::SameKey(const TrialRecord& o) const {
          source == o.source && iteration == o.iteration && replicate == o.replicate;
 }
 
-namespace {
-
-// Fields that not every version of runner::TrialOutcome has (raw_value, attempts).
-template <class T>
-void SetOptionalFields(T& out, double raw_value, int attempts) {
-  if constexpr (requires { out.raw_value; }) out.raw_value = raw_value;
-  if constexpr (requires { out.attempts; }) out.attempts = std::max(1, attempts);
-}
-
-}  // namespace
-
 runner::TrialOutcome TrialRecord::Outcome() const {
   runner::TrialOutcome out;
-  SetOptionalFields(out, raw_value, attempts);
+  out.attempts = std::max(1, attempts);
   out.ok = ok;
   out.value = value;
   out.failure_reason = failure_reason;
@@ -104,14 +93,13 @@ StatusSummary SummarizeTrials(const std::vector<TrialRecord>& trials, const spac
     }
     s.max_iteration = std::max(s.max_iteration, t.iteration);
     s.last_trial_end = std::max(s.last_trial_end, t.ended_at);
-    if (t.status == TrialStatus::kDone && std::isfinite(t.value)) {
-      w.best_perf =
-          std::max(w.best_perf.value_or(-std::numeric_limits<double>::infinity()), t.value);
-      if (t.source == runner::TrialSource::kBaseline) w.baseline_perf = t.value;
+    if (t.status == TrialStatus::kDone && std::isfinite(t.value) &&
+        t.source == runner::TrialSource::kBaseline) {
+      w.baseline_perf = t.value;
     }
-    if (t.gain) {
-      w.best_gain =
-          std::max(w.best_gain.value_or(-std::numeric_limits<double>::infinity()), *t.gain);
+    if (t.gain && (!w.best_gain || *t.gain > *w.best_gain)) {
+      w.best_gain = *t.gain;
+      w.best_perf = t.value;
     }
   }
   for (const auto& h : history)

@@ -146,7 +146,7 @@ runner:
     ASSERT_TRUE(fs::exists(log)) << log;
     const auto expected = ParserPerf(parser, log, "POSIX");
     ASSERT_TRUE(expected.has_value()) << log;
-    const double got = outcome["raw_value"].get<double>();
+    const double got = outcome["value"].get<double>();
     EXPECT_LE(std::fabs(got - *expected), 1e-6 * std::fabs(*expected))
         << log << ": iorec " << got << ", darshan-parser --perf " << *expected;
     EXPECT_TRUE(fs::exists(trial / "fidelity.json")) << trial;

@@ -73,7 +73,7 @@ TEST(ReportHtmlTest, RendersInHeadlessChromiumAndNamesEveryWorkload) {
       fs::temp_directory_path() / ("iorec_html_test_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
-  report::WriteStudyOutputs(dir / "out", cfg, ws, res);
+  report::WriteStudyOutputs(dir / "out", cfg, res);
   const fs::path html = dir / "out" / "report.html";
   ASSERT_TRUE(fs::exists(html));
   // The page must not depend on files beside it: render a copy from an empty directory.

@@ -8,7 +8,7 @@ namespace iorec::deploy {
 namespace {
 
 /// Scores a row by the level index of knob 0 (one-hot column offset after features).
-class FakeModel final : public model::Surrogate {
+class FakeModel final : public model::RowModel {
  public:
   explicit FakeModel(size_t nf, double stddev = 0.1, bool spread_grows_with_f0 = false)
       : nf_(nf), stddev_(stddev), grows_(spread_grows_with_f0) {}
@@ -23,8 +23,6 @@ class FakeModel final : public model::Surrogate {
     }
     return p;
   }
-  std::vector<double> PredictMembers(const float*, size_t, size_t) const override { return {}; }
-  size_t num_members() const override { return 1; }
   bool fitted() const override { return true; }
   std::vector<double> FeatureImportance(size_t) const override { return {}; }
 
@@ -35,13 +33,12 @@ class FakeModel final : public model::Surrogate {
 };
 
 struct Fixture {
-  /// A measured config with one run at `perf` (`perf` negated under `objective: minimize`);
-  /// every known workload's baseline {0,0} ran at `baseline_perf`.
-  static MatrixEntry Entry(std::vector<uint8_t> levels, double perf, double baseline_perf = 100.0) {
+  /// A measured config with one run at `perf`.
+  static MatrixEntry Entry(std::vector<uint8_t> levels, double perf) {
     MatrixEntry e;
     e.config = space::Config(std::move(levels));
-    e.mean_perf = perf;
-    e.mean_gain = e.robust_gain = perf - baseline_perf;
+    e.mean_perf.value = perf;
+    e.robust_perf.value = perf;
     e.runs = 1;
     return e;
   }
@@ -63,6 +60,8 @@ struct Fixture {
         {"near", {0.0, 0.0}, "", {}}, {"mid", {0.5, 0.5}, "", {}}, {"far", {1.0, 1.0}, "", {}}};
     // Every known workload's baseline {0,0} runs at 100.
     matrix.workload_ids = {"near", "mid", "far"};
+    matrix.baseline.assign(3, state::Perf{100.0});
+    matrix.has_baseline.assign(3, true);
     matrix.top = {{Entry({0, 1}, 150), Entry({0, 2}, 140), Entry({1, 0}, 110)},
                   {Entry({1, 1}, 130), Entry({0, 1}, 120)},
                   {Entry({2, 2}, 190)}};
@@ -132,23 +131,25 @@ TEST(RecommenderTest, KnownWorkloadGetsItsOwnMeasuredBestFirst) {
   ASSERT_EQ(r.configs.size(), 3u);
   EXPECT_EQ(r.configs[0].config, space::Config({0, 1}));
   EXPECT_TRUE(r.configs[0].measured);
+  EXPECT_DOUBLE_EQ(r.configs[0].measured_gain.value, 0.5);  // 150 over the baseline's 100
   EXPECT_EQ(r.configs[0].source, "measured");
 }
 
-TEST(RecommenderTest, ConsensusWorksForMinimizedMetrics) {
+TEST(RecommenderTest, ConsensusIsScaleFree) {
   Fixture f;
-  // objective: minimize stores perf = -seconds; the baseline runs 100 s everywhere.
-  for (auto& top : f.matrix.top) {
-    for (auto& e : top) {
-      const double seconds = 100.0 * 100.0 / e.mean_perf;  // faster where perf was higher
-      e = Fixture::Entry(e.config.levels(), -seconds, -100.0);
+  // Each workload's perfs in other units (e.g. a rate per hour instead of per second).
+  const double scale[] = {3600.0, 1.0 / 7.0, 1e6};
+  for (size_t w = 0; w < 3; ++w) {
+    f.matrix.baseline[w].value *= scale[w];
+    for (auto& e : f.matrix.top[w]) {
+      e = Fixture::Entry(e.config.levels(), e.mean_perf.value * scale[w]);
     }
   }
   FakeModel m(2);
   Recommender rec(f.space, f.known, f.matrix, m, space::Config({0, 0}), {2, 3});
   const auto r = rec.Recommend({0.1, 0.1});
   ASSERT_EQ(r.configs.size(), 3u);
-  // Time fractions equal the throughput fractions of the first test: same order.
+  // The fractions of each neighbour's best are those of the first test: same order.
   EXPECT_EQ(r.configs[0].config, space::Config({0, 1}));
   EXPECT_NEAR(r.configs[0].consensus, (1.0 + 0.5 * 120.0 / 130.0) / 1.5, 1e-12);
   EXPECT_EQ(r.configs[1].config, space::Config({0, 2}));
@@ -214,7 +215,7 @@ TEST(RecommenderTest, DistanceIsRangeScaled) {
 
 TEST(RecommenderTest, EncodeRowsLaysOutFeaturesThenOneHot) {
   Fixture f;
-  const auto x = EncodeRows(f.space, {0.25, 0.5}, {space::Config({2, 0})});
+  const auto x = model::EncodeRows(f.space, {0.25, 0.5}, {space::Config({2, 0})});
   EXPECT_EQ(x, (std::vector<float>{0.25f, 0.5f, 0, 0, 1, 1, 0, 0, 1.0f, 0.0f}));
 }
 

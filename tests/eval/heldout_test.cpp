@@ -6,6 +6,7 @@
 #include <set>
 
 #include "common/space_util.hpp"
+#include "common/state_util.hpp"
 #include "iorec/core/error.hpp"
 #include "iorec/eval/bootstrap.hpp"
 #include "iorec/eval/contribution.hpp"
@@ -16,45 +17,47 @@ namespace {
 
 space::Space SmallSpace() { return test_support::IntSpace({4, 4, 4}); }
 
-/// `nw` workloads; workload w measures `per_workload` configs (plus the baseline) whose
-/// gain is a smooth function of the levels, shifted by the workload's feature.
-StudyData MakeData(size_t nw, size_t per_workload, uint64_t seed = 3) {
-  StudyData d;
-  d.space = SmallSpace();
-  d.baseline = space::Config({0, 0, 0});
-  d.feature_names = {"pct_a", "pct_b"};
-  d.iterations_run = 4;
-  core::Rng rng(seed, "test_data");
+const space::Config kBaseline({0, 0, 0});
+
+/// `nw` workloads; workload w measures the baseline then `per_workload` configs whose gain
+/// is a smooth function of the levels, shifted by the workload's feature; the second half
+/// in active iterations 1..4. `keep[w]`, when given, cuts workload w to that many configs
+/// (the baseline included).
+state::StudyState MakeData(size_t nw, size_t per_workload, uint64_t seed = 3,
+                           std::vector<size_t> keep = {}) {
+  std::vector<std::vector<double>> features;
   for (size_t w = 0; w < nw; ++w) {
-    WorkloadData wd;
-    wd.id = "w" + std::to_string(w);
     const double f = static_cast<double>(w) / std::max<size_t>(1, nw - 1);
-    wd.features = {f, 1.0 - f};
-    wd.baseline_perf = 100.0;
-    auto add = [&](const space::Config& c, Source src, int iter) {
-      MeasuredConfig m;
-      m.config = c;
-      const double g = 0.1 * c[0] + 0.05 * c[1] * (1.0 + f) - 0.03 * c[2];
-      m.mean_perf = 100.0 * (1.0 + g);
-      m.gain = g;
-      m.runs = 1;
-      m.first_source = src;
-      m.first_iteration = iter;
-      wd.configs.push_back(m);
-      wd.trials.push_back({src, iter, true, g});
-    };
-    add(d.baseline, Source::kBaseline, 0);
-    std::set<space::Config> seen = {d.baseline};
-    for (size_t i = 0; wd.configs.size() < per_workload + 1 && i < 1000; ++i) {
-      const space::Config c = d.space.Random(rng);
-      if (!seen.insert(c).second) continue;
-      const size_t n = wd.configs.size();
-      const bool active = n > per_workload / 2;
-      add(c, active ? Source::kActive : Source::kWarm, active ? 1 + static_cast<int>(n % 4) : 0);
-    }
-    d.workloads.push_back(std::move(wd));
+    features.push_back({f, 1.0 - f});
   }
-  return d;
+  auto ws = test_support::Workloads(features);
+  ws.feature_names = {"pct_a", "pct_b"};
+  test_support::StateBuilder b(SmallSpace(), kBaseline, ws);
+  core::Rng rng(seed, "test_data");
+  for (uint32_t w = 0; w < nw; ++w) {
+    const double f = features[w][0];
+    const size_t n_max = keep.empty() ? per_workload + 1 : keep[w];
+    auto perf = [&](const space::Config& c) {
+      return 100.0 * (1.0 + 0.1 * c[0] + 0.05 * c[1] * (1.0 + f) - 0.03 * c[2]);
+    };
+    b.Baseline(w, perf(kBaseline));
+    std::set<space::Config> seen = {kBaseline};
+    for (size_t i = 0; seen.size() < std::min(n_max, per_workload + 1) && i < 1000; ++i) {
+      const space::Config c = SmallSpace().Random(rng);
+      if (!seen.insert(c).second) continue;
+      const size_t n = seen.size() - 1;
+      const bool active = n > per_workload / 2;
+      b.Run(w, c, perf(c), active ? state::Source::kActive : state::Source::kWarm,
+            active ? 1 + static_cast<int>(n % 4) : 0);
+    }
+  }
+  b.state().set_iterations(4);
+  return std::move(b.state());
+}
+
+/// The study's matrix, as the loop builds it.
+deploy::RecommendationMatrix Matrix(const state::StudyState& st) {
+  return deploy::BuildMatrix(st, 20, 1.0);
 }
 
 EvalParams FastParams(Split split) {
@@ -76,10 +79,10 @@ TEST(HeldoutTest, ConfigSplitNeverHoldsOutTheBaseline) {
   for (uint64_t seed = 1; seed <= 20; ++seed) {
     core::Rng rng(seed, "split");
     const auto s = MakeSplit(data, FastParams(Split::kConfigsPerPattern), rng);
-    for (size_t w = 0; w < data.workloads.size(); ++w) {
-      for (size_t i : s.heldout[w]) EXPECT_NE(data.workloads[w].configs[i].config, data.baseline);
+    for (size_t w = 0; w < data.num_workloads(); ++w) {
+      for (size_t i : s.heldout[w]) EXPECT_NE(data.record(w).configs[i].config, kBaseline);
       EXPECT_EQ(s.heldout[w].size(), 6u);  // round(0.3 * 20)
-      EXPECT_EQ(s.heldout[w].size() + s.train[w].size(), data.workloads[w].configs.size());
+      EXPECT_EQ(s.heldout[w].size() + s.train[w].size(), data.record(w).configs.size());
     }
   }
 }
@@ -95,7 +98,7 @@ TEST(HeldoutTest, PatternSplitHoldsOutWholeWorkloadsAndKeepsTwoForTraining) {
     if (s.workload_heldout[w]) {
       ++held;
       EXPECT_TRUE(s.train[w].empty());
-      EXPECT_EQ(s.heldout[w].size(), data.workloads[w].configs.size());
+      EXPECT_EQ(s.heldout[w].size(), data.record(w).configs.size());
     } else {
       EXPECT_TRUE(s.heldout[w].empty());
     }
@@ -107,7 +110,7 @@ TEST(HeldoutTest, PatternSplitWithFewerThanThreeWorkloadsIsRefused) {
   const auto data = MakeData(2, 10);
   core::Rng rng(1, "evaluation");
   try {
-    Evaluate(data, FastParams(Split::kPatterns), rng);
+    Evaluate(data, Matrix(data), FastParams(Split::kPatterns), rng);
     FAIL() << "expected InputError";
   } catch (const core::InputError& e) {
     EXPECT_NE(std::string(e.what()).find("at least 3 workloads"), std::string::npos) << e.what();
@@ -117,13 +120,11 @@ TEST(HeldoutTest, PatternSplitWithFewerThanThreeWorkloadsIsRefused) {
 }
 
 TEST(HeldoutTest, WorkloadWithFewerThanTwoHeldOutConfigsIsSkippedAndCounted) {
-  auto data = MakeData(4, 20);
   // Workload 0 keeps only the baseline and 3 configs: round(0.3 * 3) = 1 held out.
-  data.workloads[0].configs.resize(4);
   // Workload 1 keeps only the baseline: nothing to hold out.
-  data.workloads[1].configs.resize(1);
+  const auto data = MakeData(4, 20, 3, {4, 1, 21, 21});
   core::Rng rng(9, "evaluation");
-  const auto res = Evaluate(data, FastParams(Split::kConfigsPerPattern), rng);
+  const auto res = Evaluate(data, Matrix(data), FastParams(Split::kConfigsPerPattern), rng);
   ASSERT_EQ(res.skipped.size(), 2u);
   EXPECT_EQ(res.skipped[0].id, "w0");
   EXPECT_EQ(res.skipped[0].n_heldout, 1u);
@@ -137,11 +138,11 @@ TEST(HeldoutTest, WorkloadWithFewerThanTwoHeldOutConfigsIsSkippedAndCounted) {
 }
 
 TEST(HeldoutTest, EveryWorkloadSkippedGivesEmptyAggregatesWithoutCrashing) {
-  auto data = MakeData(3, 2);
+  const auto data = MakeData(3, 2);
   core::Rng rng(9, "evaluation");
   auto p = FastParams(Split::kConfigsPerPattern);
   p.holdout_fraction_configs = 0.2;  // round(0.4) = 0 held out everywhere
-  const auto res = Evaluate(data, p, rng);
+  const auto res = Evaluate(data, Matrix(data), p, rng);
   EXPECT_EQ(res.skipped.size(), 3u);
   EXPECT_TRUE(res.workloads.empty());
   EXPECT_EQ(res.model.ndcg.n, 0u);
@@ -152,8 +153,8 @@ TEST(HeldoutTest, SameSeedSameResult) {
   const auto data = MakeData(6, 24);
   for (Split split : {Split::kConfigsPerPattern, Split::kPatterns, Split::kTemporal}) {
     core::Rng a(42, "evaluation"), b(42, "evaluation");
-    const auto ra = Evaluate(data, FastParams(split), a);
-    const auto rb = Evaluate(data, FastParams(split), b);
+    const auto ra = Evaluate(data, Matrix(data), FastParams(split), a);
+    const auto rb = Evaluate(data, Matrix(data), FastParams(split), b);
     ASSERT_EQ(ra.workloads.size(), rb.workloads.size()) << ToString(split);
     ASSERT_FALSE(ra.workloads.empty()) << ToString(split);
     for (size_t i = 0; i < ra.workloads.size(); ++i) {
@@ -173,15 +174,15 @@ TEST(HeldoutTest, TemporalSplitHoldsOutTheLastIterations) {
   const auto s = MakeSplit(data, p, rng);
   EXPECT_EQ(s.temporal_cut, 2);  // 4 iterations, half held out
   for (size_t w = 0; w < 4; ++w) {
-    for (size_t i : s.heldout[w]) EXPECT_GT(data.workloads[w].configs[i].first_iteration, 2);
-    for (size_t i : s.train[w]) EXPECT_LE(data.workloads[w].configs[i].first_iteration, 2);
+    for (size_t i : s.heldout[w]) EXPECT_GT(data.record(w).configs[i].first_iteration, 2);
+    for (size_t i : s.train[w]) EXPECT_LE(data.record(w).configs[i].first_iteration, 2);
   }
 }
 
 TEST(HeldoutTest, ModelLearnsASmoothGainBetterThanRandom) {
   const auto data = MakeData(6, 40);
   core::Rng rng(7, "evaluation");
-  const auto res = Evaluate(data, FastParams(Split::kConfigsPerPattern), rng);
+  const auto res = Evaluate(data, Matrix(data), FastParams(Split::kConfigsPerPattern), rng);
   ASSERT_EQ(res.workloads.size(), 6u);
   EXPECT_GT(res.model.spearman->estimate, 0.5);
   EXPECT_GT(res.model.ndcg.estimate, res.random.ndcg.estimate);
@@ -192,7 +193,7 @@ TEST(HeldoutTest, ModelLearnsASmoothGainBetterThanRandom) {
 TEST(HeldoutTest, PatternSplitDeploysThroughTheRecommender) {
   const auto data = MakeData(6, 30);
   core::Rng rng(3, "evaluation");
-  const auto res = Evaluate(data, FastParams(Split::kPatterns), rng);
+  const auto res = Evaluate(data, Matrix(data), FastParams(Split::kPatterns), rng);
   ASSERT_EQ(res.heldout_workloads.size(), 2u);  // round(0.34 * 6)
   ASSERT_EQ(res.workloads.size(), 2u);
   for (const auto& e : res.workloads) {
@@ -263,31 +264,15 @@ TEST(BootstrapTest, DeterministicAndDegenerateInputs) {
 }
 
 TEST(ContributionTest, ComparesWarmAndActive) {
-  StudyData d;
-  d.space = SmallSpace();
-  d.baseline = space::Config({0, 0, 0});
-  WorkloadData w;
-  w.id = "w";
-  w.baseline_perf = 100;
-  auto add = [&](std::vector<uint8_t> lv, double perf, Source s, int it) {
-    MeasuredConfig m;
-    m.config = space::Config(lv);
-    m.mean_perf = perf;
-    m.gain = perf / 100 - 1;
-    m.runs = 1;
-    m.first_source = s;
-    m.first_iteration = it;
-    w.configs.push_back(m);
-    w.trials.push_back({s, it, true, m.gain});
-  };
-  add({0, 0, 0}, 100, Source::kBaseline, 0);
-  add({1, 0, 0}, 120, Source::kWarm, 0);
-  add({2, 0, 0}, 110, Source::kActive, 1);
-  add({3, 0, 0}, 150, Source::kActive, 2);
-  add({3, 1, 0}, 130, Source::kActive, 3);
-  w.trials.push_back({Source::kReplicate, 2, true, 0.5});
-  w.trials.push_back({Source::kActive, 3, false, 0.0});
-  d.workloads.push_back(w);
+  test_support::StateBuilder b(SmallSpace(), kBaseline, test_support::Workloads({{0.0}}));
+  b.Baseline(0, 100);
+  b.Run(0, space::Config({1, 0, 0}), 120, state::Source::kWarm, 0);
+  b.Run(0, space::Config({2, 0, 0}), 110, state::Source::kActive, 1);
+  b.Run(0, space::Config({3, 0, 0}), 150, state::Source::kActive, 2);
+  b.Run(0, space::Config({3, 0, 0}), 150, state::Source::kReplicate, 2);
+  b.Run(0, space::Config({3, 1, 0}), 130, state::Source::kActive, 3);
+  b.Fail(0, space::Config({3, 2, 0}), "exit code 1", state::Source::kActive, 3);
+  const auto& d = b.state();
   const auto c = ComputeContribution(d, 3, 1.0);
   ASSERT_EQ(c.workloads.size(), 1u);
   const auto& r = c.workloads[0];
@@ -299,7 +284,7 @@ TEST(ContributionTest, ComparesWarmAndActive) {
   EXPECT_EQ(r.warm_trials, 2u);
   EXPECT_EQ(r.active_trials, 5u);
   EXPECT_NEAR(r.warm_mean_gain_per_trial, 0.1, 1e-12);
-  EXPECT_NEAR(r.active_mean_gain_per_trial, (0.1 + 0.5 + 0.3 + 0.5) / 4, 1e-12);
+  EXPECT_NEAR(r.active_mean_gain_per_trial, (0.1 + 0.5 + 0.5 + 0.3) / 4, 1e-12);
   EXPECT_NEAR(r.active_improvement_per_trial, 0.3 / 5, 1e-12);
   EXPECT_EQ(c.workloads_active_beat_warm, 1u);
   EXPECT_DOUBLE_EQ(c.median_first_beat_iteration, 2.0);

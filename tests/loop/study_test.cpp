@@ -6,6 +6,7 @@
 #include <set>
 
 #include "iorec/core/error.hpp"
+#include "iorec/deploy/training.hpp"
 #include "iorec/runner/stub_testbed.hpp"
 
 namespace iorec::loop {
@@ -40,25 +41,27 @@ config::StudyConfig SmallConfig() {
 
 space::WorkloadSet SmallWorkloads() { return config::SyntheticWorkloads(11, 4, 5); }
 
-class FailingRunner final : public runner::Runner {
+/// Fails the listed trials, every trial of the listed iterations' active batches or of the
+/// listed workloads, or the baseline runs.
+class SelectiveFailures final : public runner::Runner {
  public:
-  explicit FailingRunner(runner::Runner& inner, std::set<uint64_t> fail_ids, bool fail_all = false)
-      : inner_(inner), fail_(std::move(fail_ids)), all_(fail_all) {}
+  explicit SelectiveFailures(runner::Runner& inner) : inner_(inner) {}
+  std::set<uint64_t> trial_ids;
+  std::set<int> iterations;
+  std::set<uint32_t> workloads;
+  bool baselines = false;
   runner::TrialOutcome Run(const runner::TrialRequest& r) override {
-    if (all_ || fail_.count(r.trial_id)) {
-      runner::TrialOutcome o;
-      o.ok = false;
-      o.failure_reason = "exit code 1";
-      return o;
-    }
-    return inner_.Run(r);
+    const bool fail = trial_ids.count(r.trial_id) || iterations.count(r.iteration) || workloads.count(r.workload_index) ||
+                      (baselines && r.source == runner::TrialSource::kBaseline);
+    if (!fail) return inner_.Run(r);
+    runner::TrialOutcome o;
+    o.failure_reason = "exit code 3";
+    return o;
   }
-  std::string name() const override { return "failing"; }
+  std::string name() const override { return "selective"; }
 
  private:
   runner::Runner& inner_;
-  std::set<uint64_t> fail_;
-  bool all_;
 };
 
 TEST(StudyTest, LoopAddsExactlyBatchNewDistinctConfigsPerWorkloadPerIteration) {
@@ -67,16 +70,16 @@ TEST(StudyTest, LoopAddsExactlyBatchNewDistinctConfigsPerWorkloadPerIteration) {
   runner::StubTestbed stub(cfg.space, ws, cfg.seed, 0.0);
   runner::SerialExecutor exec(stub);
   const auto res = RunStudy(cfg, ws, exec, nullptr, {});
-  ASSERT_EQ(res.iterations_run, 3);
+  ASSERT_EQ(res.iterations_run(), 3);
   std::map<std::pair<uint32_t, int>, std::vector<space::Config>> active;
   std::map<uint32_t, std::set<space::Config>> before;
-  for (const auto& o : res.observations) {
+  for (const auto& o : res.state.trials()) {
     if (o.source == runner::TrialSource::kActive)
       active[{o.workload, o.iteration}].push_back(o.config);
   }
   for (uint32_t w = 0; w < ws.size(); ++w) {
     std::set<space::Config> seen;
-    for (const auto& o : res.observations) {
+    for (const auto& o : res.state.trials()) {
       if (o.workload == w && o.iteration == 0) seen.insert(o.config);
     }
     for (int t = 1; t <= 3; ++t) {
@@ -99,10 +102,10 @@ TEST(StudyTest, SameSeedGivesIdenticalStudy) {
   runner::SerialExecutor exec(stub);
   const auto a = RunStudy(cfg, ws, exec, nullptr, {});
   const auto b = RunStudy(cfg, ws, exec, nullptr, {});
-  ASSERT_EQ(a.observations.size(), b.observations.size());
-  for (size_t i = 0; i < a.observations.size(); ++i) {
-    EXPECT_EQ(a.observations[i].config, b.observations[i].config);
-    EXPECT_EQ(a.observations[i].perf, b.observations[i].perf);
+  ASSERT_EQ(a.state.trials().size(), b.state.trials().size());
+  for (size_t i = 0; i < a.state.trials().size(); ++i) {
+    EXPECT_EQ(a.state.trials()[i].config, b.state.trials()[i].config);
+    EXPECT_EQ(a.state.trials()[i].perf.value, b.state.trials()[i].perf.value);
   }
 }
 
@@ -125,8 +128,8 @@ TEST(StudyTest, SurrogateIsPerWorkloadGpUnlessTurnedOff) {
   EXPECT_TRUE(with_gp.model && with_gp.model->fitted());
   EXPECT_TRUE(trees.model && trees.model->fitted());
   bool differ = false;
-  for (size_t i = 0; i < with_gp.observations.size(); ++i)
-    differ |= with_gp.observations[i].config != trees.observations[i].config;
+  for (size_t i = 0; i < with_gp.state.trials().size(); ++i)
+    differ |= with_gp.state.trials()[i].config != trees.state.trials()[i].config;
   EXPECT_TRUE(differ);
 }
 
@@ -138,14 +141,15 @@ TEST(StudyTest, BaselineRunsOnceAndGainIsRelativeToIt) {
   const auto res = RunStudy(cfg, ws, exec, nullptr, {});
   for (uint32_t w = 0; w < ws.size(); ++w) {
     int baselines = 0;
-    for (const auto& o : res.observations) {
+    for (const auto& o : res.state.trials()) {
       if (o.workload != w) continue;
       if (o.source == runner::TrialSource::kBaseline) {
         ++baselines;
         EXPECT_EQ(o.config, cfg.baseline);
-        EXPECT_EQ(o.gain, 0.0);
+        EXPECT_EQ(res.state.Gain(o).value, 0.0);
       }
-      EXPECT_NEAR(o.gain, o.perf - res.workloads[w].baseline_perf, 1e-9);
+      EXPECT_NEAR(res.state.Gain(o).value, o.perf.value / res.state.record(w).baseline.value - 1.0,
+                  1e-12);
     }
     EXPECT_EQ(baselines, 1);
   }
@@ -160,7 +164,7 @@ TEST(StudyTest, ReplicatesRerunTheBestNewConfigs) {
   runner::SerialExecutor exec(stub);
   const auto res = RunStudy(cfg, ws, exec, nullptr, {});
   size_t reps = 0;
-  for (const auto& o : res.observations) reps += o.source == runner::TrialSource::kReplicate;
+  for (const auto& o : res.state.trials()) reps += o.source == runner::TrialSource::kReplicate;
   EXPECT_EQ(reps, ws.size() * 3 /*iterations*/ * 1 * 2);
   EXPECT_EQ(res.history.back().replicate_runs, static_cast<int>(ws.size() * 2));
 }
@@ -169,33 +173,20 @@ TEST(StudyTest, FailedTrialsAreDataAndExcludedFromTraining) {
   const auto cfg = SmallConfig();
   const auto ws = SmallWorkloads();
   runner::StubTestbed stub(cfg.space, ws, cfg.seed, 0.0);
-  FailingRunner failing(stub, {5, 30, 70});
+  SelectiveFailures failing(stub);
+  failing.trial_ids = {5, 30, 70};
   runner::SerialExecutor exec(failing);
   const auto res = RunStudy(cfg, ws, exec, nullptr, {});
   size_t failed = 0;
-  for (const auto& o : res.observations) {
+  for (const auto& o : res.state.trials()) {
     if (!o.ok) {
       ++failed;
-      EXPECT_EQ(o.failure_reason, "exit code 1");
+      EXPECT_EQ(o.failure_reason, "exit code 3");
     }
   }
   EXPECT_EQ(failed, 3u);
-  const auto data = BuildDataset(cfg.space, ws, res.workloads);
-  EXPECT_EQ(data.num_rows(), res.observations.size() - failed);
-}
-
-TEST(StudyTest, EveryTrialFailingStopsWithAClearError) {
-  const auto cfg = SmallConfig();
-  const auto ws = SmallWorkloads();
-  runner::StubTestbed stub(cfg.space, ws, cfg.seed, 0.0);
-  FailingRunner failing(stub, {}, true);
-  runner::SerialExecutor exec(failing);
-  try {
-    RunStudy(cfg, ws, exec, nullptr, {});
-    FAIL() << "expected an error";
-  } catch (const core::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("every trial of the batch failed"), std::string::npos);
-  }
+  const auto data = deploy::TrainingSet(res.state);
+  EXPECT_EQ(data.num_rows(), res.state.trials().size() - failed);
 }
 
 TEST(StudyTest, EarlyStopAfterStaleRounds) {
@@ -206,7 +197,7 @@ TEST(StudyTest, EarlyStopAfterStaleRounds) {
   runner::StubTestbed stub(cfg.space, ws, cfg.seed, 0.0);
   runner::SerialExecutor exec(stub);
   const auto res = RunStudy(cfg, ws, exec, nullptr, {});
-  EXPECT_LT(res.iterations_run, 30);
+  EXPECT_LT(res.iterations_run(), 30);
   EXPECT_NE(res.stop_reason.find("early stop"), std::string::npos);
 }
 
@@ -221,17 +212,200 @@ TEST(StudyTest, EnumeratedPoolForSmallSpaces) {
   EXPECT_EQ(res.history.back().candidate_modes.at("enumerated"), 4);
 }
 
-TEST(StudyTest, RankMeasuredUsesRobustScore) {
-  WorkloadState st;
-  st.baseline_perf = 10;
-  st.configs.push_back({space::Config({0}), {20.0, 10.0, 30.0}});  // mean 20, std 10
-  st.configs.push_back({space::Config({1}), {15.0}});              // mean 15, std 0
-  st.configs.push_back({space::Config({2}), {}});                  // failed
-  const auto r0 = RankMeasured(st, 0.0);
-  ASSERT_EQ(r0.size(), 2u);
-  EXPECT_EQ(r0[0]->config, space::Config({0}));
-  const auto r1 = RankMeasured(st, 1.0);
-  EXPECT_EQ(r1[0]->config, space::Config({1}));
+class Recorder final : public LoopObserver {
+ public:
+  std::vector<std::string> warnings;
+  std::vector<int> iterations;
+  void OnWarning(const std::string& m) override { warnings.push_back(m); }
+  void OnIteration(const IterationRecord& r, const state::StudyState&) override {
+    iterations.push_back(r.iteration);
+  }
+};
+
+TEST(StudyTest, AskHandsOutTheSameBatchUntilItIsToldAndTellChecksTheCount) {
+  const auto cfg = SmallConfig();
+  const auto ws = SmallWorkloads();
+  runner::StubTestbed stub(cfg.space, ws, cfg.seed, 0.0);
+  Study study(cfg, ws, nullptr, {});
+  EXPECT_FALSE(study.Done());
+  const auto first = study.Ask();
+  ASSERT_EQ(first.size(), ws.size() * 12);  // baseline + 11 warm configs per workload
+  EXPECT_EQ(first.front().trial_id, 1u);
+  EXPECT_EQ(study.Ask().size(), first.size());
+  EXPECT_EQ(study.Ask().back().trial_id, first.back().trial_id);
+  EXPECT_THROW(study.Tell({}), core::Error);
+  std::vector<runner::TrialOutcome> outcomes;
+  for (const auto& r : first) outcomes.push_back(stub.Run(r));
+  study.Tell(outcomes);
+  EXPECT_EQ(study.state().trials().size(), first.size());
+  const auto second = study.Ask();
+  ASSERT_EQ(second.size(), ws.size() * 3);
+  EXPECT_EQ(second.front().trial_id, first.back().trial_id + 1);
+  EXPECT_EQ(second.front().iteration, 1);
+}
+
+TEST(StudyTest, ABatchWhereEveryTrialFailsIsDataAndTheLoopGoesOn) {
+  const auto cfg = SmallConfig();
+  const auto ws = SmallWorkloads();
+  runner::StubTestbed stub(cfg.space, ws, cfg.seed, 0.0);
+  SelectiveFailures failing(stub);
+  failing.iterations = {2};
+  runner::SerialExecutor exec(failing);
+  const auto res = RunStudy(cfg, ws, exec, nullptr, {});
+  EXPECT_EQ(res.iterations_run(), 3);
+  EXPECT_EQ(res.stop_reason, "completed all iterations");
+  size_t failed = 0;
+  for (const auto& t : res.state.trials()) {
+    if (t.iteration == 2) {
+      EXPECT_FALSE(t.ok);
+      ++failed;
+    } else {
+      EXPECT_TRUE(t.ok);
+    }
+  }
+  EXPECT_EQ(failed, ws.size() * 3);
+  EXPECT_EQ(res.history.back().failed_runs, static_cast<int>(failed));
+  // The failed configs were tried, so iteration 3 does not hand them out again.
+  std::set<std::pair<uint32_t, space::Config>> tried;
+  for (const auto& t : res.state.trials()) {
+    if (t.iteration == 3) EXPECT_EQ(tried.count({t.workload, t.config}), 0u);
+    tried.insert({t.workload, t.config});
+  }
+}
+
+TEST(StudyTest, AWorkloadWithoutAnySuccessfulRunStopsTheStudyAndIsNamed) {
+  const auto cfg = SmallConfig();
+  const auto ws = SmallWorkloads();
+  runner::StubTestbed stub(cfg.space, ws, cfg.seed, 0.0);
+  SelectiveFailures failing(stub);
+  failing.workloads = {2};
+  runner::SerialExecutor exec(failing);
+  const auto res = RunStudy(cfg, ws, exec, nullptr, {});
+  EXPECT_EQ(res.iterations_run(), 0);
+  EXPECT_NE(res.stop_reason.find("no successful run"), std::string::npos) << res.stop_reason;
+  EXPECT_NE(res.stop_reason.find(ws.workloads[2].id + " (first failure: exit code 3)"),
+            std::string::npos)
+      << res.stop_reason;
+  EXPECT_EQ(res.stop_reason.find(ws.workloads[1].id), std::string::npos);
+  EXPECT_EQ(res.workloads_without_runs, std::vector<uint32_t>{2});
+  // The other workloads are modelled and recommended as usual.
+  ASSERT_TRUE(res.model && res.model->fitted());
+  EXPECT_TRUE(res.matrix.top[2].empty());
+  EXPECT_FALSE(res.matrix.has_baseline[2]);
+  EXPECT_FALSE(res.matrix.top[0].empty());
+}
+
+TEST(StudyTest, NoSuccessfulTrialAtAllIsAClearError) {
+  const auto cfg = SmallConfig();
+  const auto ws = SmallWorkloads();
+  runner::StubTestbed stub(cfg.space, ws, cfg.seed, 0.0);
+  SelectiveFailures failing(stub);
+  for (uint32_t w = 0; w < ws.size(); ++w) failing.workloads.insert(w);
+  runner::SerialExecutor exec(failing);
+  try {
+    RunStudy(cfg, ws, exec, nullptr, {});
+    FAIL() << "expected an error";
+  } catch (const core::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("no trial of the study succeeded"), std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("exit code 3"), std::string::npos) << e.what();
+  }
+}
+
+TEST(StudyTest, AFailedBaselineIsReplacedByTheMedianWarmResultAndSaidSo) {
+  const auto cfg = SmallConfig();
+  const auto ws = SmallWorkloads();
+  runner::StubTestbed stub(cfg.space, ws, cfg.seed, 0.0);
+  SelectiveFailures failing(stub);
+  failing.baselines = true;
+  runner::SerialExecutor exec(failing);
+  Recorder rec;
+  const auto res = RunStudy(cfg, ws, exec, nullptr, {&rec});
+  ASSERT_EQ(rec.warnings.size(), ws.size());
+  EXPECT_EQ(res.warnings, rec.warnings);
+  EXPECT_NE(rec.warnings[0].find("baseline run failed (exit code 3)"), std::string::npos);
+  EXPECT_NE(rec.warnings[0].find("median warm-start result"), std::string::npos);
+  for (uint32_t w = 0; w < ws.size(); ++w) {
+    const auto& r = res.state.record(w);
+    EXPECT_EQ(r.baseline_source, state::BaselineSource::kMedianWarm);
+    EXPECT_EQ(r.baseline_failure, "exit code 3");
+    std::vector<double> warm;
+    for (const auto& t : res.state.trials()) {
+      if (t.workload == w && t.iteration == 0 && t.ok) warm.push_back(t.perf.value);
+    }
+    std::sort(warm.begin(), warm.end());
+    EXPECT_EQ(r.baseline.value, warm[warm.size() / 2]);
+  }
+  EXPECT_EQ(res.iterations_run(), 3);  // the study goes on against the stand-in
+}
+
+TEST(StudyTest, MinimizingCOverPerfRunsTheSameTrialsAsMaximizingPerf) {
+  // The runner reports a run time c / perf; minimizing it must be the same study.
+  class Seconds final : public runner::Runner {
+   public:
+    explicit Seconds(runner::Runner& inner) : inner_(inner) {}
+    runner::TrialOutcome Run(const runner::TrialRequest& r) override {
+      auto o = inner_.Run(r);
+      o.value = 4096.0 / o.value;
+      return o;
+    }
+    std::string name() const override { return "seconds"; }
+
+   private:
+    runner::Runner& inner_;
+  };
+  /// The stub's truth, as throughput or as run time.
+  class Truth final : public Oracle {
+   public:
+    Truth(const runner::StubTestbed& stub, bool seconds) : stub_(stub), seconds_(seconds) {
+      for (uint32_t w = 0; w < stub.num_workloads(); ++w)
+        best_.push_back(stub.FindOptimum(w, 100000, 1000).perf);
+    }
+    double TrueMetric(uint32_t w, const space::Config& c) const override {
+      return Metric(stub_.TruePerf(w, c));
+    }
+    double BestMetric(uint32_t w) const override { return Metric(best_[w]); }
+
+   private:
+    double Metric(double perf) const { return seconds_ ? 4096.0 / perf : perf; }
+    const runner::StubTestbed& stub_;
+    bool seconds_;
+    std::vector<double> best_;
+  };
+  auto cfg = SmallConfig();
+  cfg.active.oracle_mode = config::OracleMode::kHeldout;
+  const auto ws = SmallWorkloads();
+  runner::StubTestbed stub(cfg.space, ws, cfg.seed, 0.02);
+  runner::SerialExecutor max_exec(stub);
+  const Truth throughput(stub, false), run_time(stub, true);
+  const auto maximized = RunStudy(cfg, ws, max_exec, &throughput, {});
+  Seconds seconds(stub);
+  runner::SerialExecutor min_exec(seconds);
+  cfg.runner.objective = config::Objective::kMinimize;
+  const auto minimized = RunStudy(cfg, ws, min_exec, &run_time, {});
+  ASSERT_EQ(maximized.state.trials().size(), minimized.state.trials().size());
+  for (size_t i = 0; i < maximized.state.trials().size(); ++i) {
+    const auto& a = maximized.state.trials()[i];
+    const auto& b = minimized.state.trials()[i];
+    ASSERT_EQ(a.config, b.config) << "trial " << i;
+    ASSERT_EQ(a.workload, b.workload) << "trial " << i;
+    EXPECT_NEAR(maximized.state.Gain(a).value, minimized.state.Gain(b).value, 1e-9);
+  }
+  ASSERT_EQ(maximized.history.size(), minimized.history.size());
+  for (size_t i = 0; i < maximized.history.size(); ++i) {
+    const auto& a = maximized.history[i];
+    const auto& b = minimized.history[i];
+    EXPECT_NEAR(a.regret_at_3, b.regret_at_3, 1e-9);
+    EXPECT_NEAR(a.hit_at_3, b.hit_at_3, 1e-9);
+    EXPECT_NEAR(a.ndcg_at_3, b.ndcg_at_3, 1e-9);
+    EXPECT_NEAR(a.best_gain_so_far, b.best_gain_so_far, 1e-9);
+  }
+  // The metrics say something: regret against the true optimum falls as the loop learns.
+  EXPECT_GT(minimized.history.back().best_gain_so_far, minimized.history.front().best_gain_so_far);
+  EXPECT_GT(minimized.history.front().regret_at_3, 0.0);
+  EXPECT_LT(minimized.history.back().regret_at_3, minimized.history.front().regret_at_3);
+  EXPECT_GT(minimized.history.back().ndcg_at_3, 0.0);
+  EXPECT_EQ(minimized.matrix.top[0].front().config, maximized.matrix.top[0].front().config);
 }
 
 }  // namespace

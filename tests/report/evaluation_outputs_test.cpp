@@ -77,7 +77,7 @@ fs::path TempDir(const std::string& name) {
 TEST(EvaluationOutputsTest, WritesEveryReportAndTheyParse) {
   const Study s = RunSmallStudy(5, config::SplitMode::kHeldoutPatterns);
   const fs::path out = TempDir("all");
-  WriteStudyOutputs(out, s.cfg, s.ws, s.res);
+  WriteStudyOutputs(out, s.cfg, s.res);
   for (const char* f : {"evaluation_report.json", "contribution_report.json", "summary.md",
                         "report.html", "summary.json"}) {
     EXPECT_TRUE(fs::exists(out / f)) << f;
@@ -127,8 +127,8 @@ TEST(EvaluationOutputsTest, SameSeedGivesByteIdenticalJsonReports) {
     const Study a = RunSmallStudy(4, split);
     const Study b = RunSmallStudy(4, split);
     const fs::path da = TempDir("det_a"), db = TempDir("det_b");
-    WriteEvaluationOutputs(da, a.cfg, a.ws, a.res);
-    WriteEvaluationOutputs(db, b.cfg, b.ws, b.res);
+    WriteEvaluationOutputs(da, a.cfg, a.res);
+    WriteEvaluationOutputs(db, b.cfg, b.res);
     for (const char* f : {"evaluation_report.json", "contribution_report.json"}) {
       EXPECT_EQ(core::ReadFile(da / f), core::ReadFile(db / f)) << f;
     }
@@ -141,7 +141,7 @@ TEST(EvaluationOutputsTest, PatternSplitWithTwoWorkloadsIsRefusedWithAMessage) {
   const Study s = RunSmallStudy(2, config::SplitMode::kHeldoutPatterns);
   const fs::path out = TempDir("refused");
   try {
-    WriteEvaluationOutputs(out, s.cfg, s.ws, s.res);
+    WriteEvaluationOutputs(out, s.cfg, s.res);
     FAIL() << "expected InputError";
   } catch (const core::InputError& e) {
     EXPECT_NE(std::string(e.what()).find("heldout_patterns"), std::string::npos) << e.what();
@@ -155,7 +155,7 @@ TEST(EvaluationOutputsTest, DisabledEvaluationWritesNoEvaluationReport) {
   s.cfg.reporting.plots = false;
   s.cfg.reporting.write_markdown_summary = false;
   const fs::path out = TempDir("disabled");
-  WriteEvaluationOutputs(out, s.cfg, s.ws, s.res);
+  WriteEvaluationOutputs(out, s.cfg, s.res);
   EXPECT_FALSE(fs::exists(out / "evaluation_report.json"));
   EXPECT_FALSE(fs::exists(out / "summary.md"));
   EXPECT_TRUE(fs::exists(out / "contribution_report.json"));

@@ -52,7 +52,7 @@ TEST(MetricTest, LastNumber) {
   auto n = ExtractLastNumber("result nan\n");
   ASSERT_TRUE(n.ok);
   TrialOutcome o;
-  SetMetric(o, n, Objective::kMaximize);
+  SetMetric(o, n);
   EXPECT_FALSE(o.ok);
   EXPECT_EQ(o.failure_reason, "metric is NaN");
 }
@@ -107,7 +107,6 @@ TEST(CommandRunnerTest, PlaceholdersEnvironmentAndTrialDirectory) {
   const auto out = runner.Run(f.Request(0, {1, 2}, 17));
   ASSERT_TRUE(out.ok) << out.failure_reason << out.stderr_tail;
   EXPECT_DOUBLE_EQ(out.value, 23.0);
-  EXPECT_DOUBLE_EQ(out.raw_value, 23.0);
   const auto dir = f.dir.path() / "trials" / "wl_a" / "17";
   EXPECT_EQ(out.trial_dir, dir.string());
   EXPECT_EQ(Slurp(dir / "seen.txt"), "wl_a 2 3 2 3 0 " + dir.string() + "\n");
@@ -166,16 +165,14 @@ TEST(CommandRunnerTest, FailuresAreData) {
   EXPECT_DOUBLE_EQ(ok.value, 42.0);
 }
 
-TEST(CommandRunnerTest, MinimizeNegatesTheValueAndKeepsTheRawOne) {
+TEST(CommandRunnerTest, ReportsTheMetricAsMeasured) {
   Fixture f;
   auto o = f.Options("echo 12.5");
   o.metric.kind = MetricSpec::Kind::kStdoutLastNumber;
-  o.objective = Objective::kMinimize;
   CommandRunner r(f.space, o);
   const auto out = r.Run(f.Request(0, {0, 0}, 1));
   ASSERT_TRUE(out.ok);
-  EXPECT_DOUBLE_EQ(out.value, -12.5);
-  EXPECT_DOUBLE_EQ(out.raw_value, 12.5);
+  EXPECT_DOUBLE_EQ(out.value, 12.5);  // the study, not the runner, applies the objective
 }
 
 TEST(CommandRunnerTest, TimeoutKillsTheWholeProcessGroup) {

@@ -331,7 +331,7 @@ StudyRun RunWith(store::Store& s, long crash_after) {
 TEST(StoreExecutorTest, ResumeReplaysStoredTrialsAndGivesTheSameStudy) {
   store::MemoryStore clean_store;
   const StudyRun clean = RunWith(clean_store, -1);
-  const size_t total = clean.res.observations.size();
+  const size_t total = clean.res.state.trials().size();
   ASSERT_GT(total, 40u);
   EXPECT_EQ(clean.runs, total);
   for (long n : {0L, 7L, static_cast<long>(total) / 2, static_cast<long>(total) - 1}) {
@@ -340,10 +340,10 @@ TEST(StoreExecutorTest, ResumeReplaysStoredTrialsAndGivesTheSameStudy) {
     EXPECT_EQ(s.commits(), static_cast<size_t>(n));
     const StudyRun resumed = RunWith(s, -1);
     EXPECT_EQ(resumed.runs, total - static_cast<size_t>(n)) << "crash after " << n;
-    ASSERT_EQ(resumed.res.observations.size(), total);
+    ASSERT_EQ(resumed.res.state.trials().size(), total);
     for (size_t i = 0; i < total; ++i) {
-      EXPECT_EQ(resumed.res.observations[i].perf, clean.res.observations[i].perf);
-      EXPECT_EQ(resumed.res.observations[i].config, clean.res.observations[i].config);
+      EXPECT_EQ(resumed.res.state.trials()[i].perf.value, clean.res.state.trials()[i].perf.value);
+      EXPECT_EQ(resumed.res.state.trials()[i].config, clean.res.state.trials()[i].config);
     }
     ASSERT_EQ(resumed.res.history.size(), clean.res.history.size());
     EXPECT_EQ(resumed.res.history.back().regret_at_3, clean.res.history.back().regret_at_3);
@@ -391,7 +391,7 @@ TEST_F(StoreTest, SqliteStoreResumesLikeTheMemoryStore) {
   EXPECT_EQ(s->Summary().done + s->Summary().failed, 20u);
   EXPECT_GT(s->Summary().running + s->Summary().pending, 0u);
   const StudyRun resumed = RunWith(*s, -1);
-  EXPECT_EQ(resumed.runs, clean.res.observations.size() - 20);
+  EXPECT_EQ(resumed.runs, clean.res.state.trials().size() - 20);
   EXPECT_EQ(resumed.res.matrix.top.size(), clean.res.matrix.top.size());
   EXPECT_EQ(s->Summary().pending + s->Summary().running, 0u);
   EXPECT_EQ(s->WarmStart().size(), clean.res.warm.configs.size());

@@ -5,27 +5,12 @@
 #include <string>
 #include <vector>
 
-#include "iorec/model/surrogate.hpp"
+#include "iorec/deploy/matrix.hpp"
+#include "iorec/model/row_model.hpp"
 #include "iorec/space/space.hpp"
 #include "iorec/space/workload.hpp"
 
 namespace iorec::deploy {
-
-/// One measured config of a known workload, aggregated over its runs.
-struct MatrixEntry {
-  space::Config config;
-  double mean_gain = 0.0;  ///< mean gain over baseline across runs
-  double mean_perf = 0.0;
-  double std_perf = 0.0;     ///< across runs (0 for a single run)
-  double robust_gain = 0.0;  ///< mean_gain - z * std_gain
-  int runs = 0;
-};
-
-/// Top `topk_per_pattern` configs of each known workload, best first by robust gain.
-struct RecommendationMatrix {
-  std::vector<std::string> workload_ids;
-  std::vector<std::vector<MatrixEntry>> top;  ///< per workload
-};
 
 struct Neighbor {
   std::string workload_id;
@@ -34,10 +19,12 @@ struct Neighbor {
 
 struct RecommendedConfig {
   space::Config config;
-  double predicted_gain = 0.0;  ///< model mean (relative gain over baseline)
-  double predicted_std = 0.0;
-  double measured_gain = 0.0;  ///< from the matrix when measured on the workload itself
-  bool measured = false;       ///< measured on this exact workload
+  /// The tree model's mean for the config on this workload: a LambdaMART score (only its
+  /// order means something) or, with a regression model, a log gain.
+  double model_score = 0.0;
+  double model_std = 0.0;        ///< spread over the ensemble's members
+  bool measured = false;         ///< measured on this exact workload
+  state::RelGain measured_gain;  ///< its robust gain there, when measured
   /// Unseen workloads: the neighbours' consensus, a weighted mean of the config's robust
   /// perf as a fraction of each neighbour's best (1 = best everywhere). 0 otherwise.
   double consensus = 0.0;
@@ -69,16 +56,12 @@ class FeatureScale {
   std::vector<double> inv_span_;
 };
 
-/// Builds model input rows: features then the config encoding (the training layout).
-std::vector<float> EncodeRows(const space::Space& space, const std::vector<double>& features,
-                              const std::vector<space::Config>& configs);
-
 class Recommender {
  public:
   /// `known` features are in the same order as the model was trained on. Non-owning refs:
   /// all arguments must outlive the recommender.
   Recommender(const space::Space& space, const space::WorkloadSet& known,
-              const RecommendationMatrix& matrix, const model::Surrogate& model,
+              const RecommendationMatrix& matrix, const model::RowModel& model,
               space::Config baseline, RecommenderParams params);
 
   /// Precondition: features.size() == known.feature_names.size().
@@ -100,10 +83,22 @@ class Recommender {
   double Distance(const std::vector<double>& a, const std::vector<double>& b) const;
 
  private:
+  struct Candidates;
+  /// The k nearest known workloads as (distance, index), nearest first.
+  std::vector<std::pair<double, size_t>> Nearest(const std::vector<double>& features) const;
+  /// The neighbours' listed configs, nearest neighbour first, de-duplicated; the baseline last.
+  Candidates Merge(const std::vector<std::pair<double, size_t>>& nearest) const;
+  /// A measured workload's own configs by robust score; the model fills free slots.
+  void FillMeasured(size_t own, const Candidates& cand, Recommendation& rec) const;
+  /// An unseen workload: consensus order, top-1 rule, warnings.
+  void FillUnseen(const std::vector<std::pair<double, size_t>>& nearest, const Candidates& cand,
+                  Recommendation& rec) const;
+  void Calibrate();
+
   const space::Space& space_;
   const space::WorkloadSet& known_;
   const RecommendationMatrix& matrix_;
-  const model::Surrogate& model_;
+  const model::RowModel& model_;
   space::Config baseline_;
   RecommenderParams params_;
   FeatureScale scale_;

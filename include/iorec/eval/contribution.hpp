@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "iorec/eval/data.hpp"
+#include "iorec/state/study_state.hpp"
 
 namespace iorec::eval {
 
@@ -42,11 +42,10 @@ struct ContributionReport {
   double active_improvement_per_trial = 0.0;
 };
 
-/// The final top-k of a workload is its `top_k` best measured configs by robust score
-/// (mean_perf - robust_z * std_perf), the order of the recommendation matrix.
-ContributionReport ComputeContribution(const StudyData& data, size_t top_k, double robust_z);
-
-/// Indices of a workload's configs ordered by robust score, best first (stable).
-std::vector<size_t> RankByRobustScore(const WorkloadData& w, double robust_z);
+/// Gains are perf / baseline perf - 1. The final top-k of a workload is its `top_k` best
+/// measured configs by robust score (mean - robust_z * std), the order of the
+/// recommendation matrix.
+ContributionReport ComputeContribution(const state::StudyState& state, size_t top_k,
+                                       double robust_z);
 
 }  // namespace iorec::eval

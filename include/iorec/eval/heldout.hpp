@@ -1,17 +1,19 @@
 #pragma once
-/// Held-out evaluation: split the study's measurements, retrain the surrogate ensemble on
-/// the training part only, and score the model's ranking of each workload's held-out
-/// configs against their measured gains, next to simple baselines on the same split.
-/// Pure: same data, params and rng state give the same result (no file I/O).
+/// Held-out evaluation: split the study's measurements, retrain the tree ensemble on the
+/// training part only (the shipped model's target: deploy::TrainingSet), and score the
+/// model's ranking of each workload's held-out configs against their measured gains (perf /
+/// baseline perf - 1), next to simple baselines on the same split. Pure: same state,
+/// params and rng state give the same result (no file I/O).
 #include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "iorec/core/rng.hpp"
+#include "iorec/deploy/matrix.hpp"
 #include "iorec/eval/bootstrap.hpp"
-#include "iorec/eval/data.hpp"
 #include "iorec/model/xgb_ensemble.hpp"
+#include "iorec/state/study_state.hpp"
 
 namespace iorec::eval {
 
@@ -39,18 +41,16 @@ struct EvalParams {
   int bootstrap_iters = 200;
   double ci_level = 0.95;
   model::EnsembleParams ensemble;
-  int knn_neighbors = 5;      ///< kPatterns deployment: neighbours consulted
-  int return_top_k = 3;       ///< kPatterns deployment: configs recommended
-  int topk_per_pattern = 20;  ///< kPatterns deployment: matrix entries per training workload
-  double robust_z = 1.0;      ///< robust score = mean_perf - z * std_perf
+  int knn_neighbors = 5;  ///< kPatterns deployment: neighbours consulted
+  int return_top_k = 3;   ///< kPatterns deployment: configs recommended
 };
 
 /// Throws core::InputError when the split cannot work with this many workloads
 /// (kPatterns needs kMinWorkloadsForPatternSplit).
 void ValidateSplit(Split split, size_t num_workloads);
 
-/// Which configs of each workload are held out. heldout[w] holds indices into
-/// data.workloads[w].configs; whole-workload splits hold out every config of the workload.
+/// Which measured configs of each workload are held out. heldout[w] holds indices into
+/// state.record(w).configs; whole-workload splits hold out every config of the workload.
 struct SplitAssignment {
   std::vector<std::vector<size_t>> heldout;
   std::vector<std::vector<size_t>> train;
@@ -60,7 +60,7 @@ struct SplitAssignment {
 
 /// Seeded split. The baseline config is never held out by kConfigsPerPattern.
 /// Throws core::InputError as ValidateSplit.
-SplitAssignment MakeSplit(const StudyData& data, const EvalParams& params, core::Rng& rng);
+SplitAssignment MakeSplit(const state::StudyState& state, const EvalParams& params, core::Rng& rng);
 
 /// Metrics of one ranking strategy on one workload's held-out configs.
 struct StrategyScore {
@@ -128,9 +128,12 @@ struct EvalResult {
   std::optional<Interval> deploy_regret;  ///< kPatterns, over workloads with a measured pick
 };
 
-/// Runs the whole evaluation. Streams: rng.Fork("split"), Fork("model"), Fork("random"),
-/// Fork("bootstrap"). Throws core::InputError for an impossible split.
-EvalResult Evaluate(const StudyData& data, const EvalParams& params, core::Rng& rng);
+/// Runs the whole evaluation. `matrix` is the study's recommendation matrix (kPatterns
+/// deploys through its training workloads' rows). Streams: rng.Fork("split"),
+/// Fork("model"), Fork("random"), Fork("bootstrap"). Throws core::InputError for an
+/// impossible split.
+EvalResult Evaluate(const state::StudyState& state, const deploy::RecommendationMatrix& matrix,
+                    const EvalParams& params, core::Rng& rng);
 
 /// Scores one ranking (indices into `gains`, best first) of held-out gains.
 /// `scores` (same length as gains, higher = better) gives Spearman; pass empty for none.

@@ -1,129 +1,88 @@
 #pragma once
-/// The study driver: warm start, the active-learning loop, final training and the
-/// recommendation matrix. Observers see every trial and iteration (progress, persistence).
-#include <functional>
+/// The study as an ask/tell loop: `Study` hands out batches of trials (the warm start,
+/// then one batch per active iteration, plus replicates) and takes their outcomes back,
+/// until its stop criteria end it; `Finish` then trains the deployable model and builds
+/// the recommendation matrix. Everything it learns lives in one state::StudyState.
+/// Observers see every trial and iteration (progress, persistence). `RunStudy` drives a
+/// Study with an executor: ask, execute, tell.
 #include <map>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
-#include "iorec/acquisition/acquisition.hpp"
 #include "iorec/config/study_config.hpp"
-#include "iorec/deploy/recommender.hpp"
+#include "iorec/deploy/matrix.hpp"
+#include "iorec/loop/stop.hpp"
+#include "iorec/model/local_gp.hpp"
 #include "iorec/model/xgb_ensemble.hpp"
 #include "iorec/runner/runner.hpp"
 #include "iorec/sampling/warm_start.hpp"
+#include "iorec/state/study_state.hpp"
 
 namespace iorec::loop {
-
-/// One finished trial.
-struct Observation {
-  uint64_t trial_id = 0;
-  uint32_t workload = 0;
-  space::Config config;
-  runner::TrialSource source = runner::TrialSource::kWarm;
-  int iteration = 0;  ///< 0 for baseline and warm start, 1.. for active iterations
-  int replicate = 0;
-  bool ok = false;
-  double perf = 0.0;
-  double gain = 0.0;  ///< perf - baseline perf of the workload
-  std::string failure_reason;
-  double wall_seconds = 0.0;
-};
-
-/// Truth for evaluation, when the testbed can provide it (the stub).
-class Oracle {
- public:
-  virtual ~Oracle() = default;
-  /// Noise-free performance of a config on a workload.
-  virtual double TruePerf(uint32_t workload, const space::Config& c) const = 0;
-  /// Best achievable performance on a workload.
-  virtual double BestPerf(uint32_t workload) const = 0;
-};
-
-struct ConfigPrediction {
-  space::Config config;
-  double mean = 0.0;
-  double stddev = 0.0;
-};
-
-struct IterationRecord {
-  int iteration = 0;  ///< 0 = after the warm start
-  size_t runs = 0;    ///< trials so far, all workloads
-  double runs_per_workload = 0.0;
-  double best_gain_so_far = 0.0;  ///< mean over workloads of best relative gain (perf/base - 1)
-  double regret_at_3 = 0.0;       ///< mean over workloads
-  double hit_at_3 = 0.0;
-  double ndcg_at_3 = 0.0;
-  std::map<std::string, int> candidate_modes;
-  /// Workloads per surrogate used this iteration: "gp" (model.local_gp) or "trees".
-  /// Empty after the warm start.
-  std::map<std::string, int> surrogates;
-  int replicate_runs = 0;
-  int failed_runs = 0;
-  double mean_batch_sigma = 0.0;
-  std::vector<std::vector<ConfigPrediction>> top3_uncertainty;  ///< per workload
-};
 
 class LoopObserver {
  public:
   virtual ~LoopObserver() = default;
   /// A new phase starts ("warm_start", "active", "final"); total = expected steps.
   virtual void OnPhase(std::string_view /*phase*/, size_t /*total*/) {}
-  virtual void OnTrial(const Observation& /*obs*/) {}
-  virtual void OnIteration(const IterationRecord& /*rec*/) {}
-};
-
-/// Per workload, per config aggregate of its runs.
-struct ConfigStats {
-  space::Config config;
-  std::vector<double> perfs;
-  runner::TrialSource first_source = runner::TrialSource::kWarm;
-  int first_iteration = 0;
-  double Mean() const;
-  double Std() const;
-};
-
-struct WorkloadState {
-  double baseline_perf = 0.0;
-  bool baseline_ok = false;
-  std::vector<ConfigStats> configs;
-  std::unordered_map<space::Config, size_t, space::ConfigHash> index;
+  virtual void OnTrial(const state::Trial& /*trial*/) {}
+  /// After the warm start (iteration 0) and after each active iteration.
+  virtual void OnIteration(const IterationRecord& /*rec*/, const state::StudyState& /*state*/) {}
+  /// Something the user must know, e.g. a baseline replaced by the median warm result.
+  virtual void OnWarning(const std::string& /*message*/) {}
 };
 
 struct StudyResult {
+  state::StudyState state;
   sampling::WarmStartResult warm;
-  std::vector<Observation> observations;
   std::vector<IterationRecord> history;
-  std::vector<WorkloadState> workloads;
   std::vector<double> oracle_best;  ///< per workload, the perf the metrics compare against
   std::shared_ptr<model::XgbEnsemble> model;
   deploy::RecommendationMatrix matrix;
-  int iterations_run = 0;
   std::string stop_reason;
+  std::vector<std::string> warnings;  ///< as reported through LoopObserver::OnWarning
+  /// Workloads without any successful run (the study stopped after its warm start).
+  std::vector<uint32_t> workloads_without_runs;
+  int iterations_run() const { return state.iterations(); }
 };
 
-/// Runs a whole study. `oracle` may be null; the metrics then compare against the best
-/// warm observation whatever `oracle_mode` says. The oracle only feeds the metrics, never
-/// the choice of configs. Throws core::Error when every trial of a batch fails (after
-/// recording them).
+class Study {
+ public:
+  /// `oracle` may be null: the metrics then compare against the best measured config
+  /// whatever `oracle_mode` says. The oracle only feeds the metrics, never the choice of
+  /// configs. All arguments must outlive the study.
+  Study(const config::StudyConfig& cfg, const space::WorkloadSet& workloads, const Oracle* oracle,
+        std::vector<LoopObserver*> observers);
+  ~Study();
+  Study(const Study&) = delete;
+  Study& operator=(const Study&) = delete;
+
+  /// The trials to run next, with their trial ids; the same batch until it is told.
+  /// Empty once Done().
+  const std::vector<runner::TrialRequest>& Ask();
+  /// The outcomes of the asked batch, in its order. A failed trial is data; the study goes
+  /// on with what succeeded. Throws core::Error when nothing was asked or the count differs.
+  void Tell(const std::vector<runner::TrialOutcome>& outcomes);
+  /// A stop criterion ended the study (stop_reason() says which).
+  bool Done() const;
+  const std::string& stop_reason() const;
+  const state::StudyState& state() const;
+
+  /// Precondition: Done(). Trains the tree ensemble `recommend` uses and builds the
+  /// recommendation matrix. Throws core::Error when no trial succeeded at all.
+  StudyResult Finish();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Drives a Study to its end: ask, execute, tell, then Finish.
 StudyResult RunStudy(const config::StudyConfig& cfg, const space::WorkloadSet& workloads,
                      runner::Executor& executor, const Oracle* oracle,
                      const std::vector<LoopObserver*>& observers);
-
-/// Builds the training set from the study state: one row per measured workload/config,
-/// target = log(mean perf / baseline perf) of the workload.
-model::Dataset BuildDataset(const space::Space& space, const space::WorkloadSet& workloads,
-                            const std::vector<WorkloadState>& states);
-
-/// The models' target for a run: log(perf / baseline perf) of the workload (relative gain
-/// when either is not positive).
-double ModelTarget(const WorkloadState& state, double perf);
-
-/// Ranks a workload's measured configs by robust score (mean gain - z * std), best first.
-std::vector<const ConfigStats*> RankMeasured(const WorkloadState& state, double z);
 
 model::EnsembleParams EnsembleParamsFrom(const config::StudyConfig& cfg);
 

@@ -1,20 +1,19 @@
 #pragma once
-/// Per-workload Gaussian-process correction of the global tree model.
-///
-/// The trees see every workload and transfer between them, but they are piecewise constant
-/// and cannot resolve the few-percent differences between neighbouring levels near a
-/// workload's optimum. A GP per workload, fitted to the residuals of the trees on that
-/// workload's own measurements, adds a smooth local surface: near the workload's data it
-/// follows the measurements, far from them it falls back to the trees (the prior mean).
+/// Gaussian processes over the knob space, one per workload, on that workload's own runs.
 ///
 /// Inputs are configs in knob coordinates: an ordered knob's level l of L maps to
 /// l / (L - 1); two levels of an unordered knob are at distance 1 when they differ. The
-/// kernel is Matérn 5/2 with one lengthscale per knob, a signal variance and a noise
+/// kernel is Matern 5/2 with one lengthscale per knob, a signal variance and a noise
 /// variance, shared by all workloads and fitted by maximizing the summed log marginal
-/// likelihood.
+/// likelihood. The GPs have a zero prior mean: GpSurrogate adds each workload's mean
+/// target back. They are smooth in the knob coordinates, so (unlike the piecewise-constant
+/// trees) they resolve the few-percent differences between neighbouring levels near a
+/// workload's optimum, and they average the noise of nearby runs.
 #include <cstddef>
+#include <memory>
 #include <vector>
 
+#include "iorec/model/surrogate.hpp"
 #include "iorec/space/space.hpp"
 
 namespace iorec::model {
@@ -30,7 +29,7 @@ struct GpHyper {
 /// Precondition: var > 0.
 GpHyper DefaultGpHyper(const space::Space& space, double var);
 
-/// One workload's data: measured configs and their targets (residuals of the prior mean).
+/// One workload's data: measured configs and their targets (centred: the prior mean is 0).
 struct GpData {
   std::vector<space::Config> configs;
   std::vector<double> y;
@@ -66,5 +65,24 @@ class LocalGp {
 /// `max_evaluations` bounds the cost (each evaluation fits every workload).
 GpHyper FitGpHyper(const space::Space& space, const std::vector<GpData>& data, GpHyper start,
                    double initial_step, int max_evaluations);
+
+/// The per-workload GPs as the loop's surrogate: workload w's prediction is its GP's
+/// posterior mean plus the workload's mean target, with the posterior stddev as spread.
+class GpSurrogate final : public Surrogate {
+ public:
+  struct Member {
+    double offset = 0.0;                ///< mean of the workload's targets
+    std::shared_ptr<const LocalGp> gp;  ///< null: the workload has no measured runs
+  };
+  explicit GpSurrogate(std::vector<Member> members) : members_(std::move(members)) {}
+  Prediction Predict(size_t workload, const std::vector<space::Config>& configs) const override;
+  bool Covers(size_t workload) const override {
+    return workload < members_.size() && members_[workload].gp != nullptr;
+  }
+  const char* name() const override { return "gp"; }
+
+ private:
+  std::vector<Member> members_;
+};
 
 }  // namespace iorec::model

@@ -1,45 +1,45 @@
 #pragma once
-/// The surrogate model: predicts the gain over baseline of (workload, config) rows as a
-/// mean and a spread. Rows are the workload feature vector followed by the config's
-/// encoding (space::Space::EncodeConfig: one-hot plus ordinal level columns).
+/// The active loop's surrogate: for one of the study's workloads and a list of configs,
+/// the predicted log gain over the workload's baseline as a mean and a spread. Implemented
+/// by the per-workload Gaussian processes (GpSurrogate, local_gp.hpp) and the tree
+/// ensemble (TreeSurrogate).
 #include <cstddef>
-#include <cstdint>
-#include <string>
 #include <vector>
 
-#include "iorec/core/rng.hpp"
+#include "iorec/model/row_model.hpp"
+#include "iorec/space/space.hpp"
+#include "iorec/space/workload.hpp"
 
 namespace iorec::model {
-
-/// A dense row-major training set. Rows of one query group (workload) are contiguous.
-struct Dataset {
-  size_t num_cols = 0;
-  std::vector<float> x;         ///< num_rows * num_cols
-  std::vector<double> gain;     ///< target per row
-  std::vector<uint32_t> group;  ///< workload index per row, non-decreasing
-  size_t num_rows() const { return gain.size(); }
-};
-
-struct Prediction {
-  std::vector<double> mean;
-  std::vector<double> stddev;
-};
 
 class Surrogate {
  public:
   virtual ~Surrogate() = default;
-  /// Trains from scratch. Deterministic in (data, rng state).
-  virtual void Fit(const Dataset& data, core::Rng& rng) = 0;
-  /// Predicts rows (row-major, num_rows * num_cols floats). Precondition: fitted and
-  /// num_cols equals the training width.
-  virtual Prediction Predict(const float* x, size_t num_rows, size_t num_cols) const = 0;
-  /// Per-member predictions, member-major (members * num_rows); for Thompson draws and tests.
-  virtual std::vector<double> PredictMembers(const float* x, size_t num_rows,
-                                             size_t num_cols) const = 0;
-  virtual size_t num_members() const = 0;
-  virtual bool fitted() const = 0;
-  /// Sum of split gains per input column over all members (importance).
-  virtual std::vector<double> FeatureImportance(size_t num_cols) const = 0;
+  /// One mean and spread per config. Precondition: `workload` indexes the study's workloads
+  /// and Covers(workload).
+  virtual Prediction Predict(size_t workload, const std::vector<space::Config>& configs) const = 0;
+  /// Whether the surrogate can predict for this workload.
+  virtual bool Covers(size_t workload) const = 0;
+  /// "gp" or "trees", for summaries.
+  virtual const char* name() const = 0;
+};
+
+/// A fitted row model (the tree ensemble) seen through a study's workload features. With a
+/// ranking objective the mean is a LambdaMART score: only its order within a workload
+/// means something. Non-owning: the model, space and workloads outlive it.
+class TreeSurrogate final : public Surrogate {
+ public:
+  TreeSurrogate(const RowModel& model, const space::Space& space,
+                const space::WorkloadSet& workloads)
+      : model_(model), space_(space), workloads_(workloads) {}
+  Prediction Predict(size_t workload, const std::vector<space::Config>& configs) const override;
+  bool Covers(size_t workload) const override { return workload < workloads_.size(); }
+  const char* name() const override { return "trees"; }
+
+ private:
+  const RowModel& model_;
+  const space::Space& space_;
+  const space::WorkloadSet& workloads_;
 };
 
 }  // namespace iorec::model

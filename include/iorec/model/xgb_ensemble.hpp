@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "iorec/model/surrogate.hpp"
+#include "iorec/model/row_model.hpp"
 
 namespace iorec::model {
 
@@ -33,7 +33,7 @@ struct EnsembleParams {
 std::vector<float> RelevanceLabels(const std::vector<double>& gain,
                                    const std::vector<uint32_t>& group, int levels);
 
-class XgbEnsemble final : public Surrogate {
+class XgbEnsemble final : public RowModel {
  public:
   explicit XgbEnsemble(EnsembleParams params);
   ~XgbEnsemble() override;
@@ -46,15 +46,15 @@ class XgbEnsemble final : public Surrogate {
   /// meaningful), not gains; with kRegression they estimate the gain.
   /// Thread-safe: concurrent Predict/PredictMembers calls on one ensemble are allowed.
   Prediction Predict(const float* x, size_t num_rows, size_t num_cols) const override;
-  /// Evaluates the members' trees with a compact built-in evaluator (bit-identical to
-  /// XGBoost's CPU predictor), split over threads by rows when params.parallel.
-  std::vector<double> PredictMembers(const float* x, size_t num_rows,
-                                     size_t num_cols) const override;
+  /// Per-member predictions, member-major (members * num_rows). Evaluates the members'
+  /// trees with a compact built-in evaluator (bit-identical to XGBoost's CPU predictor),
+  /// split over threads by rows when params.parallel. Predict aggregates these.
+  std::vector<double> PredictMembers(const float* x, size_t num_rows, size_t num_cols) const;
   /// Same as PredictMembers but through XGBoosterPredictFromDense, one member at a time.
   /// The reference the fast path is tested against.
   std::vector<double> PredictMembersReference(const float* x, size_t num_rows,
                                               size_t num_cols) const;
-  size_t num_members() const override;
+  size_t num_members() const;
   bool fitted() const override;
   std::vector<double> FeatureImportance(size_t num_cols) const override;
 

@@ -1,8 +1,8 @@
 #pragma once
 /// The reader-facing outputs of a study: held-out evaluation (evaluation_report.json), the
 /// active-learning contribution (contribution_report.json), the extra plots, summary.md and
-/// a self-contained report.html. JSON outputs are pure functions of (config, workloads,
-/// study result): the same seed gives byte-identical files (no wall times inside).
+/// a self-contained report.html. JSON outputs are pure functions of (config, study result):
+/// the same seed gives byte-identical files (no wall times inside).
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -18,16 +18,11 @@
 
 namespace iorec::report {
 
-/// Converts a finished study into the plain evaluation input (gains relative to each
-/// workload's baseline perf; trials in execution order).
-eval::StudyData EvalInputFromStudy(const config::StudyConfig& cfg, const space::WorkloadSet& ws,
-                                   const loop::StudyResult& res);
-
 /// Evaluation settings from the config (`temporal_split: true` selects the temporal split).
 eval::EvalParams EvalParamsFrom(const config::StudyConfig& cfg);
 
 nlohmann::ordered_json EvaluationReportJson(const config::StudyConfig& cfg,
-                                            const eval::StudyData& data,
+                                            const state::StudyState& state,
                                             const eval::EvalResult& ev);
 nlohmann::ordered_json ContributionReportJson(const eval::ContributionReport& c);
 
@@ -40,9 +35,7 @@ struct PlotRef {
 /// Everything summary.md and report.html show. Non-owning pointers; all outlive it.
 struct ReportContent {
   const config::StudyConfig* cfg = nullptr;
-  const space::WorkloadSet* ws = nullptr;
   const loop::StudyResult* res = nullptr;
-  const eval::StudyData* data = nullptr;
   const eval::EvalResult* evaluation = nullptr;  ///< null when evaluation is disabled
   const eval::ContributionReport* contribution = nullptr;
   std::vector<runner::WorkloadFidelity> fidelity;  ///< real runner: per workload; else empty
@@ -71,7 +64,6 @@ std::string Base64(std::string_view bytes);
 /// report.html. Throws core::InputError for an impossible evaluation split. Returns warnings.
 std::vector<std::string> WriteEvaluationOutputs(const std::filesystem::path& out_dir,
                                                 const config::StudyConfig& cfg,
-                                                const space::WorkloadSet& ws,
                                                 const loop::StudyResult& res);
 
 }  // namespace iorec::report

@@ -1,7 +1,8 @@
 #pragma once
 /// The files a study leaves in its output directory. Everything here is a pure function
-/// of the config, the workloads and the study result, so the same seed gives
-/// byte-identical summary.json, recommendation_matrix.json and observations.csv.
+/// of the config and the study result, so the same seed gives byte-identical summary.json,
+/// recommendation_matrix.json and observations.csv. Perfs are shown in the metric's own
+/// units (the runner's); gains are perf / baseline perf - 1 on the higher-is-better scale.
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -13,35 +14,30 @@
 
 namespace iorec::report {
 
-/// observations.csv: one row per trial, knob values as written.
-std::string ObservationsCsv(const space::Space& space, const space::WorkloadSet& ws,
-                            const std::vector<loop::Observation>& obs);
+/// observations.csv: one row per trial, knob values as written; perf is the metric as
+/// measured, gain its relative gain over the workload's baseline.
+std::string ObservationsCsv(const state::StudyState& state);
 
-nlohmann::ordered_json RecommendationMatrixJson(const space::Space& space,
+/// recommendation_matrix.json: each workload's baseline and best configs by robust score.
+nlohmann::ordered_json RecommendationMatrixJson(const state::StudyState& state,
                                                 const deploy::RecommendationMatrix& m);
 
-/// One iteration's counters and metrics (everything but the per-workload top-3 snapshot),
-/// as summary.json's history and the store's history rows hold them.
-nlohmann::ordered_json IterationJson(const loop::IterationRecord& r);
-
-/// summary.json's history: IterationJson plus each workload's top-3 snapshot.
-nlohmann::ordered_json HistoryJson(const space::Space& space, const space::WorkloadSet& ws,
+/// summary.json's history: loop::IterationJson plus each workload's top-3 snapshot.
+nlohmann::ordered_json HistoryJson(const state::StudyState& state,
                                    const std::vector<loop::IterationRecord>& history);
 
 /// Leave-one-out deployment demo: for the first `count` workloads, recommend as if the
 /// workload were unseen (its own measurements and features excluded from the neighbours).
 nlohmann::ordered_json DeploymentDemoJson(const config::StudyConfig& cfg,
-                                          const space::WorkloadSet& ws,
                                           const loop::StudyResult& res, size_t count);
 
-nlohmann::ordered_json SummaryJson(const config::StudyConfig& cfg, const space::WorkloadSet& ws,
-                                   const loop::StudyResult& res);
+nlohmann::ordered_json SummaryJson(const config::StudyConfig& cfg, const loop::StudyResult& res);
 
-/// Writes summary.json, recommendation_matrix.json, observations.csv, model/ and plots/.
-/// Returns warnings (e.g. gnuplot missing) for the caller to log.
+/// Writes summary.json, recommendation_matrix.json, observations.csv, model/, plots/ and
+/// the evaluation outputs (evaluation_outputs.hpp). Returns warnings (e.g. gnuplot
+/// missing) for the caller to log.
 std::vector<std::string> WriteStudyOutputs(const std::filesystem::path& out_dir,
                                            const config::StudyConfig& cfg,
-                                           const space::WorkloadSet& ws,
                                            const loop::StudyResult& res);
 
 }  // namespace iorec::report

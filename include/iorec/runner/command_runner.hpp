@@ -85,7 +85,7 @@ class ShellRunner : public Runner {
   /// Called before attempt `attempt` (1-based) runs; attempt > 1 keeps the previous logs
   /// as stdout.attempt<N>.txt / stderr.attempt<N>.txt.
   virtual void BeginAttempt(const TrialJob& job, int attempt);
-  /// Turns a finished run into an outcome (reads the metric, applies the objective).
+  /// Turns a finished run into an outcome (reads the metric).
   virtual TrialOutcome Finish(const TrialRequest& request, const TrialJob& job,
                               const ProcessResult& result) = 0;
   virtual const RetryPolicy& retry() const = 0;
@@ -107,7 +107,6 @@ struct CommandRunnerOptions {
   MetricSpec metric;
   double timeout_s = 0.0;
   RetryPolicy retry;
-  Objective objective = Objective::kMaximize;
   std::filesystem::path trials_root;       ///< <output-dir>/trials
   std::filesystem::path config_dir;        ///< for {config_dir}
   uint64_t seed = 7;                       ///< study seed; each trial's {seed} derives from it
@@ -146,8 +145,8 @@ uint64_t TrialSeed(uint64_t study_seed, const std::string& workload_id, const sp
 /// `_` and `-<8 hex digits of a hash of the id>` is appended, so `a b` -> `a_b-<hash>`
 /// never meets the directory of a workload named `a_b`.
 std::string SafeDirName(const std::string& id);
-/// Applies the objective and checks the value: NaN/inf fail.
-void SetMetric(TrialOutcome& outcome, const MetricReading& reading, Objective objective);
+/// Sets the measured value, or fails the outcome when the reading failed or is NaN/inf.
+void SetMetric(TrialOutcome& outcome, const MetricReading& reading);
 /// The workload as a JSON object (features by name, then attributes), as written to
 /// workload.json for workloads without a source file.
 std::string WorkloadJson(const space::Workload& workload,

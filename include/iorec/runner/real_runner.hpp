@@ -26,7 +26,6 @@ struct RealRunnerOptions : RealRunnerSettings {
   std::ostream* dry_run_out = nullptr;  ///< where dry_run prints (null: stdout)
   double timeout_s = 0.0;
   RetryPolicy retry;
-  Objective objective = Objective::kMaximize;
   std::filesystem::path trials_root;
   std::vector<std::string> feature_names;
   std::string python = "python3";

@@ -9,11 +9,13 @@
 #include "iorec/core/error.hpp"
 #include "iorec/space/space.hpp"
 #include "iorec/space/workload.hpp"
+#include "iorec/state/study_state.hpp"
 
 namespace iorec::runner {
 
-enum class TrialSource { kBaseline, kWarm, kActive, kReplicate };
-const char* ToString(TrialSource s);
+/// Why a trial runs (the study state's own enum).
+using TrialSource = state::Source;
+using state::ToString;
 
 struct TrialRequest {
   uint32_t workload_index = 0;
@@ -27,10 +29,9 @@ struct TrialRequest {
 
 struct TrialOutcome {
   bool ok = false;
-  /// The value the loop maximizes; valid when ok. The measured metric for
-  /// `objective: maximize`, its negation for `minimize` (so gain = baseline - value).
+  /// The metric as measured, in the runner's units; valid when ok. The study applies the
+  /// objective's direction when it records the trial (state::PerfFromMetric).
   double value = 0.0;
-  double raw_value = 0.0;      ///< the metric as measured (same as value when maximizing)
   std::string failure_reason;  ///< set when !ok
   double wall_seconds = 0.0;
   std::string stdout_tail;

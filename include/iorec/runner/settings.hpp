@@ -9,18 +9,20 @@
 
 #include "iorec/core/config_node.hpp"
 #include "iorec/space/space.hpp"
+#include "iorec/state/gain.hpp"
 
 namespace iorec::runner {
 
 enum class RunnerMode { kStub, kCommand, kReal };
-/// Whether larger metric values are better. For minimize, gain = baseline - value.
-enum class Objective { kMaximize, kMinimize };
+/// Whether larger metric values are better: the study's state::Direction (the study applies
+/// it where a metric enters its state; runners report metrics as measured).
+using Objective = state::Direction;
 /// Where trials run.
 enum class ExecutorKind { kLocal, kSlurm };
 
 const char* ToString(RunnerMode m);
-const char* ToString(Objective o);
 const char* ToString(ExecutorKind e);
+using state::ToString;
 
 /// The real runner's keys: the reference's (runner_real.py) plus launcher, synth_binary,
 /// darshan_lib and require_lustre. io_synth_root holds scripts/ (the planner);

@@ -67,23 +67,20 @@ class StoreExecutor final : public runner::Executor {
   double store_seconds_ = 0.0;
 };
 
-/// Records phases, gains and per-iteration history. Gains are buffered and written with
-/// the next history row or phase change (they are derived: a replay rewrites them).
+/// Records phases, and with each iteration's history row the gains of the trials told
+/// since the previous one (they are derived: a replay rewrites them).
 class StoreObserver final : public loop::LoopObserver {
  public:
   StoreObserver(Store& store, FaultPlan faults = {}) : store_(store), faults_(std::move(faults)) {}
   void OnPhase(std::string_view phase, size_t total) override;
-  void OnTrial(const loop::Observation& obs) override;
-  void OnIteration(const loop::IterationRecord& rec) override;
-  /// Writes buffered gains.
-  void Flush();
+  void OnIteration(const loop::IterationRecord& rec, const state::StudyState& state) override;
   /// Wall time spent in store calls.
   double store_seconds() const { return store_seconds_; }
 
  private:
   Store& store_;
   FaultPlan faults_;
-  std::vector<std::pair<uint64_t, double>> gains_;
+  size_t applied_ = 0;  ///< trials of the state whose gains were written
   double store_seconds_ = 0.0;
 };
 

@@ -37,10 +37,11 @@ struct TrialRecord {
   int replicate = 0;
   int batch = 0;  ///< 0 = warm start, then one per RunBatch call
   TrialStatus status = TrialStatus::kPending;
-  bool ok = false;             ///< TrialOutcome::ok
-  double value = 0.0;          ///< TrialOutcome::value (NaN when not finite or unset)
-  double raw_value = 0.0;      ///< TrialOutcome::raw_value where the runner has it
-  std::optional<double> gain;  ///< perf - baseline perf, set once the loop applied it
+  bool ok = false;     ///< TrialOutcome::ok
+  double value = 0.0;  ///< TrialOutcome::value: the metric as measured (NaN when not finite)
+  /// Relative gain over the workload's baseline (perf / baseline perf - 1), set once the
+  /// loop applied it.
+  std::optional<double> gain;
   std::string failure_reason;  ///< TrialOutcome::failure_reason
   double wall_seconds = 0.0;
   std::string stdout_tail, stderr_tail, trial_dir;
@@ -86,8 +87,8 @@ struct WorkloadStatus {
   std::string id;
   uint64_t done = 0, pending = 0, running = 0, failed = 0;
   std::optional<double> baseline_perf;
-  std::optional<double> best_perf;
-  std::optional<double> best_gain;  ///< max stored gain (perf - baseline)
+  std::optional<double> best_perf;  ///< the metric of the trial with the best gain
+  std::optional<double> best_gain;  ///< max stored (relative) gain
 };
 
 struct StatusSummary {

@@ -1,7 +1,8 @@
 #pragma once
-/// The trained model directory (`<output>/model/`): everything `iorec recommend` needs
-/// without retraining: knobs, baseline, known workloads, recommendation matrix and the
-/// ensemble members (XGBoost UBJSON, one file each).
+/// The deployable model directory (`<output>/model/`): everything `iorec recommend` needs
+/// without retraining: knobs, baseline, known workloads, the recommendation matrix (with
+/// each workload's baseline perf) and the tree ensemble's members (XGBoost UBJSON, one file
+/// each).
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -11,21 +12,22 @@
 #include "iorec/space/space.hpp"
 #include "iorec/space/workload.hpp"
 
-namespace iorec::report {
+namespace iorec::deploy {
 
 struct ModelBundle {
   space::Space space;
   space::Config baseline;
   space::WorkloadSet known;  ///< feature names and the study's workloads
   std::string feature_prefix;
-  deploy::RecommendationMatrix matrix;
-  deploy::RecommenderParams params;
+  RecommendationMatrix matrix;
+  RecommenderParams params;
   std::shared_ptr<model::XgbEnsemble> model;
 };
 
 /// Writes model.json and member_<i>.ubj into `dir` (atomically, file by file).
 void SaveModelBundle(const std::filesystem::path& dir, const ModelBundle& bundle);
-/// Reads a bundle. Throws core::InputError naming the file on any problem.
+/// Reads a bundle (this format, or format 1 of earlier versions). Throws core::InputError
+/// naming the file on any problem.
 ModelBundle LoadModelBundle(const std::filesystem::path& dir);
 
-}  // namespace iorec::report
+}  // namespace iorec::deploy

@@ -1,0 +1,103 @@
+#include "iorec/deploy/matrix.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "common/space_util.hpp"
+#include "common/state_util.hpp"
+#include "common/temp_dir.hpp"
+#include "iorec/core/file_io.hpp"
+#include "iorec/deploy/model_bundle.hpp"
+#include "iorec/deploy/training.hpp"
+
+namespace iorec::deploy {
+namespace {
+
+state::StudyState TwoWorkloads() {
+  test_support::StateBuilder b(test_support::IntSpace({4}), space::Config({0}),
+                               test_support::Workloads({{0.0}, {1.0}}));
+  b.Baseline(0, 100).Run(0, space::Config({1}), 150).Run(0, space::Config({2}), 120);
+  b.Run(0, space::Config({1}), 130);  // {1}: mean 140, std 14.14
+  b.Baseline(1, 10).Run(1, space::Config({3}), 30);
+  b.Fail(1, space::Config({2}), "exit code 1");
+  return std::move(b.state());
+}
+
+TEST(MatrixTest, CarriesEachWorkloadsBaselineAndRanksByRobustScore) {
+  const auto st = TwoWorkloads();
+  const auto m = BuildMatrix(st, 2, 1.0);
+  ASSERT_EQ(m.size(), 2u);
+  EXPECT_EQ(m.workload_ids, (std::vector<std::string>{"w0", "w1"}));
+  EXPECT_DOUBLE_EQ(m.baseline[0].value, 100.0);
+  EXPECT_DOUBLE_EQ(m.baseline[1].value, 10.0);
+  ASSERT_EQ(m.top[0].size(), 2u);                     // topk 2 of 3 measured
+  EXPECT_EQ(m.top[0][0].config, space::Config({1}));  // 140 - 14.1 > 120
+  EXPECT_EQ(m.top[0][0].runs, 2);
+  EXPECT_DOUBLE_EQ(m.MeanGain(0, m.top[0][0]).value, 0.4);
+  EXPECT_NEAR(m.RobustGain(0, m.top[0][0]).value, (140.0 - std::sqrt(200.0)) / 100.0 - 1.0, 1e-12);
+  ASSERT_EQ(m.top[1].size(), 2u);  // the failed config is not listed
+  EXPECT_DOUBLE_EQ(m.MeanGain(1, m.top[1][0]).value, 2.0);
+  const auto sub = m.Subset({1});
+  EXPECT_EQ(sub.workload_ids, std::vector<std::string>{"w1"});
+  EXPECT_DOUBLE_EQ(sub.baseline[0].value, 10.0);
+}
+
+TEST(TrainingSetTest, OneRowPerMeasuredConfigWithItsLogGain) {
+  const auto st = TwoWorkloads();
+  const auto d = TrainingSet(st);
+  ASSERT_EQ(d.num_rows(), 5u);          // 3 + 2 measured configs
+  EXPECT_EQ(d.num_cols, 1u + 4u + 1u);  // feature, one-hot, ordinal
+  EXPECT_DOUBLE_EQ(d.gain[1], std::log(140.0 / 100.0));
+  EXPECT_DOUBLE_EQ(d.gain[4], std::log(3.0));
+  EXPECT_EQ(d.group, (std::vector<uint32_t>{0, 0, 0, 1, 1}));
+  const auto only_w1 = TrainingSet(st, [](size_t w, size_t) { return w == 1; });
+  EXPECT_EQ(only_w1.num_rows(), 2u);
+}
+
+TEST(ModelBundleTest, ReadsFormatOneBundlesOfEarlierVersions) {
+  // Format 1 stored perf - baseline differences instead of the baseline itself.
+  const auto st = TwoWorkloads();
+  ModelBundle b;
+  b.space = st.space();
+  b.baseline = st.baseline_config();
+  b.known = st.workload_set();
+  b.matrix = BuildMatrix(st, 3, 1.0);
+  model::EnsembleParams p;
+  p.members = 1;
+  p.num_rounds = 2;
+  p.objective = model::Objective::kRegression;
+  b.model = std::make_shared<model::XgbEnsemble>(p);
+  core::Rng rng(1, "t");
+  b.model->Fit(TrainingSet(st), rng);
+  test_support::TempDir dir;
+  SaveModelBundle(dir.path(), b);
+  auto j = nlohmann::json::parse(core::ReadFile(dir.path() / "model.json"));
+  EXPECT_EQ(j["format"], 2);
+  EXPECT_DOUBLE_EQ(j["workloads"][0]["baseline_perf"].get<double>(), 100.0);
+  const ModelBundle now = LoadModelBundle(dir.path());
+  j["format"] = 1;
+  for (auto& w : j["workloads"]) {
+    const double base = w["baseline_perf"].get<double>();
+    w.erase("baseline_perf");
+    for (auto& e : w["top"]) {
+      e["mean_gain"] = e["mean_perf"].get<double>() - base;
+      e["robust_gain"] = e["robust_perf"].get<double>() - base;
+      e.erase("robust_perf");
+    }
+  }
+  core::WriteFileAtomic(dir.path() / "model.json", j.dump());
+  const ModelBundle old = LoadModelBundle(dir.path());
+  for (size_t w = 0; w < 2; ++w) {
+    EXPECT_NEAR(old.matrix.baseline[w].value, now.matrix.baseline[w].value, 1e-9);
+    ASSERT_EQ(old.matrix.top[w].size(), now.matrix.top[w].size());
+    for (size_t i = 0; i < now.matrix.top[w].size(); ++i) {
+      EXPECT_NEAR(old.matrix.top[w][i].robust_perf.value, now.matrix.top[w][i].robust_perf.value,
+                  1e-9);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace iorec::deploy
