@@ -30,12 +30,7 @@ using core::ConfigNode;
 using core::ConfigReader;
 
 std::string Join(const std::vector<std::string>& items, std::string_view sep) {
-  std::string out;
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i) out += sep;
-    out += items[i];
-  }
-  return out;
+  return ConfigReader::Join(items, sep);
 }
 
 std::string Quote(const std::string& s) { return ConfigReader::Quote(s); }

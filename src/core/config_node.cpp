@@ -11,15 +11,6 @@
 namespace iorec::core {
 namespace {
 
-std::string Join(const std::vector<std::string>& items, std::string_view sep) {
-  std::string out;
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i) out += sep;
-    out += items[i];
-  }
-  return out;
-}
-
 std::string FormatDouble(double v) {
   char buf[64];
   const auto res = std::to_chars(buf, buf + sizeof(buf), v);
@@ -143,6 +134,15 @@ std::string ConfigReader::Index(const std::string& path, size_t i) {
 
 std::string ConfigReader::Quote(const std::string& text) { return "'" + text + "'"; }
 
+std::string ConfigReader::Join(const std::vector<std::string>& items, std::string_view sep) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out += sep;
+    out += items[i];
+  }
+  return out;
+}
+
 ConfigMap ConfigReader::Map(const ConfigNode& node, const std::string& path,
                             const std::vector<std::string>& known) {
   ConfigMap view;
@@ -170,7 +170,7 @@ ConfigMap ConfigReader::Map(const ConfigNode& node, const std::string& path,
     }
     if (!known.empty() && std::find(known.begin(), known.end(), name) == known.end()) {
       const std::string best = Suggest(name, known);
-      Add(child, best.empty() ? "unknown key; known keys: " + Join(known, ", ")
+      Add(child, best.empty() ? "unknown key; known keys: " + ConfigReader::Join(known, ", ")
                               : "unknown key (did you mean " + Quote(Child(path, best)) + "?)");
       continue;
     }
@@ -269,7 +269,7 @@ std::optional<std::string> ConfigReader::String(const ConfigNode& node, const st
 
 std::optional<size_t> ConfigReader::Enum(const ConfigNode& node, const std::string& path,
                                          const std::vector<std::string>& allowed) {
-  const std::string what = "one of " + Join(allowed, ", ");
+  const std::string what = "one of " + ConfigReader::Join(allowed, ", ");
   if (!ExpectScalar(node, path, what.c_str())) return std::nullopt;
   std::string text = node.text();
   std::transform(text.begin(), text.end(), text.begin(),
@@ -277,7 +277,7 @@ std::optional<size_t> ConfigReader::Enum(const ConfigNode& node, const std::stri
   for (size_t i = 0; i < allowed.size(); ++i) {
     if (text == allowed[i]) return i;
   }
-  Add(path, "must be one of " + Join(allowed, ", ") + ", got " + node.Describe());
+  Add(path, "must be one of " + ConfigReader::Join(allowed, ", ") + ", got " + node.Describe());
   return std::nullopt;
 }
 

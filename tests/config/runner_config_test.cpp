@@ -70,7 +70,7 @@ TEST(RunnerConfigTest, Defaults) {
       ParseStudyConfig(Knobs("runner: {mode: command, command: 'echo 1'}\n"), "config.yaml");
   EXPECT_EQ(cfg.runner.metric, "stdout_json");
   EXPECT_EQ(cfg.runner.CommandMetricKey(), "agg_perf_by_slowest");
-  EXPECT_EQ(cfg.runner.real.metric_key, "POSIX_agg_perf_by_slowest");
+  EXPECT_EQ(cfg.runner.real.metric_key, "agg_perf_by_slowest");
   EXPECT_EQ(cfg.runner.objective, Objective::kMaximize);
   EXPECT_EQ(cfg.runner.executor, ExecutorKind::kLocal);
   EXPECT_EQ(cfg.runner.parallel_trials, 0);

@@ -6,6 +6,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -74,6 +75,8 @@ class ConfigReader {
   static std::string Index(const std::string& path, size_t i);
   /// 'text', for values and names in messages.
   static std::string Quote(const std::string& text);
+  /// The items separated by `sep`, for lists in messages.
+  static std::string Join(const std::vector<std::string>& items, std::string_view sep);
 
   /// Reads a mapping; `known` empty means any key is allowed. Unknown keys are reported with
   /// a "did you mean" suggestion. The nodes must outlive the returned map.
