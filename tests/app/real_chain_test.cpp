@@ -205,27 +205,28 @@ TEST(RealDryRunTest, PrintsEveryTrialsCommandsAndFinishesTheStudyWithMetricZero)
   fs::copy_file(fs::path(IOREC_SOURCE_DIR) / "examples/workloads/top23_193.json",
                 dir.path() / "workloads/top23_193.json");
   dir.Write("config.yaml", R"(parameters:
-  - {name: stripe_count, values: [1, 2]}
-  - {name: num_aggregators, values: [1, 2]}
+  - {name: stripe_count, values: [1, 2, 4]}
+  - {name: num_aggregators, values: [1, 2, 4]}
 data: {input_dir: workloads}
-warm_start: {target_size: 3}
+warm_start: {target_size: 5}
 active: {iterations: 1, batch_per_iter: 1}
 evaluation: {enabled: false}
 reporting: {plots: false}
 runner: {mode: real, io_synth_root: nowhere, out_root: out, dry_run: true, nprocs_cap: 4}
 )");
-  const auto run = RunShell(Q(IOREC_BINARY) + " run -c " + Q((dir.path() / "config.yaml").string()) +
-                            " -o " + Q((dir.path() / "study").string()));
+  const auto run =
+      RunShell(Q(IOREC_BINARY) + " run -c " + Q((dir.path() / "config.yaml").string()) + " -o " +
+               Q((dir.path() / "study").string()));
   ASSERT_EQ(run.code, 0) << run.out;
   size_t trials = 0;
   for (size_t at = 0; (at = run.out.find("# dry_run: trial ", at)) != std::string::npos; ++at) {
     ++trials;
   }
-  EXPECT_EQ(trials, 4u) << run.out;
+  EXPECT_EQ(trials, 6u) << run.out;
   EXPECT_NE(run.out.find("features2synth_opsaware.py --features"), std::string::npos);
   EXPECT_NE(run.out.find("lfs setstripe -c 2 /"), std::string::npos);
   EXPECT_NE(run.out.find("--mpi-num-aggregators 2"), std::string::npos);
-  EXPECT_NE(run.out.find("study finished: 4 trials"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("study finished: 6 trials"), std::string::npos) << run.out;
   EXPECT_FALSE(fs::exists(dir.path() / "out")) << "a dry run writes no payload";
 }
 
