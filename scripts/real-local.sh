@@ -80,7 +80,9 @@ if [[ ! -x "$iorec" ]]; then
 fi
 
 setup="$out/setup"
-rm -rf "$setup"
+# Refresh what this script lays out; keep synth-out/ (plans, and the lctl values a killed
+# trial recorded, which the resumed study restores first) and the stand-ins' state and log.
+rm -rf "$setup/config.yaml" "$setup/workloads" "$setup/bin" "$setup/synth" "$setup/darshan"
 mkdir -p "$setup/workloads" "$setup/bin"
 if ((reference)); then
   ref="$synth/io_recommender/config.yaml"
