@@ -1,4 +1,4 @@
-// `iorec export DIR [--format csv|json]`: every trial of a study, from its study.db.
+// `iorec export DIR [--json]`: every trial of a study, from its study.db.
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -30,7 +30,7 @@ std::string Num(double v) {
 
 struct ExportOptions {
   std::string dir;
-  std::string format = "csv";
+  bool json = false;
 };
 
 void ExportCommand(const ExportOptions& opt, const GlobalOptions& g) {
@@ -51,7 +51,7 @@ void ExportCommand(const ExportOptions& opt, const GlobalOptions& g) {
     return w < ws.size() ? ws.workloads[w].id : std::to_string(w);
   };
   std::string out;
-  if (opt.format == "json") {
+  if (opt.json) {
     nlohmann::ordered_json arr = nlohmann::ordered_json::array();
     for (const auto& t : trials) {
       nlohmann::ordered_json j;
@@ -104,9 +104,12 @@ void ExportCommand(const ExportOptions& opt, const GlobalOptions& g) {
 
 void AddExportCommand(CLI::App& root, GlobalOptions& g) {
   auto opt = std::make_shared<ExportOptions>();
-  auto* cmd = root.add_subcommand("export", "Print every trial of a study (CSV or JSON)");
-  cmd->add_option("dir", opt->dir, "Study output directory (holds study.db)")->required();
-  cmd->add_option("--format", opt->format, "csv|json")->check(CLI::IsMember({"csv", "json"}));
+  auto* cmd = root.add_subcommand(
+      "export",
+      "Print every trial of a study as CSV: config, status, metric, gain over the baseline");
+  AddStudyDirArgument(cmd, opt->dir);
+  CLI::Option* json = AddJsonFlag(cmd, opt->json, "the trials");
+  AddDeprecatedFormatOption(cmd, json, opt->json, g);
   AddCommonFlags(cmd, g);
   cmd->callback([opt, &g] { ExportCommand(*opt, g); });
 }

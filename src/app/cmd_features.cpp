@@ -2,8 +2,6 @@
 // one log or a whole directory tree of them, in parallel.
 #include "cmd_features.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -19,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "input.hpp"
 #include "iorec/core/error.hpp"
 #include "iorec/core/file_io.hpp"
 #include "iorec/darshan/features.hpp"
@@ -47,6 +46,10 @@ std::vector<fs::path> CollectLogs(const std::vector<std::string>& inputs) {
   core::ProblemList problems;
   for (const auto& in : inputs) {
     std::error_code ec;
+    if (IsStdinArg(in)) {
+      logs.emplace_back(in);
+      continue;
+    }
     if (!fs::is_directory(in, ec)) {
       if (!fs::exists(in, ec)) problems.Add(in + ": no such file or directory");
       logs.emplace_back(in);
@@ -62,6 +65,8 @@ std::vector<fs::path> CollectLogs(const std::vector<std::string>& inputs) {
     std::sort(found.begin(), found.end());
     logs.insert(logs.end(), found.begin(), found.end());
   }
+  if (std::count(inputs.begin(), inputs.end(), "-") > 1)
+    problems.Add("-: given more than once; standard input holds one log");
   problems.ThrowIfAny();
   return logs;
 }
@@ -74,6 +79,12 @@ std::vector<fs::path> OutputFiles(const FeaturesOptions& o, const std::vector<fs
   std::map<fs::path, size_t> first;
   core::ProblemList problems;
   for (size_t i = 0; i < logs.size(); ++i) {
+    if (IsStdinArg(logs[i].string())) {
+      problems.Add(
+          "-: --out-dir names each file after its log, and standard input has no name; "
+          "give the log as a file");
+      continue;
+    }
     const std::string stem = logs[i].filename().stem().string();
     outs.push_back(fs::path(o.out_dir) / (runner::SafeDirName(stem) + (o.csv ? ".csv" : ".json")));
     const auto [it, inserted] = first.emplace(outs.back(), i);
@@ -139,7 +150,8 @@ class Emitter {
     const darshan::WorkloadFeatures& f = *r.features;
     if (!quiet_)
       for (const auto& w : f.warnings)
-        std::fprintf(stderr, "iorec: warning: %s: %s\n", path.c_str(), w.c_str());
+        std::fprintf(stderr, "iorec: warning: %s: %s\n", InputName(path.string()).c_str(),
+                     w.c_str());
     if (!o_.out_dir.empty()) return WriteFile(out_files_[index], f);
     if (o_.csv) {
       if (!header_done_) std::cout << darshan::WorkloadCsvHeader() << "\n";
@@ -172,11 +184,11 @@ class Emitter {
 Outcome FeaturesOf(const fs::path& path, const darshan::FeatureOptions& options) {
   Outcome r;
   try {
-    r.features = darshan::FeaturesFromFile(path, options);
+    r.features = DarshanFeaturesArg(path.string(), options);
   } catch (const core::InputError& e) {
     r.error = e.what();
   } catch (const std::exception& e) {
-    r.error = path.string() + ": " + e.what();
+    r.error = InputName(path.string()) + ": " + e.what();
   }
   return r;
 }
@@ -216,7 +228,7 @@ void RunFeatures(const FeaturesOptions& o, const GlobalOptions& g) {
   for (size_t t = 0; t < nthreads; ++t) pool.emplace_back(worker);
 
   Emitter emit(o, g.quiet, std::move(out_files));
-  LogProgress progress(logs.size(), logs.size() > 1 && !g.quiet && ::isatty(STDERR_FILENO));
+  LogProgress progress(logs.size(), logs.size() > 1 && !g.quiet && LiveProgressOnStderr());
   for (size_t i = 0; i < logs.size(); ++i) {
     Outcome r;
     {
@@ -242,24 +254,32 @@ void RunFeatures(const FeaturesOptions& o, const GlobalOptions& g) {
 void AddFeaturesCommand(CLI::App& root, GlobalOptions& g) {
   auto opts = std::make_shared<FeaturesOptions>();
   CLI::App* cmd = root.add_subcommand(
-      "features", "Workload features from Darshan logs (binary .darshan or darshan-parser text)");
+      "features", "Workload features (JSON or CSV) from Darshan logs, to use as workloads");
   cmd->add_option("LOG", opts->inputs,
-                  "Darshan log files, or directories searched recursively for *.darshan")
+                  "Darshan logs (binary or darshan-parser text), or directories searched "
+                  "recursively for *.darshan; - reads one log from standard input")
       ->required();
   cmd->add_option("--module", opts->module,
-                  "Counter basis: auto (MPI-IO if it moved bytes), posix, mpiio")
+                  "Which counters the features come from: auto (MPI-IO when it moved bytes, else "
+                  "POSIX), posix or mpiio (default: auto)")
+      ->type_name("MODULE")
       ->check(CLI::IsMember({"auto", "posix", "mpiio"}));
   auto* json =
-      cmd->add_flag("--json", opts->json, "Print one workload JSON object per log (default)");
+      cmd->add_flag("--json", opts->json, "Print one workload JSON object per log (the default)");
   auto* csv = cmd->add_flag("--csv", opts->csv, "Print a CSV header and one row per log");
   json->excludes(csv);
   cmd->add_option(
-      "--out-dir", opts->out_dir,
-      "Write <log stem>.json (or .csv) per log into DIR instead of printing (characters other "
-      "than [A-Za-z0-9_.-] in the stem become _ plus a hash suffix)");
-  cmd->add_option("--decimals", opts->decimals, "Round fractions to this many decimals (-1: none)")
+         "--out-dir", opts->out_dir,
+         "Write <log stem>.json (or .csv) per log into DIR instead of printing (characters "
+         "other than [A-Za-z0-9_.-] in the stem become _ plus a hash suffix)")
+      ->type_name("DIR");
+  cmd->add_option("--decimals", opts->decimals,
+                  "Round the fractions to N decimals (default: 2; -1: no rounding)")
+      ->type_name("N")
       ->check(CLI::Range(-1, 17));
-  cmd->add_option("-j,--jobs", opts->jobs, "Read this many logs in parallel (output order is kept)")
+  cmd->add_option("-j,--jobs", opts->jobs,
+                  "Read N logs in parallel (default: 1); the output keeps the input order")
+      ->type_name("N")
       ->check(CLI::Range(1, 1024));
   cmd->add_flag("--strict", opts->strict,
                 "Fail a log whose POSIX, MPI-IO or STDIO data Darshan flagged incomplete");

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "commands.hpp"
+#include "input.hpp"
 #include "iorec/config/study_config.hpp"
 #include "iorec/core/error.hpp"
 #include "iorec/core/units.hpp"
@@ -32,15 +33,15 @@ struct RecommendOptions {
 space::Workload WorkloadFromDarshan(const RecommendOptions& opt,
                                     const std::vector<std::string>& feature_names,
                                     std::optional<darshan::LustreLayout>* layout) {
-  const darshan::Basis basis = opt.module == "posix"   ? darshan::Basis::kPosix
-                               : opt.module == "mpiio" ? darshan::Basis::kMpiio
-                                                       : darshan::Basis::kAuto;
-  const auto features = darshan::FeaturesFromFile(opt.darshan_log, basis);
+  darshan::FeatureOptions options;
+  options.basis = darshan::ParseBasis(opt.module);
+  const auto features = DarshanFeaturesArg(opt.darshan_log, options);
   *layout = features.layout;
   const auto values = features.AsMap();
   space::Workload w;
-  w.id = std::filesystem::path(opt.darshan_log).stem().string();
-  w.source_file = opt.darshan_log;
+  w.id = IsStdinArg(opt.darshan_log) ? "stdin"
+                                     : std::filesystem::path(opt.darshan_log).stem().string();
+  w.source_file = InputName(opt.darshan_log);
   w.attributes = features.Attributes();
   std::vector<std::string> missing;
   for (const auto& name : feature_names) {
@@ -54,7 +55,7 @@ space::Workload WorkloadFromDarshan(const RecommendOptions& opt,
   if (!missing.empty()) {
     std::string list;
     for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
-    throw core::InputError(opt.darshan_log +
+    throw core::InputError(InputName(opt.darshan_log) +
                            ": the model needs features a Darshan log does not provide: " + list);
   }
   return w;
@@ -90,7 +91,7 @@ void RunRecommend(const RecommendOptions& opt, const GlobalOptions& g) {
   std::optional<darshan::LustreLayout> ran_with;
   const space::Workload w =
       opt.darshan_log.empty()
-          ? config::LoadWorkloadFile(opt.workload_file, b.known.feature_names, b.feature_prefix)
+          ? LoadWorkloadArg(opt.workload_file, b.known.feature_names, b.feature_prefix)
           : WorkloadFromDarshan(opt, b.known.feature_names, &ran_with);
   deploy::Recommender rec(b.space, b.known, b.matrix, *b.model, b.baseline, b.params);
   const auto r = rec.Recommend(w.features);
@@ -154,24 +155,38 @@ void RunRecommend(const RecommendOptions& opt, const GlobalOptions& g) {
 
 void AddRecommendCommand(CLI::App& root, GlobalOptions& g) {
   auto opt = std::make_shared<RecommendOptions>();
-  auto* cmd =
-      root.add_subcommand("recommend", "Recommend settings for a workload from a trained model");
-  cmd->add_option("-m,--model", opt->model_dir, "Model directory (<output-dir>/model)")->required();
-  auto* workload =
-      cmd->add_option("-w,--workload", opt->workload_file, "Workload feature file (JSON)");
-  auto* darshan =
-      cmd->add_option("--darshan", opt->darshan_log,
-                      "A Darshan log (binary .darshan or darshan-parser text) of the application");
+  auto* cmd = root.add_subcommand(
+      "recommend", "Recommend settings for a workload (features or a Darshan log) from a study");
+  cmd->add_option("-m,--model", opt->model_dir,
+                  "The model directory of a finished study (<output-dir>/model)")
+      ->type_name("DIR")
+      ->required();
+  auto* workload = cmd->add_option("-w,--workload", opt->workload_file,
+                                   "The workload's features as JSON (what `iorec features` prints, "
+                                   "as in examples/workloads/); - reads standard input")
+                       ->type_name("FILE");
+  auto* darshan = cmd->add_option("--darshan", opt->darshan_log,
+                                  "The application's Darshan log (binary, or darshan-parser "
+                                  "text) instead of --workload; - reads standard input")
+                      ->type_name("LOG");
   workload->excludes(darshan);
-  cmd->add_option("--module", opt->module, "Darshan counter basis: auto|posix|mpiio")
-      ->check(CLI::IsMember({"auto", "posix", "mpiio"}));
-  cmd->add_option("-k,--top-k", opt->top_k, "How many configs to return (default: the model's)")
+  cmd->add_option("--module", opt->module,
+                  "Which counters a --darshan log's features come from: auto (MPI-IO when it "
+                  "moved bytes, else POSIX), posix or mpiio (default: auto)")
+      ->type_name("MODULE")
+      ->check(CLI::IsMember({"auto", "posix", "mpiio"}))
+      ->needs(darshan);
+  cmd->add_option("-k,--top-k", opt->top_k,
+                  "How many configs to print (default: the study's deploy.return_top_k)")
+      ->type_name("N")
       ->check(CLI::PositiveNumber);
-  cmd->add_flag("--json", opt->json, "Print JSON");
+  AddJsonFlag(cmd, opt->json, "the recommendations");
   AddCommonFlags(cmd, g);
   cmd->callback([opt, &g] {
     if (opt->workload_file.empty() == opt->darshan_log.empty()) {
-      throw core::InputError("recommend: give exactly one of --workload FILE or --darshan LOG");
+      throw core::InputError(
+          "recommend: name the workload with --workload FILE (its features) or --darshan LOG "
+          "(its Darshan log)");
     }
     RunRecommend(*opt, g);
   });

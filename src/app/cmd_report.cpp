@@ -56,8 +56,8 @@ void ReportCommand(const std::string& dir, const GlobalOptions& g) {
 void AddReportCommand(CLI::App& root, GlobalOptions& g) {
   auto dir = std::make_shared<std::string>();
   auto* cmd = root.add_subcommand(
-      "report", "Regenerate a study's outputs from its study.db without running trials");
-  cmd->add_option("dir", *dir, "Study output directory (holds study.db)")->required();
+      "report", "Rewrite a study's reports, plots and model from its study.db; runs no trial");
+  AddStudyDirArgument(cmd, *dir);
   AddCommonFlags(cmd, g);
   cmd->callback([dir, &g] { ReportCommand(*dir, g); });
 }

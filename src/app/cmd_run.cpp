@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "input.hpp"
 #include "iorec/config/study_config.hpp"
 #include "iorec/core/error.hpp"
 #include "iorec/core/file_io.hpp"
@@ -85,12 +86,13 @@ void RunStudyCommand(const RunOptions& opt, const GlobalOptions& g) {
   SetupLogging(g);
   const auto t0 = std::chrono::steady_clock::now();
   // Validate everything before writing anything.
-  const config::StudyConfig cfg = config::LoadStudyConfig(opt.config_path);
+  const ConfigInput config_in = LoadConfigArg(opt.config_path);
+  const config::StudyConfig& cfg = config_in.config;
   const space::WorkloadSet ws = config::LoadWorkloads(cfg);
-  const std::string canonical = config::CanonicalYamlFile(opt.config_path);
+  const std::string canonical = config::CanonicalYaml(config_in.text, cfg.source_path);
   const std::string hash = config::ConfigHash(canonical);
-  spdlog::info("config {}: {} knobs, space of {} configs, {} workloads, runner {}", opt.config_path,
-               cfg.space.num_knobs(), cfg.space.Size(), ws.size(),
+  spdlog::info("config {}: {} knobs, space of {} configs, {} workloads, runner {}",
+               InputName(opt.config_path), cfg.space.num_knobs(), cfg.space.Size(), ws.size(),
                config::ToString(cfg.runner.mode));
   // The testbed checks what it can before anything is written (the real runner: whether
   // its Lustre knobs can take effect).
@@ -121,8 +123,8 @@ void RunStudyCommand(const RunOptions& opt, const GlobalOptions& g) {
       if (info->config_hash != hash || info->config_yaml != canonical) {
         std::vector<std::string> problems = {
             db_path.string() + ": this study was started with a different config (" +
-            info->config_path + ", hash " + info->config_hash + "; now " + opt.config_path +
-            ", hash " + hash +
+            info->config_path + ", hash " + info->config_hash + "; now " +
+            InputName(opt.config_path) + ", hash " + hash +
             "). Use --restart to move the old study aside and start "
             "over, or another --output-dir. Changed keys:"};
         for (auto& d : config::DiffCanonicalYaml(info->config_yaml, canonical)) {
@@ -151,7 +153,7 @@ void RunStudyCommand(const RunOptions& opt, const GlobalOptions& g) {
     store::StudyInfo info;
     info.config_yaml = canonical;
     info.config_hash = hash;
-    info.config_path = fs::absolute(opt.config_path).lexically_normal().string();
+    info.config_path = config_in.recorded_path.string();
     info.seed = cfg.seed;
     info.iorec_version = IOREC_VERSION;
     info.runner = config::ToString(cfg.runner.mode);
@@ -172,7 +174,7 @@ void RunStudyCommand(const RunOptions& opt, const GlobalOptions& g) {
   store::StoreExecutor executor(*db, cfg.space, tb.executor.get(), faults);
   store::StoreObserver recorder(*db, faults);
 
-  ProgressObserver progress(::isatty(STDERR_FILENO) != 0, g.quiet);
+  ProgressObserver progress(LiveProgressOnStderr(), g.quiet);
   tb.executor->SetProgress(
       [&progress](const runner::BatchProgress& p) { progress.OnBatchProgress(p); });
   std::vector<loop::LoopObserver*> observers = {&recorder, &progress};
@@ -226,14 +228,20 @@ void RunStudyCommand(const RunOptions& opt, const GlobalOptions& g) {
 void AddRunCommand(CLI::App& root, GlobalOptions& g) {
   auto opt = std::make_shared<RunOptions>();
   auto* cmd = root.add_subcommand(
-      "run",
-      "Run a whole study: warm start, active learning, model, reports. Re-running on the same "
-      "--output-dir resumes from its study.db");
-  cmd->add_option("-c,--config", opt->config_path, "Study config (YAML)")->required();
-  cmd->add_option("-o,--output-dir", opt->out_dir, "Output directory")->required();
+      "run", "Run a study: warm start, active learning, model, reports (run it again to resume)");
+  cmd->add_option("-c,--config", opt->config_path,
+                  "Study config (YAML, as examples/config.yaml); - reads standard input, and "
+                  "relative paths in it then resolve against the working directory")
+      ->type_name("FILE")
+      ->required();
+  cmd->add_option("-o,--output-dir", opt->out_dir,
+                  "Where the study goes: study.db, reports, model/, plots/ (created if missing; "
+                  "a study already there is resumed)")
+      ->type_name("DIR")
+      ->required();
   cmd->add_flag("--restart", opt->restart,
-                "Move an existing study in the output directory to previous-<time>/ and "
-                "start over");
+                "Move the study already in --output-dir to previous-<time>/ (nothing is "
+                "deleted) and start over");
   AddCommonFlags(cmd, g);
   cmd->callback([opt, &g] { RunStudyCommand(*opt, g); });
 }

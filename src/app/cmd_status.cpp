@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "commands.hpp"
@@ -38,14 +40,18 @@ std::unique_ptr<store::SqliteStore> OpenStudyDir(const std::string& dir, bool re
 namespace {
 
 /// The real runner's fidelity per workload (nothing for other runners).
-void PrintFidelity(store::Store& db, const store::StatusSummary& s) {
+std::vector<runner::WorkloadFidelity> Fidelity(store::Store& db, const store::StatusSummary& s) {
   std::vector<std::pair<std::string, std::string>> trials;
   for (const auto& t : db.Trials()) {
     if (t.workload < s.workloads.size() && !t.trial_dir.empty()) {
       trials.emplace_back(s.workloads[t.workload].id, t.trial_dir);
     }
   }
-  const auto rows = runner::SummarizeFidelity(trials);
+  return runner::SummarizeFidelity(trials);
+}
+
+void PrintFidelity(store::Store& db, const store::StatusSummary& s) {
+  const auto rows = Fidelity(db, s);
   if (rows.empty()) return;
   std::printf(
       "\n  fidelity: largest |log feature - target| over pct_* per workload (> %.2f flagged)\n",
@@ -57,27 +63,76 @@ void PrintFidelity(store::Store& db, const store::StatusSummary& s) {
   }
 }
 
-void StatusCommand(const std::string& dir, const GlobalOptions& g) {
-  SetupLogging(g);
-  auto db = OpenStudyDir(dir, /*read_only=*/true, /*quick_check=*/false);
-  const auto info = db->Study();
-  if (!info) throw core::InputError(db->path().string() + ": the study was never started");
-  const auto s = db->Summary();
-  std::printf("study %s\n", db->path().c_str());
-  std::printf("  config   %s (hash %s)\n", info->config_path.c_str(), info->config_hash.c_str());
+nlohmann::ordered_json FidelityJson(store::Store& db, const store::StatusSummary& s) {
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+  for (const auto& r : Fidelity(db, s)) {
+    rows.push_back({{"workload", r.workload},
+                    {"trials", r.trials},
+                    {"max_deviation", r.max_deviation},
+                    {"worst_feature", r.worst_feature},
+                    {"flagged", r.flagged}});
+  }
+  return rows;
+}
+
+nlohmann::ordered_json OrNull(const std::optional<double>& v) {
+  return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json();
+}
+
+nlohmann::ordered_json StatusJson(store::SqliteStore& db, const store::StudyInfo& info,
+                                  const store::StatusSummary& s) {
+  nlohmann::ordered_json j;
+  j["study"] = db.path().string();
+  j["config_path"] = info.config_path;
+  j["config_hash"] = info.config_hash;
+  j["seed"] = info.seed;
+  j["runner"] = info.runner;
+  j["iorec_version"] = info.iorec_version;
+  j["knobs"] = nlohmann::ordered_json::array();
+  for (size_t k = 0; k < info.knob_names.size(); ++k)
+    j["knobs"].push_back({{"name", info.knob_names[k]}, {"values", info.knob_values[k]}});
+  j["phase"] = info.phase;
+  j["iteration"] = std::max(0, s.max_iteration);
+  j["history_through_iteration"] = s.last_history_iteration;
+  j["created_at"] = info.created_at;
+  j["updated_at"] = std::max(info.updated_at, s.last_trial_end);
+  j["trials"] = {{"total", s.total},
+                 {"done", s.done},
+                 {"pending", s.pending},
+                 {"running", s.running},
+                 {"failed", s.failed}};
+  j["workloads"] = nlohmann::ordered_json::array();
+  for (const auto& w : s.workloads) {
+    j["workloads"].push_back({{"workload", w.id},
+                              {"done", w.done},
+                              {"pending", w.pending},
+                              {"running", w.running},
+                              {"failed", w.failed},
+                              {"baseline_perf", OrNull(w.baseline_perf)},
+                              {"best_perf", OrNull(w.best_perf)},
+                              {"best_gain", OrNull(w.best_gain)}});
+  }
+  j["fidelity"] = FidelityJson(db, s);
+  return j;
+}
+
+void PrintStatus(store::SqliteStore& db, const store::StudyInfo& info,
+                 const store::StatusSummary& s) {
+  std::printf("study %s\n", db.path().c_str());
+  std::printf("  config   %s (hash %s)\n", info.config_path.c_str(), info.config_hash.c_str());
   std::printf("  seed %llu, runner %s, iorec %s, %zu knobs, %zu workloads\n",
-              static_cast<unsigned long long>(info->seed), info->runner.c_str(),
-              info->iorec_version.c_str(), info->knob_names.size(), s.workloads.size());
+              static_cast<unsigned long long>(info.seed), info.runner.c_str(),
+              info.iorec_version.c_str(), info.knob_names.size(), s.workloads.size());
   std::string knobs;
-  for (size_t k = 0; k < info->knob_names.size(); ++k) {
-    knobs += (k ? ", " : "") + info->knob_names[k] + "(" +
-             std::to_string(info->knob_values[k].size()) + ")";
+  for (size_t k = 0; k < info.knob_names.size(); ++k) {
+    knobs += (k ? ", " : "") + info.knob_names[k] + "(" +
+             std::to_string(info.knob_values[k].size()) + ")";
   }
   std::printf("  knobs    %s\n", knobs.c_str());
-  std::printf("  phase    %s, iteration %d (history through iteration %d)\n", info->phase.c_str(),
+  std::printf("  phase    %s, iteration %d (history through iteration %d)\n", info.phase.c_str(),
               std::max(0, s.max_iteration), s.last_history_iteration);
-  std::printf("  created  %s\n", FormatUtc(info->created_at).c_str());
-  const double last = std::max(info->updated_at, s.last_trial_end);
+  std::printf("  created  %s\n", FormatUtc(info.created_at).c_str());
+  const double last = std::max(info.updated_at, s.last_trial_end);
   std::printf("  updated  %s\n", FormatUtc(last).c_str());
   std::printf("  trials   %llu: %llu done, %llu pending, %llu running, %llu failed\n",
               static_cast<unsigned long long>(s.total), static_cast<unsigned long long>(s.done),
@@ -96,18 +151,35 @@ void StatusCommand(const std::string& dir, const GlobalOptions& g) {
                 static_cast<unsigned long long>(w.running),
                 static_cast<unsigned long long>(w.failed), base, best, gain);
   }
-  PrintFidelity(*db, s);
+  PrintFidelity(db, s);
+}
+
+void StatusCommand(const std::string& dir, bool json, const GlobalOptions& g) {
+  SetupLogging(g);
+  auto db = OpenStudyDir(dir, /*read_only=*/true, /*quick_check=*/false);
+  const auto info = db->Study();
+  if (!info) throw core::InputError(db->path().string() + ": the study was never started");
+  const auto s = db->Summary();
+  if (json) {
+    std::printf("%s\n", StatusJson(*db, *info, s).dump(2).c_str());
+  } else {
+    PrintStatus(*db, *info, s);
+  }
 }
 
 }  // namespace
 
 void AddStatusCommand(CLI::App& root, GlobalOptions& g) {
   auto dir = std::make_shared<std::string>();
+  auto json = std::make_shared<bool>(false);
   auto* cmd = root.add_subcommand(
-      "status", "Progress of a study: trials done/pending/failed per workload, best gains");
-  cmd->add_option("dir", *dir, "Study output directory (holds study.db)")->required();
+      "status",
+      "Progress of a study, also while it runs: trials done/pending/failed and best gain per "
+      "workload");
+  AddStudyDirArgument(cmd, *dir);
+  AddJsonFlag(cmd, *json, "the status");
   AddCommonFlags(cmd, g);
-  cmd->callback([dir, &g] { StatusCommand(*dir, g); });
+  cmd->callback([dir, json, &g] { StatusCommand(*dir, *json, g); });
 }
 
 }  // namespace iorec::app

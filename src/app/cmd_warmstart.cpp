@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "input.hpp"
 #include "iorec/config/study_config.hpp"
 #include "iorec/sampling/warm_start.hpp"
 #include "iorec/space/json.hpp"
@@ -14,16 +15,16 @@ namespace {
 
 struct WarmstartOptions {
   std::string config_path;
-  std::string format = "csv";
+  bool json = false;
 };
 
 void RunWarmstart(const WarmstartOptions& opt, const GlobalOptions& g) {
   SetupLogging(g);
-  const config::StudyConfig cfg = config::LoadStudyConfig(opt.config_path);
+  const config::StudyConfig cfg = LoadConfigArg(opt.config_path).config;
   core::Rng rng(cfg.seed, "warm_start");
   const auto ws = sampling::BuildWarmStart(cfg.space, cfg.baseline,
                                            static_cast<size_t>(cfg.warm_start.target_size), rng);
-  if (opt.format == "json") {
+  if (opt.json) {
     nlohmann::ordered_json j;
     j["size"] = ws.configs.size();
     j["anchors"] = ws.num_anchors;
@@ -60,10 +61,14 @@ void RunWarmstart(const WarmstartOptions& opt, const GlobalOptions& g) {
 
 void AddWarmstartCommand(CLI::App& root, GlobalOptions& g) {
   auto opt = std::make_shared<WarmstartOptions>();
-  auto* cmd =
-      root.add_subcommand("warmstart", "Print the warm-start set and its pairwise coverage");
-  cmd->add_option("-c,--config", opt->config_path, "Study config (YAML)")->required();
-  cmd->add_option("--format", opt->format, "csv|json")->check(CLI::IsMember({"csv", "json"}));
+  auto* cmd = root.add_subcommand(
+      "warmstart",
+      "Print a config's warm-start set as CSV (its pairwise coverage on stderr); runs nothing");
+  cmd->add_option("-c,--config", opt->config_path, "Study config (YAML); - reads standard input")
+      ->type_name("FILE")
+      ->required();
+  CLI::Option* json = AddJsonFlag(cmd, opt->json, "the set and its coverage");
+  AddDeprecatedFormatOption(cmd, json, opt->json, g);
   AddCommonFlags(cmd, g);
   cmd->callback([opt, &g] { RunWarmstart(*opt, g); });
 }

@@ -1,13 +1,19 @@
 // iorec command-line interface: parse -> wire -> run. Each subcommand lives in its own
-// cmd_*.cpp; this file only registers them and maps errors to exit codes.
+// cmd_*.cpp; this file registers them, applies the conventions they share (common.hpp) and
+// maps errors to exit codes.
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "cmd_features.hpp"
 #include "commands.hpp"
+#include "iorec/core/config_node.hpp"
 #include "iorec/core/error.hpp"
 #include "iorec/runner/process.hpp"
 #include "iorec/runner/runner.hpp"
@@ -23,6 +29,71 @@ void EnsurePassiveOpenMp(char** argv) {
   // If the re-exec fails we carry on; only idle-thread behaviour differs.
 }
 
+std::vector<CLI::App*> Commands(CLI::App& root) {
+  return root.get_subcommands([](CLI::App*) { return true; });
+}
+
+bool IsCommand(CLI::App& root, const std::string& name) {
+  for (const CLI::App* c : Commands(root))
+    if (c->get_name() == name) return true;
+  return false;
+}
+
+/// The command name on the command line: the first word that is neither one of the root's
+/// options nor its value; "" when there is none. nullopt when an option the root does not know
+/// (or "--") comes first: CLI11 reports that.
+std::optional<std::string> CommandWord(const CLI::App& root, int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--") return std::nullopt;
+    if (arg.size() < 2 || arg[0] != '-') return arg;
+    const size_t eq = arg.find('=');
+    const CLI::Option* opt = root.get_option_no_throw(arg.substr(0, eq));
+    if (opt == nullptr) return std::nullopt;
+    if (opt->get_items_expected_min() > 0 && eq == std::string::npos) ++i;  // skip its value
+  }
+  return "";
+}
+
+bool AsksForHelpOrVersion(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "-h" || arg == "--help" || arg == "--version") return true;
+  }
+  return false;
+}
+
+/// "unknown command 'x'" or "no command given", then the list of commands. Exit code 2.
+int CommandMissing(CLI::App& root, const std::string& word) {
+  std::vector<std::string> names;
+  for (const CLI::App* c : Commands(root)) names.push_back(c->get_name());
+  std::string msg = "iorec: error: ";
+  if (word.empty()) {
+    msg += "no command given";
+  } else {
+    msg += "unknown command '" + word + "'";
+    const std::string best = iorec::core::SuggestName(word, names);
+    if (!best.empty()) msg += " (did you mean '" + best + "'?)";
+  }
+  msg += "\nCommands:\n";
+  for (const CLI::App* c : Commands(root)) {
+    std::string name = c->get_name();
+    name.resize(std::max<size_t>(name.size(), 11), ' ');
+    msg += "  " + name + " " + c->get_description() + "\n";
+  }
+  msg += "Run 'iorec COMMAND --help' for a command's options.\n";
+  std::fputs(msg.c_str(), stderr);
+  return iorec::core::kExitBadInput;
+}
+
+/// CLI11's parse errors, named after the command they concern:
+/// "iorec run: error: --config is required" and where to find the options.
+std::string ParseFailure(const CLI::App* root, const CLI::Error& e) {
+  std::string who = "iorec";
+  for (const CLI::App* sub : root->get_subcommands()) who += " " + sub->get_name();
+  return who + ": error: " + e.what() + "\nRun '" + who + " --help' for the options.\n";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -31,8 +102,10 @@ int main(int argc, char** argv) {
 
   CLI::App cli{"iorec: recommends Lustre and MPI-IO settings for HPC applications"};
   cli.require_subcommand(1);
-  cli.set_version_flag("--version", std::string("iorec ") + IOREC_VERSION);
   app::GlobalOptions g;
+  // Global flags go before the command name too: `iorec --quiet run ...`.
+  app::AddCommonFlags(&cli, g);
+  cli.failure_message(ParseFailure);
   app::AddRunCommand(cli, g);
   app::AddWarmstartCommand(cli, g);
   app::AddRecommendCommand(cli, g);
@@ -41,6 +114,16 @@ int main(int argc, char** argv) {
   app::AddReportCommand(cli, g);
   app::AddDarshanCommand(cli, g);
   app::AddFeaturesCommand(cli, g);
+  // Runs once the whole command line is parsed and checked, before the command's callback.
+  cli.parse_complete_callback([&g] {
+    app::SetupLogging(g);
+    for (const auto& d : g.deprecations) spdlog::warn("{}", d);
+  });
+
+  if (const auto word = CommandWord(cli, argc, argv)) {
+    if (word->empty() ? !AsksForHelpOrVersion(argc, argv) : !IsCommand(cli, *word))
+      return CommandMissing(cli, *word);
+  }
 
   // Subcommands run in their callbacks inside parse(), so parsing and running share one
   // error boundary.

@@ -56,17 +56,10 @@ struct ParsedWorkload {
   bool ok = false;
 };
 
-ParsedWorkload ParseWorkloadJson(const fs::path& path, const std::string& prefix,
-                                 core::ProblemList& problems) {
+/// `file` names the text in messages.
+ParsedWorkload ParseWorkloadJson(const std::string& text, const std::string& file,
+                                 const std::string& prefix, core::ProblemList& problems) {
   ParsedWorkload out;
-  const std::string file = path.string();
-  std::string text;
-  try {
-    text = core::ReadFile(path);
-  } catch (const core::InputError& e) {
-    problems.Add(e.what());
-    return out;
-  }
   json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) {
     // Parse again with exceptions on to get the position of the error.
@@ -113,6 +106,16 @@ ParsedWorkload ParseWorkloadJson(const fs::path& path, const std::string& prefix
   return out;
 }
 
+ParsedWorkload ReadWorkloadJson(const fs::path& path, const std::string& prefix,
+                                core::ProblemList& problems) {
+  try {
+    return ParseWorkloadJson(core::ReadFile(path), path.string(), prefix, problems);
+  } catch (const core::InputError& e) {
+    problems.Add(e.what());
+    return {};
+  }
+}
+
 /// Features of `found` missing from / extra to `expected`, as a message fragment ("" if equal).
 std::string CompareFeatures(const std::vector<std::string>& expected,
                             const std::map<std::string, double>& found) {
@@ -157,22 +160,28 @@ void CheckTrialDirNames(const space::WorkloadSet& set, core::ProblemList& proble
 
 }  // namespace
 
-space::Workload LoadWorkloadFile(const std::filesystem::path& path,
-                                 const std::vector<std::string>& feature_names,
-                                 const std::string& feature_prefix) {
+space::Workload ParseWorkloadText(const std::string& json_text, const std::filesystem::path& origin,
+                                  const std::vector<std::string>& feature_names,
+                                  const std::string& feature_prefix) {
   core::ProblemList problems;
-  ParsedWorkload parsed = ParseWorkloadJson(path, feature_prefix, problems);
+  ParsedWorkload parsed = ParseWorkloadJson(json_text, origin.string(), feature_prefix, problems);
   problems.ThrowIfAny();
   const std::string diff = CompareFeatures(feature_names, parsed.features);
   if (!diff.empty()) {
-    throw core::InputError(path.string() + ": features do not match the expected set: " + diff);
+    throw core::InputError(origin.string() + ": features do not match the expected set: " + diff);
   }
   space::Workload w;
-  w.id = path.stem().string();
-  w.source_file = path.string();
+  w.id = origin.stem().string();
+  w.source_file = origin.string();
   w.attributes = std::move(parsed.attributes);
   for (const auto& name : feature_names) w.features.push_back(parsed.features.at(name));
   return w;
+}
+
+space::Workload LoadWorkloadFile(const std::filesystem::path& path,
+                                 const std::vector<std::string>& feature_names,
+                                 const std::string& feature_prefix) {
+  return ParseWorkloadText(core::ReadFile(path), path, feature_names, feature_prefix);
 }
 
 space::WorkloadSet LoadWorkloads(const StudyConfig& cfg) {
@@ -210,7 +219,7 @@ space::WorkloadSet LoadWorkloads(const StudyConfig& cfg) {
   const std::string& prefix = cfg.data.feature_prefix;
   std::string reference_file;  // the first good file; it defines the feature set
   for (const auto& file : files) {
-    ParsedWorkload parsed = ParseWorkloadJson(file, prefix, problems);
+    ParsedWorkload parsed = ReadWorkloadJson(file, prefix, problems);
     if (!parsed.ok) continue;
     const size_t n_prefixed = parsed.features.size() - parsed.features.count(kNprocs);
     if (n_prefixed == 0) {

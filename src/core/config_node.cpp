@@ -56,8 +56,9 @@ std::optional<double> ParseDouble(std::string_view text) {
   return v;
 }
 
-/// The known key closest to an unknown one, or "" when none is close.
-std::string Suggest(const std::string& name, const std::vector<std::string>& known) {
+}  // namespace
+
+std::string SuggestName(const std::string& name, const std::vector<std::string>& known) {
   std::string best;
   size_t best_d = 3;
   for (const auto& k : known) {
@@ -71,8 +72,6 @@ std::string Suggest(const std::string& name, const std::vector<std::string>& kno
   }
   return best;
 }
-
-}  // namespace
 
 ConfigNode ConfigNode::Scalar(std::string text, bool quoted) {
   ConfigNode n;
@@ -169,7 +168,7 @@ ConfigMap ConfigReader::Map(const ConfigNode& node, const std::string& path,
       continue;
     }
     if (!known.empty() && std::find(known.begin(), known.end(), name) == known.end()) {
-      const std::string best = Suggest(name, known);
+      const std::string best = SuggestName(name, known);
       Add(child, best.empty() ? "unknown key; known keys: " + ConfigReader::Join(known, ", ")
                               : "unknown key (did you mean " + Quote(Child(path, best)) + "?)");
       continue;

@@ -313,12 +313,15 @@ LogSummary ReadParserText(const std::filesystem::path& path) {
   return ParseParserText(text, path.string());
 }
 
+LogSummary SummarizeAnyLog(std::span<const unsigned char> bytes, const std::string& name) {
+  std::string_view view(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  if (LooksLikeParserText(view)) return ParseParserText(view, name);
+  return SummarizeLogBytes(bytes, name);
+}
+
 LogSummary ReadAnyLog(const std::filesystem::path& path) {
   MappedFile file(path);
-  auto bytes = file.bytes();
-  std::string_view view(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-  if (LooksLikeParserText(view)) return ParseParserText(view, path.string());
-  return SummarizeLogBytes(bytes, path.string());
+  return SummarizeAnyLog(file.bytes(), path.string());
 }
 
 }  // namespace iorec::darshan

@@ -201,7 +201,7 @@ TEST_F(CliTest, InvalidConfigExitsTwoListingEveryProblemAndWritesNothing) {
 
 TEST_F(CliTest, WarmstartPrintsSetAndCoverage) {
   const auto cfg = WriteConfig();
-  const auto r = RunIorec("warmstart --config " + cfg.string() + " --format json");
+  const auto r = RunIorec("warmstart --config " + cfg.string() + " --json");
   ASSERT_EQ(r.code, 0) << r.out;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["size"], 16);

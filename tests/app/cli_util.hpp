@@ -1,6 +1,10 @@
 #pragma once
 // Running shell commands (the iorec binary) from the CLI tests.
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -24,6 +28,58 @@ inline CliResult RunShell(const std::string& cmd) {
   size_t n;
   while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
   const int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+/// stdout and stderr of a command, apart.
+struct SplitResult {
+  int code = -1;
+  std::string out;  ///< stdout
+  std::string err;  ///< stderr
+};
+
+/// Runs `cmd` through the shell with stderr captured apart, in `err_file` (overwritten).
+inline SplitResult RunShellSplit(const std::string& cmd, const std::filesystem::path& err_file) {
+  SplitResult r;
+  const CliResult c = RunShell("{ " + cmd + " 2>'" + err_file.string() + "'; }");
+  r.code = c.code;
+  r.out = c.out;
+  std::FILE* f = std::fopen(err_file.c_str(), "rb");
+  if (f) {
+    char buf[4096];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) r.err.append(buf, n);
+    std::fclose(f);
+  }
+  return r;
+}
+
+/// Runs `cmd` through /bin/sh with stdin, stdout and stderr on a new pseudo-terminal, as at an
+/// interactive shell. `out` holds everything written to the terminal.
+inline CliResult RunInTerminal(const std::string& cmd) {
+  CliResult r;
+  int master = -1;
+  const pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
+  if (pid < 0) return r;
+  if (pid == 0) {
+    ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  char buf[4096];
+  for (;;) {
+    pollfd p{master, POLLIN, 0};
+    if (::poll(&p, 1, 120000) <= 0) {  // bounds a hang only
+      ::kill(pid, SIGKILL);
+      break;
+    }
+    const ssize_t n = ::read(master, buf, sizeof buf);
+    if (n <= 0) break;  // EIO once the last process holding the terminal has exited
+    r.out.append(buf, static_cast<size_t>(n));
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ::close(master);
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
 }

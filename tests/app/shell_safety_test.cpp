@@ -87,7 +87,7 @@ TEST(ShellSafetyTest, OddPathsAndNamesRunEveryTrialAndExecuteNothing) {
   ASSERT_EQ(run.code, 0) << run.out;
   EXPECT_NE(run.out.find("study finished"), std::string::npos) << run.out;
 
-  const auto exported = Iorec("export --format json " + ShellQuote(out.string()));
+  const auto exported = Iorec("export --json " + ShellQuote(out.string()));
   ASSERT_EQ(exported.code, 0) << exported.out;
   const auto trials = nlohmann::json::parse(exported.out);
   ASSERT_GE(trials.size(), markers.size() * 5);

@@ -152,7 +152,7 @@ TEST_F(StoreCliTest, StatusExportAndReport) {
   ASSERT_EQ(csv.code, 0);
   EXPECT_EQ(static_cast<size_t>(std::count(csv.out.begin(), csv.out.end(), '\n')), total + 1);
   EXPECT_EQ(csv.out.rfind("trial_id,workload,source", 0), 0u);
-  const auto json = Iorec("export -q " + out.string() + " --format json");
+  const auto json = Iorec("export -q " + out.string() + " --json");
   ASSERT_EQ(json.code, 0);
   const auto arr = nlohmann::json::parse(json.out);
   ASSERT_EQ(arr.size(), total);

@@ -150,6 +150,11 @@ space::WorkloadSet LoadWorkloads(const StudyConfig& cfg);
 space::Workload LoadWorkloadFile(const std::filesystem::path& path,
                                  const std::vector<std::string>& feature_names,
                                  const std::string& feature_prefix);
+/// Same, from JSON text (e.g. standard input); `origin` names it in messages and its stem
+/// becomes the workload id.
+space::Workload ParseWorkloadText(const std::string& json_text, const std::filesystem::path& origin,
+                                  const std::vector<std::string>& feature_names,
+                                  const std::string& feature_prefix);
 
 /// Seeded synthetic workloads: n_patterns x n_features fractions in [0,1], clustered so
 /// that nearest neighbours are meaningful. Features are named <prefix>f00, <prefix>f01, ...

@@ -60,6 +60,10 @@ class ConfigMap {
   std::vector<std::pair<std::string, const ConfigNode*>> entries_;
 };
 
+/// The name in `known` closest to `name` (fewer than 3 edits, or one a prefix of the other when
+/// nothing is that close), or "" when none is: for "did you mean" hints.
+std::string SuggestName(const std::string& name, const std::vector<std::string>& known);
+
 /// Reads typed values out of ConfigNodes, collecting every problem with its location.
 /// Field readers leave `out` at its default on any problem.
 class ConfigReader {

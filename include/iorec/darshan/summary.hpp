@@ -160,6 +160,10 @@ LogSummary ReadParserText(const std::filesystem::path& path);
 /// True when the file starts like darshan-parser output ("# darshan log version:").
 bool LooksLikeParserText(std::string_view head);
 
+/// Summarizes either a binary log or darshan-parser text (detected from content); `name` names
+/// it in messages.
+LogSummary SummarizeAnyLog(std::span<const unsigned char> bytes, const std::string& name);
+
 /// Reads either a binary log or darshan-parser text (detected from content).
 LogSummary ReadAnyLog(const std::filesystem::path& path);
 
