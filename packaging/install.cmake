@@ -37,6 +37,7 @@ if(IOREC_MAN_PAGE)
               -P ${IOREC_PKG_DIR}/man/man_page.cmake
       COMMAND ${GZIP_EXECUTABLE} -9nf ${man}
       DEPENDS iorec ${IOREC_PKG_DIR}/man/man_page.cmake ${IOREC_PKG_DIR}/man/iorec.h2m
+              ${IOREC_PKG_DIR}/man/command_roff.pl
       COMMENT "Generating the iorec(1) man page with help2man"
       VERBATIM)
     add_custom_target(iorec_man ALL DEPENDS ${man}.gz)

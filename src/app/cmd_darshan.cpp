@@ -86,18 +86,19 @@ void AddDarshanCommand(CLI::App& root, GlobalOptions& g) {
   auto o = std::make_shared<DarshanOptions>();
   CLI::App* cmd = root.add_subcommand(
       "darshan", "Print darshan-parser's --total / --perf lines for a binary Darshan log");
-  cmd->add_option("LOG", o->log, "Binary Darshan log; - reads standard input")->required();
+  cmd->add_option("LOG", o->log, "A binary Darshan log (.darshan); - reads standard input")
+      ->type_name("")
+      ->required();
   cmd->add_flag("--total", o->total,
                 "Print the total_<COUNTER> lines of POSIX, MPI-IO and STDIO (the default)");
   cmd->add_flag("--perf", o->perf,
                 "Print agg_time_by_slowest (s) and agg_perf_by_slowest (MiB/s) per module");
-  auto* incomplete =
-      cmd->add_flag("--show-incomplete", o->show_incomplete,
-                    "Print modules Darshan flagged incomplete too, and exit 0 (darshan-parser "
-                    "--show-incomplete); without it, printing stops there and the exit code is 2");
+  cmd->add_flag("--show-incomplete", o->show_incomplete,
+                "Print modules Darshan flagged incomplete too, and exit 0 (darshan-parser "
+                "--show-incomplete); without it, printing stops there and the exit code is 2");
   AddJsonFlag(cmd, o->json,
-              "the totals and/or perf of every module, each with an \"incomplete\" flag,")
-      ->excludes(incomplete);
+              "every module's totals (with --perf: its perf too), each flagged incomplete or "
+              "not,");
   AddCommonFlags(cmd, g);
   cmd->callback([o, &g] { RunDarshan(*o, g); });
 }

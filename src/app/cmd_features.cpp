@@ -258,6 +258,7 @@ void AddFeaturesCommand(CLI::App& root, GlobalOptions& g) {
   cmd->add_option("LOG", opts->inputs,
                   "Darshan logs (binary or darshan-parser text), or directories searched "
                   "recursively for *.darshan; - reads one log from standard input")
+      ->type_name("")
       ->required();
   cmd->add_option("--module", opts->module,
                   "Which counters the features come from: auto (MPI-IO when it moved bytes, else "

@@ -179,7 +179,7 @@ void AddRecommendCommand(CLI::App& root, GlobalOptions& g) {
   cmd->add_option("-k,--top-k", opt->top_k,
                   "How many configs to print (default: the study's deploy.return_top_k)")
       ->type_name("N")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, 1000));
   AddJsonFlag(cmd, opt->json, "the recommendations");
   AddCommonFlags(cmd, g);
   cmd->callback([opt, &g] {

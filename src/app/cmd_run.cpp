@@ -101,8 +101,9 @@ void RunStudyCommand(const RunOptions& opt, const GlobalOptions& g) {
   std::error_code ec;
   fs::create_directories(opt.out_dir, ec);
   if (ec || ::access(opt.out_dir.c_str(), W_OK) != 0) {
-    throw core::InputError(opt.out_dir + ": output directory is not writable" +
-                           (ec ? ": " + ec.message() : ""));
+    throw core::InputError(opt.out_dir +
+                           (ec ? ": cannot create the output directory: " + ec.message()
+                               : ": the output directory is not writable"));
   }
   const fs::path out_dir(opt.out_dir);
   const store::DirLock lock = store::DirLock::Acquire(out_dir);

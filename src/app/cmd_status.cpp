@@ -31,7 +31,10 @@ std::unique_ptr<store::SqliteStore> OpenStudyDir(const std::string& dir, bool re
   const fs::path db = fs::path(dir) / store::kStudyDbName;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) throw core::InputError(dir + ": no such directory");
-  if (!fs::exists(db, ec)) throw core::InputError(db.string() + ": no study database here");
+  if (!fs::exists(db, ec)) {
+    throw core::InputError(dir + ": no study here (no " + store::kStudyDbName +
+                           "); give the --output-dir of `iorec run`");
+  }
   return store::SqliteStore::Open(
       db, read_only ? store::SqliteStore::Mode::kReadOnly : store::SqliteStore::Mode::kReadWrite,
       quick_check);

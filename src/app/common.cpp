@@ -27,22 +27,24 @@ void AddDeprecatedFormatOption(CLI::App* cmd, CLI::Option* json_flag, bool& json
                                GlobalOptions& g) {
   cmd->add_option_function<std::string>(
          "--format",
-         [&json, &g](const std::string& format) {
+         [json_flag, &json, &g](const std::string& format) {
+           if (format == "csv" && json_flag->count() > 0)
+             throw CLI::ValidationError("--format csv", "contradicts --json");
            json = format == "json";
            g.deprecations.push_back(
                format == "json"
                    ? "--format json is deprecated; use --json"
                    : "--format csv is deprecated; CSV is the default, drop the option");
          },
-         "Deprecated spelling of --json (--format json) and of the default (--format csv)")
+         "Deprecated: --format json is --json, --format csv the default")
       ->type_name("FORMAT")
       ->check(CLI::IsMember({"csv", "json"}))
-      ->excludes(json_flag)
       ->group("Deprecated");
 }
 
 CLI::Option* AddStudyDirArgument(CLI::App* cmd, std::string& dir) {
   return cmd->add_option("DIR", dir, "A study: the --output-dir of `iorec run` (it holds study.db)")
+      ->type_name("")
       ->required();
 }
 

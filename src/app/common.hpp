@@ -25,7 +25,8 @@ void AddCommonFlags(CLI::App* cmd, GlobalOptions& g);
 CLI::Option* AddJsonFlag(CLI::App* cmd, bool& json, const std::string& what);
 
 /// The deprecated `--format csv|json` of `warmstart` and `export` (before `--json`): still
-/// works, sets `json`, excludes `json_flag`, and makes SetupLogging warn.
+/// works, sets `json`, refuses `--format csv` with `json_flag`, and records a deprecation
+/// warning.
 void AddDeprecatedFormatOption(CLI::App* cmd, CLI::Option* json_flag, bool& json, GlobalOptions& g);
 
 /// The DIR positional of commands that read a study (status, export, report, ...).

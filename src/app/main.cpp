@@ -114,6 +114,11 @@ int main(int argc, char** argv) {
   app::AddReportCommand(cli, g);
   app::AddDarshanCommand(cli, g);
   app::AddFeaturesCommand(cli, g);
+  // Set after the commands so that only `iorec --help` shows it.
+  cli.footer(
+      "Global options go before or after COMMAND; 'iorec COMMAND --help' lists a command's "
+      "options. Where a command reads a file, - reads standard input.\nExit status: 0 success, "
+      "2 bad input, 130 interrupted (run the same command again to resume), 1 other failures.");
   // Runs once the whole command line is parsed and checked, before the command's callback.
   cli.parse_complete_callback([&g] {
     app::SetupLogging(g);

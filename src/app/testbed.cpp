@@ -65,7 +65,7 @@ Testbed MakeTestbed(const config::StudyConfig& cfg, const space::WorkloadSet& ws
       o.command = rc.command;
       std::string why;
       auto metric = runner::ParseMetricSpec(rc.metric, &why);
-      if (!metric) throw core::InputError("runner.metric: " + why);
+      if (!metric) throw core::InputError(cfg.source_path.string() + ": runner.metric: " + why);
       o.metric = *metric;
       o.metric.key = rc.CommandMetricKey();
       o.timeout_s = rc.timeout_s;

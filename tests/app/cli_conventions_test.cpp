@@ -196,7 +196,10 @@ TEST_F(CliConventions, DeprecatedFormatStillWorksAndSaysSo) {
     const auto old_csv = Iorec(cmd + " --format csv");
     EXPECT_EQ(old_csv.out, csv.out) << cmd;
     EXPECT_NE(old_csv.err.find("--format csv is deprecated"), std::string::npos) << cmd;
-    EXPECT_EQ(Iorec(cmd + " --format json --json").code, 2) << cmd;
+    const auto contradiction = Iorec(cmd + " --format csv --json");
+    EXPECT_EQ(contradiction.code, 2) << cmd;
+    EXPECT_NE(contradiction.err.find("contradicts --json"), std::string::npos) << contradiction.err;
+    EXPECT_EQ(Iorec(cmd + " --json --format json").out, json.out) << cmd;
     EXPECT_EQ(Iorec(cmd + " --format yaml").code, 2) << cmd;
     EXPECT_NE(Iorec(cmd + " --help").out.find("Deprecated"), std::string::npos) << cmd;
   }
@@ -310,6 +313,94 @@ TEST_F(CliConventions, ProgressBarsOnlyOnATerminal) {
             std::string::npos);
   const auto piped = Iorec("features " + kLog + " " + kLogText);
   EXPECT_EQ(piped.err.find("features ["), std::string::npos) << piped.err;
+}
+
+}  // namespace
+
+namespace {
+
+TEST_F(CliConventions, BashCompletionFollowsTheHelp) {
+  fs::create_directories(dir_ / "comp" / "odir");
+  std::ofstream(dir_ / "comp" / "ofile") << "x";
+  const fs::path script = dir_ / "comp.sh";
+  std::ofstream(script) << "source " IOREC_SOURCE_DIR
+                           "/packaging/bash-completion/iorec\n"
+                           "comp() { COMP_WORDS=(\"$@\"); COMP_CWORD=$(($# - 1)); _iorec;\n"
+                           "  shift; echo \"$*| ${COMPREPLY[*]}\"; }\n"
+                           "cd " +
+                               (dir_ / "comp").string() +
+                               "\n"
+                               "B=" +
+                               kBin +
+                               "\n"
+                               "comp $B ''\n"
+                               "comp $B --quiet ''\n"
+                               "comp $B --log-level ''\n"
+                               "comp $B --\n"
+                               "comp $B export --\n"
+                               "comp $B recommend --module ''\n"
+                               "comp $B status o\n"
+                               "comp $B run --config o\n"
+                               "comp $B run --output-dir o\n"
+                               "comp $B features --jobs ''\n";
+  const auto r = iorec::test_support::RunShell("bash " + script.string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  std::string commands;
+  for (const auto& c : Commands()) commands += (commands.empty() ? "" : " ") + c;
+  for (const std::string& line : std::vector<std::string>{
+           "| " + commands,
+           "--quiet | " + commands,  // global flags before the command
+           "--log-level | trace debug info warn error off",
+           "--| --help --quiet --log-level --version",  // not the commands' own options
+           "export --| --help --json --quiet --log-level --version",  // not the deprecated --format
+           "recommend --module | auto posix mpiio",
+           "status o| odir",  // a study is a directory
+           "run --output-dir o| odir",
+           "features --jobs | ",  // a number: nothing to offer
+       })
+    EXPECT_NE(r.out.find(line + "\n"), std::string::npos) << line << "\n" << r.out;
+  // A config is a file (or a path through a directory), in the file system's order.
+  EXPECT_TRUE(r.out.find("run --config o| odir ofile\n") != std::string::npos ||
+              r.out.find("run --config o| ofile odir\n") != std::string::npos)
+      << r.out;
+}
+
+}  // namespace
+
+namespace {
+
+TEST_F(CliConventions, ManPageCoversEveryCommandAndFitsTheTerminal) {
+  for (const char* tool : {"/usr/bin/help2man", "/usr/bin/groff", "/usr/bin/man"})
+    if (!fs::exists(tool)) GTEST_SKIP() << tool << " is not installed";
+  const fs::path page = dir_ / "iorec.1";
+  const auto gen = iorec::test_support::RunShell(
+      "cmake -DIOREC=" + kBin +
+      " -DHELP2MAN=/usr/bin/help2man -DSTATIC=" IOREC_SOURCE_DIR "/packaging/man/iorec.h2m -DOUT=" +
+      page.string() + " -P " IOREC_SOURCE_DIR "/packaging/man/man_page.cmake");
+  ASSERT_EQ(gen.code, 0) << gen.out;
+  const auto warnings = iorec::test_support::RunShell("groff -man -ww -z " + page.string());
+  EXPECT_EQ(warnings.out, "");
+  const auto shown =
+      iorec::test_support::RunShell("MANWIDTH=80 man -l " + page.string() + " 2>/dev/null");
+  ASSERT_EQ(shown.code, 0);
+  for (const auto& c : Commands())
+    EXPECT_NE(shown.out.find("\n   iorec " + c + "\n"), std::string::npos) << c;
+  for (const char* text : {"--output-dir DIR (required)", "NO_COLOR", "EXIT STATUS"})
+    EXPECT_NE(shown.out.find(text), std::string::npos) << text;
+  // Options are filled paragraphs, not the help's preformatted lines, and the global options
+  // are described once.
+  size_t start = 0, widest = 0;
+  for (size_t end; (end = shown.out.find('\n', start)) != std::string::npos; start = end + 1) {
+    const std::string line = shown.out.substr(start, end - start);
+    size_t chars = 0;  // UTF-8 characters (man hyphenates with U+2010)
+    for (unsigned char ch : line) chars += (ch & 0xC0) != 0x80;
+    widest = std::max(widest, chars);
+  }
+  EXPECT_LE(widest, 80u) << shown.out;
+  size_t quiet = 0;
+  for (size_t at = 0; (at = shown.out.find("Print only results", at)) != std::string::npos; ++at)
+    ++quiet;
+  EXPECT_EQ(quiet, 1u) << shown.out;
 }
 
 }  // namespace
