@@ -86,12 +86,39 @@ int CommandMissing(CLI::App& root, const std::string& word) {
   return iorec::core::kExitBadInput;
 }
 
+/// "unknown option '--josn' (did you mean '--json'?)", "unexpected argument 'b'": what CLI11
+/// could not place, which it would otherwise only report after a missing required option.
+std::string UnexpectedArguments(const CLI::App& cmd, const std::vector<std::string>& extras) {
+  std::vector<std::string> options;
+  for (const CLI::Option* opt : cmd.get_options()) {
+    for (const auto& name : opt->get_lnames()) options.push_back("--" + name);
+  }
+  std::string out;
+  for (const auto& arg : extras) {
+    if (!out.empty()) out += "; ";
+    if (arg.size() > 1 && arg[0] == '-') {
+      out += "unknown option '" + arg + "'";
+      const std::string best = iorec::core::SuggestName(arg.substr(0, arg.find('=')), options);
+      if (!best.empty()) out += " (did you mean '" + best + "'?)";
+    } else {
+      out += "unexpected argument '" + arg + "'";
+    }
+  }
+  return out;
+}
+
 /// CLI11's parse errors, named after the command they concern:
 /// "iorec run: error: --config is required" and where to find the options.
 std::string ParseFailure(const CLI::App* root, const CLI::Error& e) {
   std::string who = "iorec";
-  for (const CLI::App* sub : root->get_subcommands()) who += " " + sub->get_name();
-  return who + ": error: " + e.what() + "\nRun '" + who + " --help' for the options.\n";
+  std::string unexpected = UnexpectedArguments(*root, root->remaining());
+  for (const CLI::App* sub : root->get_subcommands()) {
+    who += " " + sub->get_name();
+    const std::string more = UnexpectedArguments(*sub, sub->remaining());
+    unexpected += (unexpected.empty() || more.empty() ? "" : "; ") + more;
+  }
+  return who + ": error: " + (unexpected.empty() ? std::string(e.what()) : unexpected) + "\nRun '" +
+         who + " --help' for the options.\n";
 }
 
 }  // namespace

@@ -144,6 +144,16 @@ TEST_F(CliConventions, UnknownOrMissingCommandListsTheCommands) {
   EXPECT_NE(missing.err.find("iorec run: error: --output-dir is required"), std::string::npos)
       << missing.err;
   EXPECT_NE(missing.err.find("Run 'iorec run --help'"), std::string::npos) << missing.err;
+  // An unknown option is named (before any missing required one), with a suggestion.
+  const auto typo = Iorec("run --restat -c " + Config());
+  EXPECT_EQ(typo.code, 2);
+  EXPECT_NE(typo.err.find("iorec run: error: unknown option '--restat' (did you mean "
+                          "'--restart'?)"),
+            std::string::npos)
+      << typo.err;
+  const auto extra = Iorec("status " + Study() + " extra");
+  EXPECT_EQ(extra.code, 2);
+  EXPECT_NE(extra.err.find("unexpected argument 'extra'"), std::string::npos) << extra.err;
 }
 
 TEST_F(CliConventions, EveryCommandThatPrintsDataTakesJson) {
