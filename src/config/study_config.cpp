@@ -247,6 +247,7 @@ void ParseData(ConfigReader& p, const ConfigMap& root, DataConfig& d) {
   ConfigMap m = p.Map(*node, "data", {"input_dir", "n_patterns", "n_features", "feature_prefix"});
   p.StringField(m, "data", "input_dir", d.input_dir);
   p.IntField(m, "data", "n_patterns", d.n_patterns, 1);
+  d.n_patterns_given = m.Find("n_patterns") != nullptr;
   p.IntField(m, "data", "n_features", d.n_features, 1);
   p.StringField(m, "data", "feature_prefix", d.feature_prefix, /*allow_empty=*/false);
 }
@@ -377,13 +378,17 @@ void ParseReporting(ConfigReader& p, const ConfigMap& root, ReportingConfig& r) 
 
 /// Checks the workload directory exists and holds JSON files (the files themselves are read
 /// by LoadWorkloads).
-void CheckInputDir(ConfigReader& p, const std::string& configured, const fs::path& resolved) {
+void CheckInputDir(ConfigReader& p, const std::string& configured, const fs::path& resolved,
+                   const fs::path& also_tried) {
   std::error_code ec;
   const std::string shown = configured == resolved.string()
                                 ? Quote(configured)
                                 : Quote(configured) + " (" + resolved.string() + ")";
   if (!fs::exists(resolved, ec)) {
-    p.Add("data.input_dir", "workload directory " + shown + " does not exist");
+    p.Add("data.input_dir", "workload directory " + shown + " does not exist" +
+                                (also_tried.empty() ? ""
+                                                    : ", nor under runner.io_synth_root (" +
+                                                          also_tried.string() + ")"));
     return;
   }
   if (!fs::is_directory(resolved, ec)) {
@@ -404,6 +409,27 @@ void CheckInputDir(ConfigReader& p, const std::string& configured, const fs::pat
     }
   }
   if (!any) p.Add("data.input_dir", "workload directory " + shown + " holds no *.json files");
+}
+
+fs::path AgainstConfigDir(const fs::path& configured, const fs::path& origin) {
+  if (configured.is_absolute() || !origin.has_parent_path()) return configured;
+  return (origin.parent_path() / configured).lexically_normal();
+}
+
+/// A relative data.input_dir names a directory beside the config file; when there is none
+/// there and runner.io_synth_root is set, the one under io_synth_root (the reference's rule).
+/// `under_root` is set to the io_synth_root candidate when it was looked for.
+fs::path ResolveInputDir(const std::string& input_dir, const fs::path& origin,
+                         const RunnerConfig& runner, fs::path& under_root) {
+  const fs::path configured(input_dir);
+  const fs::path beside = AgainstConfigDir(configured, origin);
+  std::error_code ec;
+  if (configured.is_absolute() || fs::exists(beside, ec) || runner.real.io_synth_root.empty()) {
+    return beside;
+  }
+  const fs::path root = AgainstConfigDir(runner.real.io_synth_root, origin);
+  under_root = (root / configured).lexically_normal();
+  return fs::exists(under_root, ec) ? under_root : beside;
 }
 
 StudyConfig ParseImpl(const std::string& yaml_text, const fs::path& origin) {
@@ -487,12 +513,10 @@ StudyConfig ParseImpl(const std::string& yaml_text, const fs::path& origin) {
   }
 
   if (!cfg.data.input_dir.empty()) {
-    const fs::path configured(cfg.data.input_dir);
-    fs::path resolved = configured;
-    if (configured.is_relative() && origin.has_parent_path()) {
-      resolved = (origin.parent_path() / configured).lexically_normal();
-    }
-    CheckInputDir(p, cfg.data.input_dir, resolved);
+    fs::path under_root;
+    const fs::path resolved = ResolveInputDir(cfg.data.input_dir, origin, cfg.runner, under_root);
+    CheckInputDir(p, cfg.data.input_dir, resolved,
+                  resolved == under_root ? fs::path() : under_root);
     cfg.data.input_dir = resolved.string();
   }
 

@@ -213,6 +213,10 @@ space::WorkloadSet LoadWorkloads(const StudyConfig& cfg) {
   std::sort(files.begin(), files.end(), [](const fs::path& a, const fs::path& b) {
     return a.filename().string() < b.filename().string();
   });
+  // data.n_patterns next to input_dir keeps the first files by name, as the reference does.
+  if (cfg.data.n_patterns_given && files.size() > static_cast<size_t>(cfg.data.n_patterns)) {
+    files.resize(static_cast<size_t>(cfg.data.n_patterns));
+  }
 
   core::ProblemList problems;
   space::WorkloadSet set;

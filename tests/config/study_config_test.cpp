@@ -595,6 +595,46 @@ TEST(StudyConfigErrorTest, WorkloadDirMissingOrEmpty) {
   EXPECT_EQ(std::filesystem::path(cfg.data.input_dir), tmp.path() / "wl");
 }
 
+TEST(StudyConfigTest, InputDirFallsBackToIoSynthRootAsTheReferenceResolvesIt) {
+  // The reference resolves data.input_dir against runner.io_synth_root; iorec against the
+  // config's directory first, then there.
+  TempDir tmp;
+  const auto cfg_path = tmp.path() / "io_recommender" / "config.yaml";
+  tmp.Write("io_recommender/keep", "");
+  tmp.Write("synth/inputs/exemplar_jsons/a.json", R"({"pct_a": 0.5, "nprocs": 4})");
+  const std::string runner = "runner: {mode: stub, io_synth_root: ../synth}\n";
+  const auto cfg =
+      ParseStudyConfig(WithKnobs("data: {input_dir: inputs/exemplar_jsons}\n" + runner), cfg_path);
+  EXPECT_EQ(std::filesystem::path(cfg.data.input_dir),
+            tmp.path() / "synth" / "inputs" / "exemplar_jsons");
+  // A directory beside the config wins.
+  tmp.Write("io_recommender/inputs/exemplar_jsons/b.json", R"({"pct_a": 0.5, "nprocs": 4})");
+  EXPECT_EQ(std::filesystem::path(
+                ParseStudyConfig(WithKnobs("data: {input_dir: inputs/exemplar_jsons}\n" + runner),
+                                 cfg_path)
+                    .data.input_dir),
+            tmp.path() / "io_recommender" / "inputs" / "exemplar_jsons");
+  // Neither: the message names both places.
+  EXPECT_THAT(Problems(WithKnobs("data: {input_dir: nowhere}\n" + runner), cfg_path),
+              ElementsAre(AllOf(HasSubstr("data.input_dir: workload directory 'nowhere' ("),
+                                HasSubstr("does not exist, nor under runner.io_synth_root (" +
+                                          (tmp.path() / "synth" / "nowhere").string() + ")"))));
+}
+
+TEST(StudyConfigTest, ReferenceDefaultsForReplicatesAndPatternLimit) {
+  const StudyConfig cfg = ParseStudyConfig(kMinimal, "config.yaml");
+  EXPECT_EQ(cfg.active.replicate_top_n, 0);
+  EXPECT_EQ(cfg.active.replicate_repeats,
+            1);  // the reference's: replicate_top_n alone re-runs once
+  EXPECT_FALSE(cfg.data.n_patterns_given);
+  EXPECT_EQ(cfg.contribution.top_k, 3);
+  const StudyConfig given =
+      ParseStudyConfig(WithKnobs("data: {n_patterns: 4}\ncontribution: {top_k: 5}\n"), "c.yaml");
+  EXPECT_TRUE(given.data.n_patterns_given);
+  EXPECT_EQ(given.data.n_patterns, 4);
+  EXPECT_EQ(given.contribution.top_k, 5);
+}
+
 TEST(StudyConfigErrorTest, LoadStudyConfigMissingFile) {
   try {
     LoadStudyConfig("/nonexistent/dir/config.yaml");

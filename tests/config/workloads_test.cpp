@@ -180,6 +180,22 @@ TEST(WorkloadsTest, SyntheticWorkloadsAreSeededClusteredAndInRange) {
   EXPECT_THROW(SyntheticWorkloads(1, 0, 3), core::InputError);
 }
 
+TEST(WorkloadsTest, NPatternsNextToInputDirKeepsTheFirstFilesByName) {
+  TempDir tmp;
+  for (const char* name : {"c", "a", "d", "b"})
+    tmp.Write(std::string(name) + ".json", R"({"pct_a": 0.5, "nprocs": 2})");
+  StudyConfig cfg = DirConfig(tmp.path());
+  cfg.data.n_patterns = 2;  // the default value, not written in the config: every file
+  EXPECT_EQ(LoadWorkloads(cfg).size(), 4u);
+  cfg.data.n_patterns_given = true;
+  const auto set = LoadWorkloads(cfg);
+  ASSERT_EQ(set.size(), 2u);
+  EXPECT_EQ(set.workloads[0].id, "a");
+  EXPECT_EQ(set.workloads[1].id, "b");
+  cfg.data.n_patterns = 9;  // more than there are: all of them
+  EXPECT_EQ(LoadWorkloads(cfg).size(), 4u);
+}
+
 TEST(WorkloadsTest, EmptyInputDirMeansSynthetic) {
   StudyConfig cfg;
   cfg.seed = 11;

@@ -14,9 +14,14 @@
 namespace iorec::config {
 
 struct DataConfig {
-  std::string input_dir;  ///< resolved against the config file's directory; empty = synthetic
-  int n_patterns = 25;    ///< synthetic workloads when input_dir is empty
-  int n_features = 35;    ///< synthetic feature count
+  /// Resolved against the config file's directory, else (when not there) against
+  /// runner.io_synth_root as the reference does; empty = synthetic workloads.
+  std::string input_dir;
+  /// Synthetic workloads when input_dir is empty; with input_dir, when given in the config
+  /// (n_patterns_given), the first n_patterns files by name (the reference's limit).
+  int n_patterns = 25;
+  bool n_patterns_given = false;
+  int n_features = 35;  ///< synthetic feature count
   std::string feature_prefix = "pct_";
 };
 
@@ -60,7 +65,7 @@ struct ActiveConfig {
   uint64_t enum_threshold_hard = 52920;
   int candidate_max_pool = 12000;
   int replicate_top_n = 0;
-  int replicate_repeats = 0;
+  int replicate_repeats = 1;  ///< the reference's default: each replicated config runs once more
   double robust_score_z = 1.0;
   /// Add the best measured configs of each workload's nearest workloads to its candidates.
   bool transfer_seeds = true;
@@ -104,8 +109,8 @@ struct EvaluationConfig {
   double ci_level = 0.95;
 };
 
-/// `contribution:` of the reference config. Accepted so that the reference's config.yaml loads
-/// unchanged; iorec does not use it yet (the knob-contribution analysis is issue 16).
+/// `contribution:` of the reference config: the contribution report's top-k (configs per
+/// workload whose origin, warm start or active loop, is counted).
 struct ContributionConfig {
   int top_k = 3;
 };
