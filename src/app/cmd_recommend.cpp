@@ -14,6 +14,7 @@
 #include "iorec/darshan/features.hpp"
 #include "iorec/deploy/model_bundle.hpp"
 #include "iorec/deploy/recommender.hpp"
+#include "iorec/space/config_id.hpp"
 #include "iorec/space/json.hpp"
 
 namespace iorec::app {
@@ -108,6 +109,7 @@ void RunRecommend(const RecommendOptions& opt, const GlobalOptions& g) {
     for (const auto& c : r.configs) {
       j["recommendations"].push_back(
           {{"rank", rank++},
+           {"config_id", space::ConfigId(b.space, c.config)},
            {"config", space::ConfigJson(b.space, c.config)},
            {"predicted_score", c.model_score},
            {"predicted_std", c.model_std},

@@ -78,7 +78,92 @@ double Median(std::vector<double> v) {
   return m % 2 ? v[m / 2] : (v[m / 2 - 1] + v[m / 2]) / 2.0;
 }
 
+/// One workload's reference figures, from its successful runs.
+ReferencePatternContribution ReferenceFor(const state::StudyState& st, uint32_t w, size_t top_k,
+                                          size_t* active_in_top) {
+  ReferencePatternContribution c;
+  c.id = st.workload_set().workloads[w].id;
+  const auto& rec = st.record(w);
+  double warm = -std::numeric_limits<double>::infinity(), active = warm;
+  std::vector<ReferenceTopConfig> best(rec.configs.size());
+  std::vector<bool> seen(rec.configs.size(), false);
+  for (const auto& t : st.trials()) {
+    if (t.workload != w || !t.ok || !rec.has_baseline()) continue;
+    const double g = st.Gain(t).value;
+    if (IsActive(t.source)) {
+      active = std::max(active, g);
+    } else {
+      warm = std::max(warm, g);
+    }
+    const size_t i = rec.index.at(t.config);
+    if (!seen[i] || g > best[i].best_gain) best[i] = {t.config, g, t.source, t.iteration};
+    seen[i] = true;
+  }
+  for (const auto& t : st.trials()) {
+    if (t.workload != w || !t.ok || !IsActive(t.source) || !(st.Gain(t).value > warm)) continue;
+    if (c.new_best_found_iteration < 0 || t.iteration < c.new_best_found_iteration)
+      c.new_best_found_iteration = t.iteration;
+  }
+  c.best_warm_gain = std::isfinite(warm) ? warm : kNaN;
+  c.best_active_gain = std::isfinite(active) ? active : kNaN;
+  for (size_t i = 0; i < best.size(); ++i) {
+    if (seen[i]) c.topk.push_back(best[i]);
+  }
+  std::stable_sort(c.topk.begin(), c.topk.end(),
+                   [](const auto& a, const auto& b) { return a.best_gain > b.best_gain; });
+  c.topk.resize(std::min(c.topk.size(), std::max<size_t>(1, top_k)));
+  *active_in_top = 0;
+  for (const auto& r : c.topk) *active_in_top += IsActive(r.best_source);
+  c.topk_from_active_percent = c.topk.empty() ? 0.0 : 100.0 * *active_in_top / c.topk.size();
+  return c;
+}
+
+/// Per iteration t, each workload's best run up to t against its warm best.
+std::vector<ReferenceImprovementStep> Trajectory(const state::StudyState& st,
+                                                 const std::vector<double>& warm_best) {
+  int last = 0;
+  for (const auto& t : st.trials()) last = std::max(last, t.iteration);
+  std::vector<ReferenceImprovementStep> out;
+  for (int it = 0; it <= last; ++it) {
+    std::vector<double> best = warm_best;
+    for (const auto& t : st.trials()) {
+      if (!t.ok || t.iteration > it || !st.record(t.workload).has_baseline()) continue;
+      const double g = st.Gain(t).value;
+      if (!(best[t.workload] >= g)) best[t.workload] = g;
+    }
+    ReferenceImprovementStep step;
+    step.iteration = it;
+    double sum = 0.0;
+    for (size_t w = 0; w < best.size(); ++w) {
+      const double delta = std::isfinite(warm_best[w]) ? best[w] - warm_best[w] : 0.0;
+      sum += delta;
+      step.patterns_improved += delta > 0.0;
+    }
+    step.mean_improvement_over_warm = best.empty() ? 0.0 : sum / best.size();
+    out.push_back(step);
+  }
+  return out;
+}
+
 }  // namespace
+
+ReferenceContribution ComputeReferenceContribution(const state::StudyState& st, size_t top_k) {
+  ReferenceContribution rep;
+  rep.top_k = top_k;
+  size_t total = 0, from_active = 0;
+  std::vector<double> warm_best;
+  for (uint32_t w = 0; w < st.num_workloads(); ++w) {
+    size_t active_in_top = 0;
+    rep.per_pattern.push_back(ReferenceFor(st, w, top_k, &active_in_top));
+    total += rep.per_pattern.back().topk.size();
+    from_active += active_in_top;
+    const double warm = rep.per_pattern.back().best_warm_gain;
+    warm_best.push_back(std::isnan(warm) ? -std::numeric_limits<double>::infinity() : warm);
+  }
+  rep.pct_top_k_from_active = total ? 100.0 * from_active / total : 0.0;
+  rep.trajectory = Trajectory(st, warm_best);
+  return rep;
+}
 
 ContributionReport ComputeContribution(const state::StudyState& st, size_t top_k, double robust_z) {
   ContributionReport rep;

@@ -229,7 +229,11 @@ WorkloadEval EvaluateWorkload(size_t w, const Context& c, core::Rng& random_rng)
   e.predicted = model::PredictConfigs(c.model, c.st.space(),
                                       c.st.workload_set().workloads[w].features, configs)
                     .mean;
-  e.model = ScoreRanking(OrderByScore(e.predicted), gains, e.predicted, c.k, c.p.hit_tolerance);
+  const std::vector<size_t> order = OrderByScore(e.predicted);
+  e.model = ScoreRanking(order, gains, e.predicted, c.k, c.p.hit_tolerance);
+  e.top1_config = configs[order.front()];
+  e.top1_gain = gains[order.front()];
+  e.top1_regret = ScoreRanking(order, gains, {}, 1, c.p.hit_tolerance).regret;
   e.random = ScoreRandomOrder(gains, c, random_rng);
   e.baseline = ScoreBaselineConfig(gains, e.best_heldout_gain, c);
   e.nearest = ScoreNearestCopy(w, configs, gains, c);
@@ -243,6 +247,10 @@ void AggregateAll(const EvalParams& p, const core::Rng& rng, EvalResult& res) {
   res.random = Aggregate(res.workloads, &WorkloadEval::random, p, boot.Fork("random"));
   res.baseline = Aggregate(res.workloads, &WorkloadEval::baseline, p, boot.Fork("baseline"));
   res.nearest = Aggregate(res.workloads, &WorkloadEval::nearest, p, boot.Fork("nearest"));
+  std::vector<double> top1;
+  for (const auto& e : res.workloads) top1.push_back(e.top1_regret);
+  core::Rng top1_rng = boot.Fork("model_top1");
+  res.model_top1_regret = BootstrapMeanCi(top1, p.bootstrap_iters, p.ci_level, top1_rng);
   res.lifts.push_back(
       MakeLift("random", res.workloads, &WorkloadEval::random, p, boot.Fork("lift_random")));
   res.lifts.push_back(MakeLift("baseline_config", res.workloads, &WorkloadEval::baseline, p,
@@ -356,6 +364,10 @@ EvalResult Evaluate(const state::StudyState& st, const deploy::RecommendationMat
     return std::binary_search(split.train[w].begin(), split.train[w].end(), i);
   });
   res.train_rows = train.num_rows();
+  for (size_t w = 0; w < nw; ++w) {
+    for (size_t i : split.train[w]) res.train_runs += st.record(w).configs[i].perfs.size();
+    for (size_t i : split.heldout[w]) res.heldout_runs += st.record(w).configs[i].perfs.size();
+  }
   if (train.num_rows() == 0) {
     throw core::InputError("evaluation: the " + std::string(ToString(p.split)) +
                            " split leaves no training data");

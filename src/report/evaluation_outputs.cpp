@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "iorec/core/file_io.hpp"
+#include "iorec/report/reference_fields.hpp"
 #include "iorec/runner/command_runner.hpp"
 #include "iorec/space/json.hpp"
 
@@ -254,17 +255,24 @@ std::vector<std::string> WriteEvaluationOutputs(const std::filesystem::path& out
                                                 const config::StudyConfig& cfg,
                                                 const loop::StudyResult& res) {
   std::vector<std::string> warnings;
-  const eval::ContributionReport contribution = eval::ComputeContribution(
-      res.state, static_cast<size_t>(std::max(1, cfg.evaluation.top_k)), cfg.active.robust_score_z);
-  core::WriteFileAtomic(out / "contribution_report.json",
-                        ContributionReportJson(contribution).dump(2) + "\n");
+  const eval::ContributionReport contribution =
+      eval::ComputeContribution(res.state, static_cast<size_t>(std::max(1, cfg.contribution.top_k)),
+                                cfg.active.robust_score_z);
+  Json contribution_json = ContributionReportJson(contribution);
+  AddReferenceContributionFields(
+      contribution_json, res.state,
+      eval::ComputeReferenceContribution(res.state,
+                                         static_cast<size_t>(std::max(1, cfg.contribution.top_k))));
+  core::WriteFileAtomic(out / "contribution_report.json", contribution_json.dump(2) + "\n");
   std::optional<eval::EvalResult> ev;
+  Json evaluation_json = DisabledEvaluationJson();
   if (cfg.evaluation.enabled) {
     core::Rng rng(cfg.seed, "evaluation");
     ev = eval::Evaluate(res.state, res.matrix, EvalParamsFrom(cfg), rng);
-    core::WriteFileAtomic(out / "evaluation_report.json",
-                          EvaluationReportJson(cfg, res.state, *ev).dump(2) + "\n");
+    evaluation_json = EvaluationReportJson(cfg, res.state, *ev);
+    AddReferenceEvaluationFields(evaluation_json, cfg, res.state, *ev);
   }
+  core::WriteFileAtomic(out / "evaluation_report.json", evaluation_json.dump(2) + "\n");
   ReportContent content;
   content.cfg = &cfg;
   content.res = &res;

@@ -8,6 +8,8 @@
 #include "iorec/deploy/model_bundle.hpp"
 #include "iorec/report/evaluation_outputs.hpp"
 #include "iorec/report/plot.hpp"
+#include "iorec/report/reference_fields.hpp"
+#include "iorec/space/config_id.hpp"
 #include "iorec/space/json.hpp"
 
 namespace iorec::report {
@@ -87,7 +89,7 @@ std::string ObservationsCsv(const state::StudyState& st) {
   std::ostringstream out;
   out << "trial_id,workload,source,iteration,replicate,status,perf,gain";
   for (const auto& k : space.knobs()) out << ',' << CsvField(k.name);
-  out << ",failure_reason\n";
+  out << ",failure_reason,config_id\n";
   for (const auto& t : st.trials()) {
     const bool gain = t.ok && st.record(t.workload).has_baseline();
     out << t.trial_id << ',' << CsvField(st.workload_set().workloads[t.workload].id) << ','
@@ -96,7 +98,7 @@ std::string ObservationsCsv(const state::StudyState& st) {
         << (gain ? Num(st.Gain(t).value) : "");
     for (size_t k = 0; k < space.num_knobs(); ++k)
       out << ',' << CsvField(space.Value(t.config, k).text());
-    out << ',' << CsvField(t.failure_reason) << '\n';
+    out << ',' << CsvField(t.failure_reason) << ',' << space::ConfigId(space, t.config) << '\n';
   }
   return out.str();
 }
@@ -115,6 +117,7 @@ Json RecommendationMatrixJson(const state::StudyState& st, const deploy::Recomme
     for (const auto& me : m.top[w]) {
       const auto [mean, std] = MetricStats(st, *st.record(w).Find(me.config));
       top.push_back({{"rank", rank++},
+                     {"config_id", space::ConfigId(st.space(), me.config)},
                      {"config", space::ConfigJson(st.space(), me.config)},
                      {"mean_perf", mean},
                      {"std_perf", std},
@@ -124,6 +127,7 @@ Json RecommendationMatrixJson(const state::StudyState& st, const deploy::Recomme
     }
     ws.push_back(std::move(e));
   }
+  j["topk_by_pattern"] = TopkByPatternJson(st, m);
   return j;
 }
 
@@ -168,7 +172,8 @@ Json DeploymentDemoJson(const config::StudyConfig& cfg, const loop::StudyResult&
     for (const auto& n : r.neighbors)
       j["neighbors"].push_back({{"workload", n.workload_id}, {"distance", n.distance}});
     for (const auto& c : r.configs) {
-      j["recommendations"].push_back({{"config", space::ConfigJson(cfg.space, c.config)},
+      j["recommendations"].push_back({{"config_id", space::ConfigId(cfg.space, c.config)},
+                                      {"config", space::ConfigJson(cfg.space, c.config)},
                                       {"predicted_score", c.model_score},
                                       {"predicted_std", c.model_std},
                                       {"source", c.source}});
@@ -201,6 +206,7 @@ Json SummaryJson(const config::StudyConfig& cfg, const loop::StudyResult& res) {
   j["pairwise_coverage"] = {{"covered", res.warm.coverage.covered},
                             {"total", res.warm.coverage.total},
                             {"percent", res.warm.coverage.percent()}};
+  j["pairwise_coverage_percent"] = res.warm.coverage.percent();
   size_t reps = 0, failed = 0;
   for (const auto& t : st.trials()) {
     reps += t.source == state::Source::kReplicate;
@@ -228,6 +234,15 @@ Json SummaryJson(const config::StudyConfig& cfg, const loop::StudyResult& res) {
   }
   j["history"] = HistoryJson(st, res.history);
   j["deployment_demo"] = DeploymentDemoJson(cfg, res, 3);
+  // The output files, relative to the output directory (null: not written).
+  j["observations_csv"] = "observations.csv";
+  j["recommendation_matrix_json"] = "recommendation_matrix.json";
+  j["evaluation_report_json"] = "evaluation_report.json";
+  j["contribution_report_json"] = "contribution_report.json";
+  j["summary_md"] = cfg.reporting.write_markdown_summary ? Json("summary.md") : Json(nullptr);
+  j["report_html"] = "report.html";
+  j["model_dir"] = "model";
+  j["plots_dir"] = cfg.reporting.plots ? Json("plots") : Json(nullptr);
   return j;
 }
 

@@ -149,14 +149,59 @@ TEST(EvaluationOutputsTest, PatternSplitWithTwoWorkloadsIsRefusedWithAMessage) {
   fs::remove_all(out);
 }
 
-TEST(EvaluationOutputsTest, DisabledEvaluationWritesNoEvaluationReport) {
+TEST(EvaluationOutputsTest, ReportsCarryTheReferenceFields) {
+  Study s = RunSmallStudy(4, config::SplitMode::kTemporal);
+  s.cfg.reporting.plots = false;
+  s.cfg.contribution.top_k = 2;  // the contribution's top-k, not evaluation.top_k (3)
+  const fs::path out = TempDir("reference");
+  WriteEvaluationOutputs(out, s.cfg, s.res);
+  const auto ev = nlohmann::json::parse(core::ReadFile(out / "evaluation_report.json"));
+  EXPECT_EQ(ev["enabled"], true);
+  EXPECT_EQ(ev["split_meta"]["split_mode_effective"], "temporal");
+  EXPECT_EQ(ev["split_meta"]["cutoff_iter"], ev["temporal_heldout_after_iteration"]);
+  EXPECT_EQ(ev["top_k"], 3);
+  for (const char* k : {"top1_regret", "topk_regret", "hit_at_k", "ndcg_at_k"}) {
+    const auto& a = ev["aggregate"][k];
+    ASSERT_TRUE(a["mean"].is_number()) << k;
+    EXPECT_LE(a["ci_low"].get<double>(), a["mean"].get<double>() + 1e-12) << k;
+    EXPECT_GE(a["ci_high"].get<double>(), a["mean"].get<double>() - 1e-12) << k;
+  }
+  // The reference's topk_regret is iorec's regret@k of the model; top-1 can only be worse.
+  EXPECT_DOUBLE_EQ(ev["aggregate"]["topk_regret"]["mean"].get<double>(),
+                   ev["aggregate"]["model"]["regret_at_k"]["mean"].get<double>());
+  EXPECT_GE(ev["aggregate"]["top1_regret"]["mean"].get<double>(),
+            ev["aggregate"]["topk_regret"]["mean"].get<double>() - 1e-12);
+  EXPECT_EQ(ev["per_pattern"].size(), ev["per_workload"].size());
+
+  const auto ct = nlohmann::json::parse(core::ReadFile(out / "contribution_report.json"));
+  EXPECT_EQ(ct["top_k"], 2);
+  EXPECT_EQ(ct["n_patterns"], 4);
+  size_t topk = 0, active = 0;
+  for (const auto& p : ct["per_pattern"]) {
+    EXPECT_LE(p["topk"].size(), 2u);
+    for (const auto& t : p["topk"]) {
+      ++topk;
+      active += t["best_source"] == "active" || t["best_source"] == "replicate";
+    }
+  }
+  // iorec's own per-workload figures use the same top-k.
+  for (const auto& w : ct["per_workload"]) EXPECT_LE(w["top_k"].get<size_t>(), 2u);
+  EXPECT_DOUBLE_EQ(ct["pct_top_k_from_active"].get<double>(), 100.0 * active / topk);
+  EXPECT_EQ(ct["cumulative_improvement_trajectory"].size(), 4u);  // iterations 0..3
+  fs::remove_all(out);
+}
+
+TEST(EvaluationOutputsTest, DisabledEvaluationWritesADisabledReport) {
   Study s = RunSmallStudy(3, config::SplitMode::kHeldoutConfigsPerPattern);
   s.cfg.evaluation.enabled = false;
   s.cfg.reporting.plots = false;
   s.cfg.reporting.write_markdown_summary = false;
   const fs::path out = TempDir("disabled");
   WriteEvaluationOutputs(out, s.cfg, s.res);
-  EXPECT_FALSE(fs::exists(out / "evaluation_report.json"));
+  // As the reference: {"enabled": false, "reason": ...}.
+  const auto ev = nlohmann::json::parse(core::ReadFile(out / "evaluation_report.json"));
+  EXPECT_EQ(ev["enabled"], false);
+  EXPECT_TRUE(ev["reason"].is_string());
   EXPECT_FALSE(fs::exists(out / "summary.md"));
   EXPECT_TRUE(fs::exists(out / "contribution_report.json"));
   EXPECT_NE(core::ReadFile(out / "report.html").find("evaluation is disabled"), std::string::npos);

@@ -2,6 +2,7 @@
 /// Platform-independent hashing (never std::hash): the same input gives the same
 /// value on every compiler and machine.
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace iorec::core {
@@ -28,5 +29,9 @@ constexpr uint64_t HashCombine(uint64_t a, uint64_t b) { return Mix64(a ^ Mix64(
 
 /// Maps a hash to a double uniformly in [0, 1).
 constexpr double HashToUnit(uint64_t h) { return static_cast<double>(h >> 11) * 0x1.0p-53; }
+
+/// SHA-1 (FIPS 180-4) of `bytes` as 40 lowercase hex digits. For identifiers other tools
+/// compute the same way (the reference's config_id), not for security.
+std::string Sha1Hex(std::string_view bytes);
 
 }  // namespace iorec::core

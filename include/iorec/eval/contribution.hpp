@@ -42,6 +42,41 @@ struct ContributionReport {
   double active_improvement_per_trial = 0.0;
 };
 
+/// The reference io_recommender's contribution figures, by its definitions but with
+/// iorec's gains (perf / baseline perf - 1; the reference: perf - baseline perf).
+/// Warm = baseline and warm-start runs; active = active and replicate runs.
+struct ReferenceTopConfig {
+  space::Config config;
+  double best_gain = 0.0;                            ///< of the config's best single run
+  state::Source best_source = state::Source::kWarm;  ///< that run's
+  int best_iteration = 0;                            ///< that run's
+};
+
+struct ReferencePatternContribution {
+  std::string id;
+  double best_warm_gain = 0.0;        ///< best warm run; NaN without one
+  double best_active_gain = 0.0;      ///< best active run; NaN without one
+  int new_best_found_iteration = -1;  ///< first iteration with a run above the warm best
+  double topk_from_active_percent = 0.0;
+  std::vector<ReferenceTopConfig> topk;  ///< by best single run, best first
+};
+
+struct ReferenceImprovementStep {
+  int iteration = 0;
+  double mean_improvement_over_warm = 0.0;  ///< mean over workloads of best so far - warm best
+  size_t patterns_improved = 0;             ///< workloads whose best so far beats the warm best
+};
+
+struct ReferenceContribution {
+  size_t top_k = 0;
+  double pct_top_k_from_active = 0.0;  ///< pooled over workloads
+  std::vector<ReferencePatternContribution> per_pattern;
+  std::vector<ReferenceImprovementStep> trajectory;  ///< iterations 0 .. last
+};
+
+/// The reference's figures from the successful runs; top_k of at least 1 per workload.
+ReferenceContribution ComputeReferenceContribution(const state::StudyState& state, size_t top_k);
+
 /// Gains are perf / baseline perf - 1. The final top-k of a workload is its `top_k` best
 /// measured configs by robust score (mean - robust_z * std), the order of the
 /// recommendation matrix.

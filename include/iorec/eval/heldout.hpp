@@ -92,6 +92,11 @@ struct WorkloadEval {
   StrategyScore nearest;          ///< copy the nearest workload's ranking of measured configs
   std::vector<double> predicted;  ///< model output per held-out config
   std::vector<double> measured;   ///< measured gain per held-out config
+  /// The model's first pick among the held-out configs, its measured gain and its regret
+  /// (regret@1 of the model's ranking).
+  space::Config top1_config;
+  double top1_gain = 0.0;
+  double top1_regret = 0.0;
   std::optional<DeploymentCheck> deployment;
 };
 
@@ -118,12 +123,15 @@ struct EvalResult {
   Split split = Split::kConfigsPerPattern;
   EvalParams params;
   size_t train_rows = 0;
+  size_t train_runs = 0;    ///< successful runs of the training configs
+  size_t heldout_runs = 0;  ///< successful runs of the held-out configs
   int temporal_cut = 0;
   std::vector<std::string> heldout_workloads;  ///< kPatterns
   std::vector<WorkloadEval> workloads;
   std::vector<SkippedWorkload> skipped;
   size_t workloads_without_positive_gain = 0;
   StrategyAggregate model, random, baseline, nearest;
+  Interval model_top1_regret;  ///< the model's regret@1 over workloads
   std::vector<Lift> lifts;
   std::optional<Interval> deploy_regret;  ///< kPatterns, over workloads with a measured pick
 };

@@ -59,7 +59,8 @@ std::string ReportHtml(const ReportContent& content, const std::filesystem::path
 /// Standard base64 (RFC 4648, with padding).
 std::string Base64(std::string_view bytes);
 
-/// Writes contribution_report.json, evaluation_report.json (when evaluation.enabled), the
+/// Writes contribution_report.json, evaluation_report.json (`{"enabled": false, ...}` when
+/// evaluation.enabled is false), both with the reference's fields too, the
 /// plots (when reporting.plots), summary.md (when reporting.write_markdown_summary) and
 /// report.html. Throws core::InputError for an impossible evaluation split. Returns warnings.
 std::vector<std::string> WriteEvaluationOutputs(const std::filesystem::path& out_dir,

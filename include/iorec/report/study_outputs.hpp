@@ -15,10 +15,12 @@
 namespace iorec::report {
 
 /// observations.csv: one row per trial, knob values as written; perf is the metric as
-/// measured, gain its relative gain over the workload's baseline.
+/// measured, gain its relative gain over the workload's baseline; config_id the reference's
+/// name for the config (space/config_id.hpp).
 std::string ObservationsCsv(const state::StudyState& state);
 
-/// recommendation_matrix.json: each workload's baseline and best configs by robust score.
+/// recommendation_matrix.json: each workload's baseline and best configs by robust score
+/// (with their config_id), and the reference's topk_by_pattern (workload -> config_ids).
 nlohmann::ordered_json RecommendationMatrixJson(const state::StudyState& state,
                                                 const deploy::RecommendationMatrix& m);
 
