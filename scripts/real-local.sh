@@ -5,7 +5,7 @@
 #   scripts/real-local.sh [--reference] OUTPUT_DIR
 #
 # --reference runs the reference's own io_recommender/config.yaml instead, changed only in
-# its paths, cap_total_gib ($IOREC_CAP_GIB, default 0.01) and the real runner's new keys
+# its runner paths, cap_total_gib ($IOREC_CAP_GIB, default 0.01) and the real runner's new keys
 # (synth_binary, darshan_lib, require_lustre: false), on all 25 exemplar workloads. That is
 # the reference's full budget (about 1,700 trials): interrupt it with Ctrl-C and run the same
 # command again to resume.
@@ -87,12 +87,12 @@ mkdir -p "$setup/workloads" "$setup/bin"
 if ((reference)); then
   ref="$synth/io_recommender/config.yaml"
   [[ -f "$ref" ]] || { say "$ref: not found (IOREC_SYNTH_ROOT)"; exit 2; }
+  # Its data.input_dir (inputs/exemplar_jsons) is found under io_synth_root, as the reference
+  # resolves it: the 25 exemplars of the synthesizer.
   sed -e 's|^\(  io_synth_root:\).*|\1 synth|' -e 's|^\(  out_root:\).*|\1 synth-out|' \
-      -e 's|^\(  input_dir:\).*|\1 workloads|' \
       -e "s|^\\(  cap_total_gib:\\).*|\\1 ${IOREC_CAP_GIB:-0.01}|" "$ref" > "$setup/config.yaml"
   printf '  synth_binary: bin/mpi_synthio\n  darshan_lib: darshan/lib/libdarshan.so\n  require_lustre: false\n' \
     >> "$setup/config.yaml"
-  cp "$root"/examples/workloads/*.json "$setup/workloads/"
 else
   cp "$root/examples/real-local/config.yaml" "$setup/config.yaml"
   for w in top19_83 top16_225 top23_193; do
