@@ -25,7 +25,13 @@ void ProgressObserver::OnPhase(std::string_view phase, size_t total) {
   done_ = 0;
   have_batch_ = false;
   phase_start_ = std::chrono::steady_clock::now();
-  if (!tty_) std::fprintf(stderr, "iorec: phase %s: %zu steps\n", phase_.c_str(), total_);
+  if (!tty_) {
+    if (phase_ == "final") {
+      std::fprintf(stderr, "iorec: phase final: fitting the final model\n");
+    } else {
+      std::fprintf(stderr, "iorec: phase %s: %zu trials planned\n", phase_.c_str(), total_);
+    }
+  }
   Draw(true);
 }
 
@@ -45,10 +51,10 @@ void ProgressObserver::OnIteration(const loop::IterationRecord& rec, const state
   if (quiet_) return;
   EndLine();
   std::fprintf(stderr,
-               "iorec: iteration %d: runs=%zu regret@3=%.4f hit@3=%.3f ndcg@3=%.3f "
-               "best_gain=%.3f%s\n",
+               "iorec: iteration %d: %zu runs  regret@3 %.4f  hit@3 %.3f  ndcg@3 %.3f  "
+               "mean best gain %+.1f%%%s\n",
                rec.iteration, rec.runs, rec.regret_at_3, rec.hit_at_3, rec.ndcg_at_3,
-               rec.best_gain_so_far, rec.failed_runs ? " (some trials failed)" : "");
+               100.0 * rec.best_gain_so_far, rec.failed_runs ? " (some trials failed)" : "");
 }
 
 void ProgressObserver::OnBatchProgress(const runner::BatchProgress& p) {
