@@ -539,7 +539,10 @@ TrialOutcome RealRunner::Run(const TrialRequest& r) {
     os.flush();
   }
   TrialOutcome out;
-  out.ok = true;  // the reference's dry run: metric 0, the study goes on
+  // The reference's dry run records metric 0 and goes on; gains are ratios, so a placeholder
+  // of 1 (every gain 0) lets the study run to its end without measuring anything.
+  out.ok = true;
+  out.value = kDryRunMetric;
   out.trial_dir = job.trial_dir.string();
   out.stdout_tail = text;
   return out;

@@ -199,7 +199,7 @@ runner:
 namespace iorec {
 namespace {
 
-TEST(RealDryRunTest, PrintsEveryTrialsCommandsAndFinishesTheStudyWithMetricZero) {
+TEST(RealDryRunTest, PrintsEveryTrialsCommandsAndFinishesTheStudyWithAPlaceholderMetric) {
   test_support::TempDir dir;
   fs::create_directories(dir.path() / "workloads");
   fs::copy_file(fs::path(IOREC_SOURCE_DIR) / "examples/workloads/top23_193.json",

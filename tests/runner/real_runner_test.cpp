@@ -241,7 +241,7 @@ TEST(RealRunnerTest, ReferenceApiOverridesAndPosixRunsGetNoMpiIoFlags) {
   EXPECT_THAT(log, Not(HasSubstr("--mpi-num-aggregators")));
 }
 
-TEST(RealRunnerTest, DryRunPrintsEveryCommandAndFinishesWithMetricZero) {
+TEST(RealRunnerTest, DryRunPrintsEveryCommandAndRecordsThePlaceholderMetric) {
   RealFixture f;
   testing::ScopedPath path(f.dir.path() / "bin");
   std::ostringstream printed;
@@ -251,7 +251,7 @@ TEST(RealRunnerTest, DryRunPrintsEveryCommandAndFinishesWithMetricZero) {
   RealRunner runner(f.space, opt);
   const auto o = runner.Run(f.Request(3));
   EXPECT_TRUE(o.ok);
-  EXPECT_EQ(o.value, 0.0);
+  EXPECT_EQ(o.value, kDryRunMetric);
   EXPECT_FALSE(std::filesystem::exists(f.log));
   EXPECT_FALSE(std::filesystem::exists(f.lustre_log));
   const std::string text = printed.str();

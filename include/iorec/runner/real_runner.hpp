@@ -37,6 +37,8 @@ inline constexpr const char* kSynthesizerScript = "scripts/features2synth_opsawa
 inline constexpr const char* kFidelityFile = "fidelity.json";
 inline constexpr const char* kLctlApplyScript = "lctl_apply.sh";
 inline constexpr const char* kLctlRestoreScript = "lctl_restore.sh";
+/// What a dry-run trial records: every config equal, every gain 0.
+inline constexpr double kDryRunMetric = 1.0;
 
 /// The Lustre knobs the real runner applies (stripe_count, stripe_size, osc_/mdc_ RPC knobs)
 /// that `space` holds, in space order.
@@ -81,7 +83,8 @@ class RealRunner final : public ShellRunner {
   TrialOutcome Finish(const TrialRequest& request, const TrialJob& job,
                       const ProcessResult& result) override;
   const RetryPolicy& retry() const override { return options_.retry; }
-  /// dry_run: prints every command and returns metric 0; otherwise ShellRunner::Run.
+  /// dry_run: prints every command and returns the placeholder metric kDryRunMetric;
+  /// otherwise ShellRunner::Run.
   TrialOutcome Run(const TrialRequest& request) override;
 
   /// Checks before the first trial that the Lustre knobs can take effect: out_root on a
