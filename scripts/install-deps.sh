@@ -14,7 +14,7 @@ PKGS=(
 # Extra packages the test suite needs (scripts/test.sh sets IOREC_WITH_TEST_DEPS=1).
 # The real-testbed chain (MPICH, Darshan built from source, the Python planner) is tested too.
 TEST_PKGS=(slurmctld slurmd slurm-client munge chromium clang libclang-rt-14-dev
-  mpich libmpich-dev autoconf automake libtool python3)
+  mpich libmpich-dev autoconf automake libtool python3 ccache)
 if [[ "${IOREC_WITH_TEST_DEPS:-0}" == 1 ]]; then
   PKGS+=("${TEST_PKGS[@]}")
 fi

@@ -27,8 +27,14 @@ if [[ -n "${IOREC_DARSHAN:-}" ]]; then
   scripts/darshan-expected.sh --check
 fi
 
+# ccache (installed above) makes a re-run rebuild only what changed; IOREC_NO_CCACHE=1 skips it.
+launcher=()
+if [[ "${IOREC_NO_CCACHE:-0}" != 1 ]] && command -v ccache >/dev/null; then
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+fi
+
 echo "== [1/3] Release build and tests"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" >/dev/null
 cmake --build build -j"$jobs"
 ctest --test-dir build --output-on-failure -j"$jobs"
 echo "== [1/3] Debian package: install, run the default study from /usr, remove"
@@ -38,7 +44,7 @@ if [[ "${IOREC_TEST_FAST:-0}" == 1 ]]; then exit 0; fi
 
 echo "== [2/3] ASan+UBSan build and tests"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIOREC_SANITIZE=ON \
-  -DIOREC_BUILD_BENCH=OFF >/dev/null
+  -DIOREC_BUILD_BENCH=OFF "${launcher[@]}" >/dev/null
 cmake --build build-asan -j"$jobs"
 # XGBoost and libgomp are not instrumented; leaks inside them are not ours to fix.
 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
