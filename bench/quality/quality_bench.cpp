@@ -9,8 +9,12 @@
 //     random search and warm-start only;
 //  3. deployment to unseen workloads: 20% of workloads held out and never run; top-1 and
 //     best-of-3 regret against the baseline config, one global best config, a copy of the
-//     nearest training workload's best measured config and of its true optimum.
-// Everything is seeded; the numbers are reproducible.
+//     nearest training workload's best measured config and of its true optimum;
+//  4. deployment to scaled unseen workloads (unseen.hpp): the study runs on every workload;
+//     `recommend` is asked for workloads derived from them with perturbed features and
+//     nprocs scaled by 1/2, 2, 4 or 8, split by the factor.
+// `--testbed lustre` runs everything on a Lustre / MPI-IO performance model (testbeds.hpp)
+// instead of the stub. Everything is seeded; the numbers are reproducible.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -18,6 +22,7 @@
 #include <filesystem>
 #include <map>
 #include <numeric>
+#include <set>
 #include <sstream>
 #include <string>
 #include <unordered_set>
@@ -34,6 +39,8 @@
 #include "iorec/report/plot.hpp"
 #include "iorec/runner/stub_testbed.hpp"
 #include "iorec/sampling/warm_start.hpp"
+#include "testbeds.hpp"
+#include "unseen.hpp"
 
 namespace fs = std::filesystem;
 using namespace iorec;
@@ -46,8 +53,11 @@ struct Args {
   std::vector<int> budgets = {20, 45, 69, 100};
   std::string out_dir = "quality-out";
   double noise = 0.03;
-  std::string only;  // "tuning", "deploy", "difficulty" or empty for all
+  std::string only;  // "tuning", "deploy", "difficulty", "unseen" or empty for all
   double warm_share = 45.0 / 69.0;
+  std::string testbed = "stub";            // or "lustre"
+  int unseen_per_workload = 2;             // scaled unseen workloads per training workload
+  std::vector<int> unseen_budgets = {69};  // runs per training workload behind recommend
 };
 
 std::vector<std::string> Split(const std::string& s) {
@@ -82,7 +92,14 @@ Args ParseArgs(int argc, char** argv) {
       a.only = next();
     else if (k == "--warm-share")
       a.warm_share = std::stod(next());
-    else
+    else if (k == "--testbed")
+      a.testbed = next();
+    else if (k == "--unseen-per-workload")
+      a.unseen_per_workload = std::stoi(next());
+    else if (k == "--unseen-budgets") {
+      a.unseen_budgets.clear();
+      for (const auto& s : Split(next())) a.unseen_budgets.push_back(std::stoi(s));
+    } else
       throw core::InputError("unknown argument " + k);
   }
   return a;
@@ -125,8 +142,60 @@ config::StudyConfig BudgetConfig(config::StudyConfig cfg, int budget, double war
   return cfg;
 }
 
-double TrueRegret(const runner::StubTestbed& tb, uint32_t w, const space::Config& c, double best) {
-  return std::max(0.0, (best - tb.TruePerf(w, c)) / best);
+double TrueRegret(const bench::BenchTestbed& tb, const space::Workload& w, const space::Config& c,
+                  double best) {
+  return std::max(0.0, (best - tb.TruePerf(w.features, c)) / best);
+}
+
+/// Section 4: the study runs on every workload at `budget` runs each, then `recommend` is
+/// asked for workloads derived from them (perturbed features, nprocs x1/2 .. x8).
+bench::UnseenScores ScaledUnseen(const Args& args, const config::StudyConfig& cfg,
+                                 const space::WorkloadSet& ws, bench::BenchTestbed& tb,
+                                 uint64_t seed, int budget) {
+  const config::StudyConfig bc = BudgetConfig(cfg, budget, args.warm_share);
+  runner::SerialExecutor exec(tb);
+  const auto res = loop::RunStudy(bc, ws, exec, nullptr, {});
+  deploy::Recommender rec(cfg.space, ws, res.matrix, *res.model, cfg.baseline,
+                          {cfg.deploy.knn_neighbors, cfg.deploy.return_top_k});
+  const auto unseen =
+      bench::MakeUnseenSet(ws, args.unseen_per_workload, {0.5, 2.0, 4.0, 8.0}, 0.15, seed);
+  std::map<std::string, size_t> index_of;
+  for (size_t t = 0; t < ws.size(); ++t) index_of[ws.workloads[t].id] = t;
+  // Diagnostic for the consensus rule: how many of the configs the neighbours list were
+  // measured (listed) at two or more of them.
+  double listed_twice = 0.0;
+  auto recommend = [&](const std::vector<double>& f) {
+    const auto r = rec.Recommend(f);
+    bench::Picks p;
+    for (const auto& c : r.configs) p.configs.push_back(c.config);
+    p.flagged = !r.warnings.empty();
+    std::map<space::Config, int> listed;
+    for (const auto& n : r.neighbors) {
+      for (const auto& e : res.matrix.top[index_of.at(n.workload_id)]) ++listed[e.config];
+    }
+    for (const auto& [c, count] : listed) listed_twice += count >= 2;
+    return p;
+  };
+  auto nearest = [&](const std::vector<double>& f) {
+    size_t nn = 0;
+    double nd = INFINITY;
+    for (size_t t = 0; t < ws.size(); ++t) {
+      const double d = rec.Distance(f, ws.workloads[t].features);
+      if (d < nd) nd = d, nn = t;
+    }
+    return nn;
+  };
+  auto scores = bench::ScoreUnseen(tb, ws, unseen, cfg.baseline, recommend, nearest);
+  scores.diagnostics["neighbour_configs_listed_at_2plus"] =
+      unseen.empty() ? 0.0 : listed_twice / static_cast<double>(unseen.size());
+  // Share of the recommendation matrix that is warm-start configs (measured everywhere).
+  std::set<space::Config> warm(res.warm.configs.begin(), res.warm.configs.end());
+  double entries = 0.0, warm_entries = 0.0;
+  for (const auto& top : res.matrix.top) {
+    for (const auto& e : top) entries += 1.0, warm_entries += warm.count(e.config);
+  }
+  scores.diagnostics["matrix_warm_share"] = entries > 0.0 ? warm_entries / entries : 0.0;
+  return scores;
 }
 
 struct TuningCell {
@@ -148,20 +217,25 @@ int main(int argc, char** argv) try {
   report["seeds"] = args.seeds;
   report["budgets"] = args.budgets;
   report["warm_share"] = args.warm_share;
+  report["testbed"] = args.testbed;
 
   // method -> budget -> cell (aggregated over seeds; each seed contributes its mean).
   std::map<std::string, std::map<int, TuningCell>> tuning;
   std::map<std::string, Stat> deploy_stats;
   Stat difficulty_median, difficulty_mean;
+  std::map<int, bench::UnseenTable> unseen_tables;  // by runs per training workload
 
   for (uint64_t seed : args.seeds) {
     config::StudyConfig cfg = base_cfg;
     cfg.seed = seed;
     const space::WorkloadSet ws = config::LoadWorkloads(cfg);
-    runner::StubTestbed tb(cfg.space, ws, seed, args.noise);
+    const auto tb_owner =
+        bench::MakeTestbed(args.testbed, cfg.space, ws, seed, args.noise,
+                           cfg.active.oracle_enum_threshold, cfg.active.oracle_sampled);
+    bench::BenchTestbed& tb = *tb_owner;
     std::vector<double> best(ws.size());
     for (uint32_t w = 0; w < ws.size(); ++w) {
-      best[w] = tb.FindOptimum(w, cfg.active.oracle_enum_threshold, cfg.active.oracle_sampled).perf;
+      best[w] = tb.FindOptimum(ws.workloads[w].features).perf;
     }
     std::fprintf(stderr, "[quality] seed %llu: optima found\n",
                  static_cast<unsigned long long>(seed));
@@ -172,7 +246,8 @@ int main(int argc, char** argv) try {
       for (uint32_t w = 0; w < ws.size(); ++w) {
         int near = 0;
         const int n = 20000;
-        for (int i = 0; i < n; ++i) near += tb.TruePerf(w, cfg.space.Random(rng)) >= 0.95 * best[w];
+        for (int i = 0; i < n; ++i)
+          near += tb.TruePerf(ws.workloads[w].features, cfg.space.Random(rng)) >= 0.95 * best[w];
         frac.Add(static_cast<double>(near) / n);
       }
       difficulty_median.Add(frac.Median());
@@ -185,14 +260,17 @@ int main(int argc, char** argv) try {
         const config::StudyConfig bc = BudgetConfig(cfg, budget, args.warm_share);
         runner::SerialExecutor exec(tb);
         struct Oracle final : loop::Oracle {
-          const runner::StubTestbed& tb;
+          const bench::BenchTestbed& tb;
+          const space::WorkloadSet& ws;
           const std::vector<double>& best;
-          Oracle(const runner::StubTestbed& t, const std::vector<double>& b) : tb(t), best(b) {}
+          Oracle(const bench::BenchTestbed& t, const space::WorkloadSet& s,
+                 const std::vector<double>& b)
+              : tb(t), ws(s), best(b) {}
           double TrueMetric(uint32_t w, const space::Config& c) const override {
-            return tb.TruePerf(w, c);
+            return tb.TruePerf(ws.workloads[w].features, c);
           }
           double BestMetric(uint32_t w) const override { return best[w]; }
-        } oracle(tb, best);
+        } oracle(tb, ws, best);
         const auto res = loop::RunStudy(bc, ws, exec, &oracle, {});
         Stat obs, dep, obs5, dep5, oracle_pick, gp_pick;
         model::GpHyper hyper;
@@ -207,12 +285,13 @@ int main(int argc, char** argv) try {
             }
             const auto p = local.Predict(w, cs);
             const size_t i = std::max_element(p.mean.begin(), p.mean.end()) - p.mean.begin();
-            gp_pick.Add(TrueRegret(tb, w, cs[i], best[w]));
+            gp_pick.Add(TrueRegret(tb, ws.workloads[w], cs[i], best[w]));
           }
           // Diagnostic: the truly best config among those measured (search vs selection).
           double ob = 1.0;
           for (const auto& c : res.state.record(w).configs) {
-            if (c.measured()) ob = std::min(ob, TrueRegret(tb, w, c.config, best[w]));
+            if (c.measured())
+              ob = std::min(ob, TrueRegret(tb, ws.workloads[w], c.config, best[w]));
           }
           oracle_pick.Add(ob);
           // (a) the measured config with the best mean observed perf (its single run unless
@@ -221,9 +300,9 @@ int main(int argc, char** argv) try {
           for (const auto& c : res.state.record(w).configs) {
             if (c.measured() && (!top || c.Mean().value > top->Mean().value)) top = &c;
           }
-          const double ra = TrueRegret(tb, w, top->config, best[w]);
+          const double ra = TrueRegret(tb, ws.workloads[w], top->config, best[w]);
           const auto ranked = res.state.record(w).Ranked(bc.active.robust_score_z);
-          const double rb = TrueRegret(tb, w, ranked.front()->config, best[w]);
+          const double rb = TrueRegret(tb, ws.workloads[w], ranked.front()->config, best[w]);
           obs.Add(ra);
           dep.Add(rb);
           obs5.Add(ra <= 0.05);
@@ -269,7 +348,7 @@ int main(int argc, char** argv) try {
               const double v = tb.Run(r).value;
               if (v > best_measured) best_measured = v, chosen = c;
             }
-            const double reg = TrueRegret(tb, w, chosen, best[w]);
+            const double reg = TrueRegret(tb, ws.workloads[w], chosen, best[w]);
             o2.Add(reg);
             o25.Add(reg <= 0.05);
           }
@@ -296,8 +375,10 @@ int main(int argc, char** argv) try {
       space::WorkloadSet train_ws;
       train_ws.feature_names = ws.feature_names;
       for (uint32_t w : train) train_ws.workloads.push_back(ws.workloads[w]);
-      runner::StubTestbed train_tb(cfg.space, train_ws, seed, args.noise);
-      runner::SerialExecutor exec(train_tb);
+      const auto train_tb =
+          bench::MakeTestbed(args.testbed, cfg.space, train_ws, seed, args.noise,
+                             cfg.active.oracle_enum_threshold, cfg.active.oracle_sampled);
+      runner::SerialExecutor exec(*train_tb);
       const config::StudyConfig bc = BudgetConfig(cfg, 69, args.warm_share);
       const auto res = loop::RunStudy(bc, train_ws, exec, nullptr, {});
       deploy::Recommender rec(cfg.space, train_ws, res.matrix, *res.model, cfg.baseline,
@@ -315,23 +396,27 @@ int main(int argc, char** argv) try {
         std::sort(sorted.begin(), sorted.end());
         for (const auto& c : sorted) {
           double s = 0;
-          for (uint32_t t = 0; t < train.size(); ++t) s += train_tb.TruePerf(t, c) / best[train[t]];
+          for (uint32_t t = 0; t < train.size(); ++t)
+            s += train_tb->TruePerf(train_ws.workloads[t].features, c) / best[train[t]];
           if (s > best_score) best_score = s, global_best = c;
         }
       }
       Stat top1, best3, worse_than_base, base_reg, global_reg, copy_meas, copy_true, flagged;
       for (uint32_t w : held) {
         const auto r = rec.Recommend(ws.workloads[w].features);
-        const double base_perf = tb.TruePerf(w, cfg.baseline);
-        const double t1 = TrueRegret(tb, w, r.configs.front().config, best[w]);
+        const double base_perf = tb.TruePerf(ws.workloads[w].features, cfg.baseline);
+        const double t1 = TrueRegret(tb, ws.workloads[w], r.configs.front().config, best[w]);
         double b3 = 1.0;
-        for (const auto& c : r.configs) b3 = std::min(b3, TrueRegret(tb, w, c.config, best[w]));
+        for (const auto& c : r.configs)
+          b3 = std::min(b3, TrueRegret(tb, ws.workloads[w], c.config, best[w]));
         top1.Add(t1);
         best3.Add(b3);
-        worse_than_base.Add(tb.TruePerf(w, r.configs.front().config) < base_perf ? 1.0 : 0.0);
+        worse_than_base.Add(
+            tb.TruePerf(ws.workloads[w].features, r.configs.front().config) < base_perf ? 1.0
+                                                                                        : 0.0);
         flagged.Add(r.warnings.empty() ? 0.0 : 1.0);
-        base_reg.Add(TrueRegret(tb, w, cfg.baseline, best[w]));
-        global_reg.Add(TrueRegret(tb, w, global_best, best[w]));
+        base_reg.Add(TrueRegret(tb, ws.workloads[w], cfg.baseline, best[w]));
+        global_reg.Add(TrueRegret(tb, ws.workloads[w], global_best, best[w]));
         // Nearest training workload by the recommender's distance.
         size_t nn = 0;
         double nd = INFINITY;
@@ -339,10 +424,9 @@ int main(int argc, char** argv) try {
           const double d = rec.Distance(ws.workloads[w].features, train_ws.workloads[t].features);
           if (d < nd) nd = d, nn = t;
         }
-        copy_meas.Add(TrueRegret(tb, w, res.matrix.top[nn].front().config, best[w]));
-        const auto opt = train_tb.FindOptimum(
-            static_cast<uint32_t>(nn), cfg.active.oracle_enum_threshold, cfg.active.oracle_sampled);
-        copy_true.Add(TrueRegret(tb, w, opt.config, best[w]));
+        copy_meas.Add(TrueRegret(tb, ws.workloads[w], res.matrix.top[nn].front().config, best[w]));
+        const auto opt = train_tb->FindOptimum(train_ws.workloads[nn].features);
+        copy_true.Add(TrueRegret(tb, ws.workloads[w], opt.config, best[w]));
       }
       deploy_stats["iorec_top1_regret"].Add(top1.Mean());
       deploy_stats["iorec_best_of_3_regret"].Add(best3.Mean());
@@ -358,8 +442,21 @@ int main(int argc, char** argv) try {
           static_cast<unsigned long long>(seed), top1.Mean(), best3.Mean(), worse_than_base.Mean(),
           copy_true.Mean());
     }
+
+    if (args.only.empty() || args.only == "unseen") {
+      for (int budget : args.unseen_budgets) {
+        const auto scores = ScaledUnseen(args, cfg, ws, tb, seed, budget);
+        unseen_tables[budget].Add(scores);
+        std::fprintf(stderr, "[quality] seed %llu scaled unseen (%d runs/workload): %s\n",
+                     static_cast<unsigned long long>(seed), budget,
+                     bench::UnseenTable::Line(scores).c_str());
+      }
+    }
   }
 
+  for (const auto& [budget, table] : unseen_tables) {
+    report["deployment_scaled_unseen"][std::to_string(budget)] = table.Json();
+  }
   if (!difficulty_median.v.empty()) {
     report["difficulty"] = {{"median_share_within_5pct", StatJson(difficulty_median)},
                             {"mean_share_within_5pct", StatJson(difficulty_mean)}};
