@@ -290,8 +290,7 @@ int main(int argc, char** argv) try {
           // Diagnostic: the truly best config among those measured (search vs selection).
           double ob = 1.0;
           for (const auto& c : res.state.record(w).configs) {
-            if (c.measured())
-              ob = std::min(ob, TrueRegret(tb, ws.workloads[w], c.config, best[w]));
+            if (c.measured()) ob = std::min(ob, TrueRegret(tb, ws.workloads[w], c.config, best[w]));
           }
           oracle_pick.Add(ob);
           // (a) the measured config with the best mean observed perf (its single run unless
