@@ -17,6 +17,7 @@
 #include "iorec/core/file_io.hpp"
 #include "iorec/darshan/features.hpp"
 #include "iorec/runner/fidelity.hpp"
+#include "iorec/runner/knob_settings.hpp"
 
 namespace iorec::runner {
 namespace fs = std::filesystem;
@@ -25,22 +26,6 @@ namespace {
 /// statfs f_type of Lustre clients.
 constexpr long kLustreSuperMagic = 0x0BD00BD0;
 
-/// The client parameters behind the lctl knobs (the reference's names).
-struct LctlKnob {
-  const char* knob;
-  const char* param;  ///< lctl set_param form: <target>.*.<key>
-};
-constexpr LctlKnob kLctlKnobs[] = {{"osc_max_pages_per_rpc", "osc.*.max_pages_per_rpc"},
-                                   {"osc_max_rpcs_in_flight", "osc.*.max_rpcs_in_flight"},
-                                   {"mdc_max_pages_per_rpc", "mdc.*.max_pages_per_rpc"},
-                                   {"mdc_max_rpcs_in_flight", "mdc.*.max_rpcs_in_flight"}};
-constexpr const char* kStripeKnobs[] = {"stripe_count", "stripe_size"};
-/// mpi_synthio's flags for the MPI-IO knobs (they become ROMIO's cb_nodes, cb_buffer_size
-/// and cb_config_list hints).
-constexpr std::pair<const char*, const char*> kMpiKnobs[] = {
-    {"num_aggregators", "--mpi-num-aggregators"},
-    {"collective_buffer_size", "--mpi-collective-buffer-size"},
-    {"aggregators_per_client", "--mpi-aggregators-per-client"}};
 /// The payload directories the plan writes, relative to the plan directory; striped in this
 /// order (as the reference does) before run_prep.sh creates the files.
 constexpr const char* kPayloadDirs[] = {"payload", "payload/data/ro", "payload/data/rw",
@@ -116,10 +101,8 @@ std::string DefaultDarshanLib() {
 std::vector<std::string> LustreKnobsIn(const space::Space& space) {
   std::vector<std::string> out;
   for (const auto& k : space.knobs()) {
-    bool lustre = std::find(std::begin(kStripeKnobs), std::end(kStripeKnobs), k.name) !=
-                  std::end(kStripeKnobs);
-    for (const auto& l : kLctlKnobs) lustre = lustre || k.name == l.knob;
-    if (lustre) out.push_back(k.name);
+    const KnobSetting* s = FindKnobSetting(k.name);
+    if (s && s->target != KnobTarget::kRomioHint) out.push_back(k.name);
   }
   return out;
 }
@@ -368,9 +351,13 @@ std::vector<std::string> RealRunner::LaunchCommand(const TrialRequest& r, const 
   }
   // The reference applies the MPI-IO knobs only to collective MPI-IO runs.
   if (plan.io_api == "mpiio" && plan.collective == "yes") {
-    for (const auto& [knob, flag] : kMpiKnobs) {
-      const std::string v = KnobText(r, knob);
-      if (!v.empty()) argv.insert(argv.end(), {flag, v});
+    for (const auto& k : KnownKnobSettings()) {
+      if (k.target != KnobTarget::kRomioHint) continue;
+      const std::string v = KnobText(r, std::string(k.knob));
+      if (v.empty()) continue;
+      // A size such as "16M" as bytes; anything else as written, for mpi_synthio to reject.
+      const std::string n = RomioHintNumber(v);
+      argv.insert(argv.end(), {std::string(k.synth_flag), n.empty() ? v : n});
     }
   }
   return argv;
@@ -378,9 +365,10 @@ std::vector<std::string> RealRunner::LaunchCommand(const TrialRequest& r, const 
 
 std::string RealRunner::LctlApplyScript(const TrialRequest& r) const {
   std::vector<std::pair<std::string, std::string>> set;
-  for (const auto& k : kLctlKnobs) {
-    const std::string v = KnobText(r, k.knob);
-    if (!v.empty()) set.emplace_back(k.param, v);
+  for (const auto& k : KnownKnobSettings()) {
+    if (k.target != KnobTarget::kLctl) continue;
+    const std::string v = KnobText(r, std::string(k.knob));
+    if (!v.empty()) set.emplace_back(std::string(k.setting), v);
   }
   if (set.empty()) return "";
   const std::string lctl = options_.use_sudo_for_lustre ? "sudo lctl" : "lctl";

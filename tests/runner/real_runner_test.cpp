@@ -316,6 +316,27 @@ TEST(RealRunnerTest, HostileKnobValuesReachTheToolsAsOneArgumentEach) {
   EXPECT_THAT(log, HasSubstr("lctl\tset_param\tosc.*.max_pages_per_rpc=`touch " + bomb + "`\n"));
 }
 
+TEST(RealRunnerTest, ACollectiveBufferSizeWithASuffixReachesMpiSynthioInBytes) {
+  // mpi_synthio reads its flag with atoll: "16M" would be 16 bytes.
+  RealFixture f;
+  testing::ScopedPath path(f.dir.path() / "bin");
+  auto knob = [](const std::string& name, const std::string& value) {
+    space::Knob k;
+    k.name = name;
+    k.values.push_back(space::KnobValue::FromText(value));
+    return k;
+  };
+  const space::Space sp({knob("num_aggregators", "4"), knob("collective_buffer_size", "16M"),
+                         knob("aggregators_per_client", "2")});
+  RealRunner runner(sp, f.Options());
+  TrialRequest r = f.Request(3);
+  r.config = space::Config({0, 0, 0});
+  const auto o = runner.Run(r);
+  ASSERT_TRUE(o.ok) << o.failure_reason;
+  EXPECT_THAT(Slurp(f.log), HasSubstr("--mpi-num-aggregators 4 --mpi-collective-buffer-size "
+                                      "16777216 --mpi-aggregators-per-client 2\n"));
+}
+
 TEST(RealRunnerTest, ToolArgumentHelpers) {
   EXPECT_EQ(LfsStripeSize("1m"), "1M");
   EXPECT_EQ(LfsStripeSize("64K"), "64K");
