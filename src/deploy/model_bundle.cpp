@@ -178,6 +178,17 @@ ModelBundle BundleFrom(const nlohmann::json& j, const std::filesystem::path& dir
   b.space = space::Space(KnobsFrom(j.at("knobs")));
   b.baseline = LevelsFrom(j.at("baseline"), b.space);
   b.feature_prefix = j.value("feature_prefix", "pct_");
+  b.runner_mode = j.value("runner_mode", "");
+  if (j.contains("metric")) {
+    const auto& mj = j.at("metric");
+    const std::string dir = mj.value("direction", "maximize");
+    if (dir != "maximize" && dir != "minimize")
+      throw core::Error("metric.direction must be maximize or minimize, got '" + dir + "'");
+    b.metric.direction =
+        dir == "minimize" ? state::Direction::kMinimize : state::Direction::kMaximize;
+    b.metric.name = mj.value("name", "");
+    b.metric.unit = mj.value("unit", "");
+  }
   b.known.feature_names = j.at("feature_names").get<std::vector<std::string>>();
   for (const auto& e : j.at("workloads")) {
     space::Workload w;
@@ -207,6 +218,10 @@ void SaveModelBundle(const std::filesystem::path& dir, const ModelBundle& b) {
   j["deploy"] = {{"knn_neighbors", b.params.knn_neighbors},
                  {"return_top_k", b.params.return_top_k}};
   j["feature_prefix"] = b.feature_prefix;
+  j["runner_mode"] = b.runner_mode;
+  j["metric"] = {{"direction", state::ToString(b.metric.direction)},
+                 {"name", b.metric.name},
+                 {"unit", b.metric.unit}};
   j["feature_names"] = b.known.feature_names;
   j["knobs"] = KnobsJson(b.space);
   j["baseline"] = LevelsJson(b.baseline);

@@ -261,6 +261,8 @@ std::vector<std::string> WriteStudyOutputs(const std::filesystem::path& out,
   bundle.matrix = res.matrix;
   bundle.params = {cfg.deploy.knn_neighbors, cfg.deploy.return_top_k};
   bundle.model = res.model;
+  bundle.metric = {res.state.direction(), cfg.runner.MetricName(), cfg.runner.MetricUnit()};
+  bundle.runner_mode = config::ToString(cfg.runner.mode);
   deploy::SaveModelBundle(out / "model", bundle);
   if (cfg.reporting.plots) WriteCurvePlots(out, cfg, res, warnings);
   core::WriteFileAtomic(out / "summary.json", SummaryJson(cfg, res).dump(2) + "\n");

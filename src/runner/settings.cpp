@@ -41,6 +41,7 @@ const std::vector<std::string>& RunnerKeys() {
                                                 "warmup_runs",
                                                 "command",
                                                 "metric",
+                                                "metric_unit",
                                                 "timeout_s",
                                                 "max_retries",
                                                 "retry_backoff_s",
@@ -218,7 +219,6 @@ const char* ToString(RunnerMode m) {
   return "unknown";
 }
 
-
 const char* ToString(ExecutorKind e) { return e == ExecutorKind::kSlurm ? "slurm" : "local"; }
 
 RunnerSettings ParseRunnerSettings(ConfigReader& p, const ConfigNode& section,
@@ -232,6 +232,7 @@ RunnerSettings ParseRunnerSettings(ConfigReader& p, const ConfigNode& section,
   ParseRealKeys(p, m, r);
   p.StringField(m, s, "command", r.command);
   p.StringField(m, s, "metric", r.metric, /*allow_empty=*/false);
+  p.StringField(m, s, "metric_unit", r.metric_unit);
   p.DoubleField(m, s, "timeout_s", r.timeout_s, ConfigReader::AtLeast(0.0));
   p.IntField(m, s, "max_retries", r.max_retries, 0, 100);
   p.DoubleField(m, s, "retry_backoff_s", r.retry_backoff_s, ConfigReader::AtLeast(0.0));
@@ -250,6 +251,28 @@ RunnerSettings ParseRunnerSettings(ConfigReader& p, const ConfigNode& section,
           "process)");
   }
   return r;
+}
+
+std::string RunnerSettings::MetricName() const {
+  switch (mode) {
+    case RunnerMode::kStub:
+      return "synthetic throughput";
+    case RunnerMode::kReal:
+      return real.metric_key;
+    case RunnerMode::kCommand:
+      return metric == "stdout_last_number" ? std::string() : CommandMetricKey();
+  }
+  return "";
+}
+
+std::string RunnerSettings::MetricUnit() const {
+  if (!metric_unit.empty() || mode != RunnerMode::kReal) return metric_unit;
+  // The Darshan figures the real runner picks: *_perf_* and bytes_over_f_time are MiB/s,
+  // *_time_* seconds.
+  const std::string& key = real.metric_key;
+  if (key.find("perf") != std::string::npos || key == "bytes_over_f_time") return "MiB/s";
+  if (key.find("time") != std::string::npos) return "s";
+  return "";
 }
 
 }  // namespace iorec::runner

@@ -34,6 +34,7 @@ runner:
   max_retries: 2
   retry_backoff_s: 0.5
   objective: minimize
+  metric_unit: s
   executor: slurm
   parallel_trials: 4
   slurm:
@@ -54,6 +55,8 @@ runner:
   EXPECT_EQ(r.max_retries, 2);
   EXPECT_DOUBLE_EQ(r.retry_backoff_s, 0.5);
   EXPECT_EQ(r.objective, Objective::kMinimize);
+  EXPECT_EQ(r.MetricName(), "jobs.0.read.bw");
+  EXPECT_EQ(r.MetricUnit(), "s");
   EXPECT_EQ(r.executor, ExecutorKind::kSlurm);
   EXPECT_EQ(r.parallel_trials, 4);
   EXPECT_EQ(r.slurm.partition, "debug");
@@ -72,6 +75,7 @@ TEST(RunnerConfigTest, Defaults) {
   EXPECT_EQ(cfg.runner.CommandMetricKey(), "agg_perf_by_slowest");
   EXPECT_EQ(cfg.runner.real.metric_key, "agg_perf_by_slowest");
   EXPECT_EQ(cfg.runner.objective, Objective::kMaximize);
+  EXPECT_EQ(cfg.runner.MetricUnit(), "");  // a command's metric has no known unit
   EXPECT_EQ(cfg.runner.executor, ExecutorKind::kLocal);
   EXPECT_EQ(cfg.runner.parallel_trials, 0);
   EXPECT_EQ(cfg.runner.max_retries, 0);

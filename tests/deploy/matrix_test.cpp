@@ -75,6 +75,8 @@ TEST(ModelBundleTest, ReadsFormatOneBundlesOfEarlierVersions) {
   SaveModelBundle(dir.path(), b);
   auto j = nlohmann::json::parse(core::ReadFile(dir.path() / "model.json"));
   EXPECT_EQ(j["format"], 2);
+  EXPECT_EQ(j["metric"]["direction"], "maximize");
+  EXPECT_EQ(j["runner_mode"], "");
   EXPECT_DOUBLE_EQ(j["workloads"][0]["baseline_perf"].get<double>(), 100.0);
   const ModelBundle now = LoadModelBundle(dir.path());
   j["format"] = 1;
@@ -97,6 +99,39 @@ TEST(ModelBundleTest, ReadsFormatOneBundlesOfEarlierVersions) {
                   1e-9);
     }
   }
+}
+
+TEST(ModelBundleTest, KeepsTheStudysMetricAndRunner) {
+  const auto st = TwoWorkloads();
+  ModelBundle b;
+  b.space = st.space();
+  b.baseline = st.baseline_config();
+  b.known = st.workload_set();
+  b.matrix = BuildMatrix(st, 3, 1.0);
+  model::EnsembleParams p;
+  p.members = 1;
+  p.num_rounds = 2;
+  b.model = std::make_shared<model::XgbEnsemble>(p);
+  core::Rng rng(1, "t");
+  b.model->Fit(TrainingSet(st), rng);
+  b.metric = {state::Direction::kMinimize, "run_time", "s"};
+  b.runner_mode = "real";
+  test_support::TempDir dir;
+  SaveModelBundle(dir.path(), b);
+  const ModelBundle back = LoadModelBundle(dir.path());
+  EXPECT_EQ(back.metric.direction, state::Direction::kMinimize);
+  EXPECT_EQ(back.metric.name, "run_time");
+  EXPECT_EQ(back.metric.unit, "s");
+  EXPECT_EQ(back.runner_mode, "real");
+  // Bundles written before these fields: maximize, nothing named.
+  auto j = nlohmann::json::parse(core::ReadFile(dir.path() / "model.json"));
+  j.erase("metric");
+  j.erase("runner_mode");
+  core::WriteFileAtomic(dir.path() / "model.json", j.dump());
+  const ModelBundle old = LoadModelBundle(dir.path());
+  EXPECT_EQ(old.metric.direction, state::Direction::kMaximize);
+  EXPECT_EQ(old.metric.unit, "");
+  EXPECT_EQ(old.runner_mode, "");
 }
 
 }  // namespace

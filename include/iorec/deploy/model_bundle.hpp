@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "iorec/deploy/expectation.hpp"
 #include "iorec/deploy/recommender.hpp"
 #include "iorec/model/xgb_ensemble.hpp"
 #include "iorec/space/space.hpp"
@@ -22,6 +23,12 @@ struct ModelBundle {
   RecommendationMatrix matrix;
   RecommenderParams params;
   std::shared_ptr<model::XgbEnsemble> model;
+  /// The study's metric (direction, name, unit), so perfs show in its own units. Bundles
+  /// written before it was kept read as maximize with no name or unit.
+  MetricInfo metric;
+  /// The study's runner.mode ("stub", "command", "real"); "" when not recorded. "stub" means
+  /// every number behind the model is synthetic.
+  std::string runner_mode;
 };
 
 /// Writes model.json and member_<i>.ubj into `dir` (atomically, file by file).

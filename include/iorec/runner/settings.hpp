@@ -105,6 +105,13 @@ struct RunnerSettings {
   std::string CommandMetricKey() const {
     return metric_key.empty() ? "agg_perf_by_slowest" : metric_key;
   }
+  /// runner.metric_unit as written: how outputs label the metric ("MiB/s", "s"); empty: none.
+  std::string metric_unit;
+  /// What the metric is called in outputs: the real runner's or command runner's key, or
+  /// "synthetic throughput" for the stub.
+  std::string MetricName() const;
+  /// metric_unit, or for the real runner the unit of its Darshan figure (MiB/s, s).
+  std::string MetricUnit() const;
 };
 
 /// Reads and validates the `runner:` section. Problems are added to `reader`, located as
