@@ -8,6 +8,7 @@
 
 #include "commands.hpp"
 #include "input.hpp"
+#include "iorec/apply/describe.hpp"
 #include "iorec/config/study_config.hpp"
 #include "iorec/core/error.hpp"
 #include "iorec/core/units.hpp"
@@ -16,6 +17,7 @@
 #include "iorec/deploy/recommender.hpp"
 #include "iorec/space/config_id.hpp"
 #include "iorec/space/json.hpp"
+#include "recommend_emit.hpp"
 
 namespace iorec::app {
 namespace {
@@ -27,6 +29,8 @@ struct RecommendOptions {
   std::string module = "auto";
   int top_k = 0;
   bool json = false;
+  std::optional<double> current;
+  EmitOptions emit;
 };
 
 /// The workload features of a Darshan log, in the model's feature order; `layout` receives the
@@ -85,48 +89,53 @@ std::string RanWithLine(const std::optional<darshan::LustreLayout>& ran, const s
   return line;
 }
 
-void RunRecommend(const RecommendOptions& opt, const GlobalOptions& g) {
-  SetupLogging(g);
-  deploy::ModelBundle b = deploy::LoadModelBundle(opt.model_dir);
-  if (opt.top_k > 0) b.params.return_top_k = opt.top_k;
-  std::optional<darshan::LustreLayout> ran_with;
-  const space::Workload w =
-      opt.darshan_log.empty()
-          ? LoadWorkloadArg(opt.workload_file, b.known.feature_names, b.feature_prefix)
-          : WorkloadFromDarshan(opt, b.known.feature_names, &ran_with);
-  deploy::Recommender rec(b.space, b.known, b.matrix, *b.model, b.baseline, b.params);
-  const auto r = rec.Recommend(w.features);
-  if (opt.json) {
-    nlohmann::ordered_json j;
-    j["workload"] = w.id;
-    j["exact_match"] = r.exact_match;
-    j["neighbors"] = nlohmann::ordered_json::array();
-    for (const auto& n : r.neighbors) {
-      j["neighbors"].push_back({{"workload", n.workload_id}, {"distance", n.distance}});
-    }
-    j["recommendations"] = nlohmann::ordered_json::array();
-    int rank = 1;
-    for (const auto& c : r.configs) {
-      j["recommendations"].push_back(
-          {{"rank", rank++},
-           {"config_id", space::ConfigId(b.space, c.config)},
-           {"config", space::ConfigJson(b.space, c.config)},
-           {"predicted_score", c.model_score},
-           {"predicted_std", c.model_std},
-           {"measured", c.measured},
-           {"measured_gain",
-            c.measured ? nlohmann::ordered_json(c.measured_gain.value) : nlohmann::ordered_json()},
-           {"neighbor_consensus", c.consensus},
-           {"source", c.source}});
-    }
-    if (ran_with)
-      j["ran_with"] = {{"stripe_count", ran_with->stripe_count},
-                       {"stripe_size", ran_with->stripe_size},
-                       {"ost_count", ran_with->ost_count}};
-    j["warnings"] = r.warnings;
-    std::cout << j.dump(2) << "\n";
-    return;
+void PrintJson(const deploy::ModelBundle& b, const space::Workload& w,
+               const deploy::Recommendation& r, const Explained& ex,
+               const std::optional<darshan::LustreLayout>& ran_with,
+               std::optional<double> current) {
+  nlohmann::ordered_json j;
+  j["workload"] = w.id;
+  j["exact_match"] = r.exact_match;
+  j["synthetic"] = b.runner_mode == "stub";
+  j["neighbors"] = nlohmann::ordered_json::array();
+  for (const auto& n : r.neighbors) {
+    j["neighbors"].push_back({{"workload", n.workload_id}, {"distance", n.distance}});
   }
+  j["recommendations"] = nlohmann::ordered_json::array();
+  for (size_t i = 0; i < r.configs.size(); ++i) {
+    const auto& c = r.configs[i];
+    j["recommendations"].push_back(
+        {{"rank", i + 1},
+         {"config_id", space::ConfigId(b.space, c.config)},
+         {"config", space::ConfigJson(b.space, c.config)},
+         {"predicted_score", c.model_score},
+         {"predicted_std", c.model_std},
+         {"measured", c.measured},
+         {"measured_gain",
+          c.measured ? nlohmann::ordered_json(c.measured_gain.value) : nlohmann::ordered_json()},
+         {"neighbor_consensus", c.consensus},
+         {"source", c.source},
+         {"expected", apply::ExpectationJson(ex.expected[i], b.metric, current)}});
+  }
+  j["noise"] = {
+      {"replicated_configs", ex.noise.relative_std.size()},
+      {"median_relative_std",
+       ex.noise.known() ? nlohmann::ordered_json(ex.noise.Median()) : nullptr},
+      {"max_relative_std", ex.noise.known() ? nlohmann::ordered_json(ex.noise.Max()) : nullptr},
+      {"pooled_relative_std",
+       ex.noise.known() ? nlohmann::ordered_json(ex.noise.pooled) : nullptr}};
+  j["within_noise"] = ex.within_noise;
+  if (ran_with)
+    j["ran_with"] = {{"stripe_count", ran_with->stripe_count},
+                     {"stripe_size", ran_with->stripe_size},
+                     {"ost_count", ran_with->ost_count}};
+  j["notes"] = ex.notes;
+  j["warnings"] = r.warnings;
+  std::cout << j.dump(2) << "\n";
+}
+
+void PrintText(const deploy::ModelBundle& b, const space::Workload& w,
+               const deploy::Recommendation& r, const Explained& ex, const RecommendOptions& opt) {
   if (r.exact_match && !r.neighbors.empty()) {
     std::printf(
         "workload %s: same features as measured workload %s; its best measured configs "
@@ -141,16 +150,48 @@ void RunRecommend(const RecommendOptions& opt, const GlobalOptions& g) {
   std::printf("nearest workloads:");
   for (const auto& n : r.neighbors) std::printf(" %s (%.3f)", n.workload_id.c_str(), n.distance);
   std::printf("\n");
-  int rank = 1;
-  for (const auto& c : r.configs) {
-    std::printf("#%d  %s\n    ", rank++, b.space.Describe(c.config).c_str());
-    if (c.measured) std::printf("measured gain %+.1f%%, ", 100.0 * c.measured_gain.value);
+  for (size_t i = 0; i < r.configs.size(); ++i) {
+    const auto& c = r.configs[i];
+    std::printf("#%zu  %s\n", i + 1, b.space.Describe(c.config).c_str());
+    std::printf("    %s\n",
+                apply::DescribeExpectation(ex.expected[i], b.metric, opt.current).c_str());
+    std::printf("    source: %s; ", apply::DescribeSource(ex.expected[i]).c_str());
     if (!r.exact_match) std::printf("consensus %.1f%%, ", 100.0 * c.consensus);
-    std::printf("model score %.4f ± %.4f  [%s]\n", c.model_score, c.model_std, c.source.c_str());
+    std::printf("model score %.4f ± %.4f\n", c.model_score, c.model_std);
   }
-  if (!opt.darshan_log.empty() && !r.configs.empty())
-    std::printf("%s\n", RanWithLine(ran_with, b.space, r.configs.front().config).c_str());
-  for (const auto& warn : r.warnings) std::printf("warning: %s\n", warn.c_str());
+  std::printf("%s\n", NoiseLine(ex.noise).c_str());
+  for (const auto& line : ex.within_noise) std::printf("%s\n", line.c_str());
+  for (const auto& note : ex.notes) std::printf("note: %s\n", note.c_str());
+}
+
+void RunRecommend(const RecommendOptions& opt, const GlobalOptions& g) {
+  SetupLogging(g);
+  deploy::ModelBundle b = deploy::LoadModelBundle(opt.model_dir);
+  if (opt.top_k > 0) b.params.return_top_k = opt.top_k;
+  std::optional<darshan::LustreLayout> ran_with;
+  const space::Workload w =
+      opt.darshan_log.empty()
+          ? LoadWorkloadArg(opt.workload_file, b.known.feature_names, b.feature_prefix)
+          : WorkloadFromDarshan(opt, b.known.feature_names, &ran_with);
+  deploy::Recommender rec(b.space, b.known, b.matrix, *b.model, b.baseline, b.params);
+  const auto r = rec.Recommend(w.features);
+  const Explained ex = Explain(b, w, r);
+  if (!opt.emit.formats.empty()) {
+    CheckEmitOptions(opt.emit, r.configs.size());
+    EmitRecommendation(opt.emit, b, w, r, ex, opt.current);
+    if (opt.emit.emit_dir.empty()) {
+      for (const auto& warn : r.warnings) std::fprintf(stderr, "warning: %s\n", warn.c_str());
+      return;
+    }
+  }
+  if (opt.json) {
+    PrintJson(b, w, r, ex, ran_with, opt.current);
+  } else {
+    PrintText(b, w, r, ex, opt);
+    if (!opt.darshan_log.empty() && !r.configs.empty())
+      std::printf("%s\n", RanWithLine(ran_with, b.space, r.configs.front().config).c_str());
+    for (const auto& warn : r.warnings) std::printf("warning: %s\n", warn.c_str());
+  }
 }
 
 }  // namespace
@@ -183,12 +224,49 @@ void AddRecommendCommand(CLI::App& root, GlobalOptions& g) {
       ->type_name("N")
       ->check(CLI::Range(1, 1000));
   AddJsonFlag(cmd, opt->json, "the recommendations");
+  auto* emit =
+      cmd->add_option(
+             "--emit", opt->emit.formats,
+             "Print config #1 (or --rank N) as settings to apply: lfs (lfs setstripe lines), "
+             "romio-hints (a ROMIO hints file and ROMIO_HINTS/MPICH_MPIIO_HINTS), lctl "
+             "(lctl set_param lines: node-wide, root), slurm (a job-script fragment with all "
+             "of it), json; several with commas or repeated")
+          ->type_name("FORMAT:{lfs,romio-hints,lctl,slurm,json}")
+          ->delimiter(',');
+  cmd->add_option("--dir", opt->emit.dirs,
+                  "An output directory of the job, for the lfs setstripe lines (repeatable; "
+                  "default: ask for $OUTPUT_DIR)")
+      ->type_name("DIR")
+      ->needs(emit);
+  cmd->add_option("--rank", opt->emit.rank, "Which ranked config --emit writes (default: 1)")
+      ->type_name("N")
+      ->needs(emit);
+  cmd->add_option("--hints-file", opt->emit.hints_file,
+                  "Where the ROMIO hints file is written (default: romio-hints.<workload> in the "
+                  "current directory, or the job's submit directory for slurm)")
+      ->type_name("PATH")
+      ->needs(emit);
+  cmd->add_option("--emit-dir", opt->emit.emit_dir,
+                  "Write each --emit format to a file in DIR (lfs.sh, romio-hints.sh, lctl.sh, "
+                  "slurm.sh, settings.json) instead of standard output")
+      ->type_name("DIR")
+      ->needs(emit);
+  cmd->add_option("--current", opt->current,
+                  "Your job's metric with its present settings (e.g. its MiB/s, or its run time "
+                  "for a minimized metric): expected values are then given in absolute terms")
+      ->type_name("VALUE")
+      ->check(CLI::PositiveNumber);
   AddCommonFlags(cmd, g);
   cmd->callback([opt, &g] {
     if (opt->workload_file.empty() == opt->darshan_log.empty()) {
       throw core::InputError(
           "recommend: name the workload with --workload FILE (its features) or --darshan LOG "
           "(its Darshan log)");
+    }
+    if (opt->json && !opt->emit.formats.empty() && opt->emit.emit_dir.empty()) {
+      throw core::InputError(
+          "recommend: --json and --emit both print to standard output; use --emit json, or "
+          "--emit-dir DIR to write the --emit formats to files");
     }
     RunRecommend(*opt, g);
   });

@@ -64,15 +64,16 @@ std::string Absolute(double value, std::optional<std::pair<double, double>> inte
 std::string Change(const deploy::Expectation& e, const deploy::MetricInfo& m) {
   if (m.direction == state::Direction::kMaximize) {
     std::string s = "expected " + Percent(e.gain.value) + " over the current settings";
-    if (e.has_interval)
-      s += " (" + Percent(e.gain_lo.value) + " to " + Percent(e.gain_hi.value) + ")";
+    s += e.has_interval ? " (" + Percent(e.gain_lo.value) + " to " + Percent(e.gain_hi.value) + ")"
+                        : std::string(" (one neighbour's runs; run-to-run spread unknown)");
     return s;
   }
   // A minimized metric (a run time): the factor it is multiplied by.
   auto factor = [](double gain) { return Printf("%.2f", 1.0 / (1.0 + gain)); };
   std::string s = "expected ×" + factor(e.gain.value) + " the current " +
                   (m.name.empty() ? std::string("value") : m.name);
-  if (e.has_interval) s += " (×" + factor(e.gain_hi.value) + "–×" + factor(e.gain_lo.value) + ")";
+  s += e.has_interval ? " (×" + factor(e.gain_hi.value) + "–×" + factor(e.gain_lo.value) + ")"
+                      : std::string(" (one neighbour's runs; run-to-run spread unknown)");
   return s;
 }
 
@@ -117,7 +118,7 @@ std::string DescribeExpectation(const deploy::Expectation& e, const deploy::Metr
   std::string s = Change(e, m);
   if (e.has_perf) {
     s += "; on " + e.measured_on + " it ran " + WithUnit(Metric(e.perf, m), m) + " vs " +
-         WithUnit(Metric(e.baseline, m), m) + " with the current settings";
+         WithUnit(Metric(e.baseline, m), m) + " with the baseline config";
   }
   return s;
 }

@@ -115,7 +115,8 @@ std::string RomioNote() {
   return "# Collective buffering hints: they act on collective MPI-IO (MPI_File_write_all, ...)\n"
          "# in ROMIO-based MPI-IO (MPICH, Intel MPI, Cray MPICH, Open MPI with --mca io romio*).\n"
          "# ROMIO reads the file on rank 0 when the application opens a file; hints the\n"
-         "# application sets itself (MPI_Info_set) take precedence.\n";
+         "# application sets itself (MPI_Info_set) take precedence. It uses at most\n"
+         "# cb_config_list's aggregators per node times the nodes, and no more than the ranks.\n";
 }
 
 }  // namespace

@@ -70,7 +70,7 @@ TEST(DescribeTest, ANeighboursConfigShowsTheChangeAndWhereItWasMeasured) {
   e.perf.value = 2900, e.baseline.value = 410;
   EXPECT_EQ(DescribeExpectation(e, Mibs()),
             "expected +85% over the current settings (+40% to +120%); on top22_207 it ran "
-            "2,900 MiB/s vs 410 MiB/s with the current settings");
+            "2,900 MiB/s vs 410 MiB/s with the baseline config");
   EXPECT_EQ(DescribeSource(e),
             "a neighbour's: measured on top22_207 (2 runs) and on 2 more "
             "neighbours");
