@@ -56,8 +56,8 @@ TEST(TrainingSetTest, OneRowPerMeasuredConfigWithItsLogGain) {
   EXPECT_EQ(only_w1.num_rows(), 2u);
 }
 
-TEST(ModelBundleTest, ReadsFormatOneBundlesOfEarlierVersions) {
-  // Format 1 stored perf - baseline differences instead of the baseline itself.
+/// A bundle of TwoWorkloads with a one-member regression ensemble.
+ModelBundle SmallBundle() {
   const auto st = TwoWorkloads();
   ModelBundle b;
   b.space = st.space();
@@ -71,6 +71,12 @@ TEST(ModelBundleTest, ReadsFormatOneBundlesOfEarlierVersions) {
   b.model = std::make_shared<model::XgbEnsemble>(p);
   core::Rng rng(1, "t");
   b.model->Fit(TrainingSet(st), rng);
+  return b;
+}
+
+TEST(ModelBundleTest, ReadsFormatOneBundlesOfEarlierVersions) {
+  // Format 1 stored perf - baseline differences instead of the baseline itself.
+  ModelBundle b = SmallBundle();
   test_support::TempDir dir;
   SaveModelBundle(dir.path(), b);
   auto j = nlohmann::json::parse(core::ReadFile(dir.path() / "model.json"));
@@ -102,18 +108,7 @@ TEST(ModelBundleTest, ReadsFormatOneBundlesOfEarlierVersions) {
 }
 
 TEST(ModelBundleTest, KeepsTheStudysMetricAndRunner) {
-  const auto st = TwoWorkloads();
-  ModelBundle b;
-  b.space = st.space();
-  b.baseline = st.baseline_config();
-  b.known = st.workload_set();
-  b.matrix = BuildMatrix(st, 3, 1.0);
-  model::EnsembleParams p;
-  p.members = 1;
-  p.num_rounds = 2;
-  b.model = std::make_shared<model::XgbEnsemble>(p);
-  core::Rng rng(1, "t");
-  b.model->Fit(TrainingSet(st), rng);
+  ModelBundle b = SmallBundle();
   b.metric = {state::Direction::kMinimize, "run_time", "s"};
   b.runner_mode = "real";
   test_support::TempDir dir;
