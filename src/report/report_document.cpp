@@ -4,8 +4,10 @@
 #include <cstdio>
 #include <sstream>
 
+#include "iorec/apply/describe.hpp"
 #include "iorec/core/file_io.hpp"
 #include "iorec/report/evaluation_outputs.hpp"
+#include "iorec/report/study_insights.hpp"
 
 namespace iorec::report {
 namespace {
@@ -49,6 +51,91 @@ std::string Changes(const space::Space& space, const space::Config& base, const 
   return s.empty() ? "baseline" : s;
 }
 
+/// "2,934 MiB/s" for a perf, in the metric's units and direction.
+std::string MetricText(state::Perf p, const deploy::MetricInfo& m) {
+  return apply::WithUnit(state::MetricFromPerf(p, m.direction), m);
+}
+
+/// The best measured value per workload after the warm start and after each active
+/// iteration (at most the last 5 columns of iterations), in the metric's units.
+void BestMeasuredSection(std::vector<Block>& doc, const ReportContent& c) {
+  const auto& st = c.res->state;
+  const auto metric = MetricOf(*c.cfg, st);
+  const auto best = BestPerfByIteration(st);
+  doc.push_back({Block::Kind::kHeading, 2, "Best measured so far", {}, {}, {}});
+  doc.push_back({Block::Kind::kPara,
+                 0,
+                 "The best mean " + (metric.name.empty() ? std::string("metric") : metric.name) +
+                     " measured on each workload by the end of each phase: the learning curve in "
+                     "the metric's own units" +
+                     (metric.direction == state::Direction::kMinimize ? " (lower is better)" : "") +
+                     ". It is what the study actually found, whatever the regret/hit curves say.",
+                 {},
+                 {},
+                 {}});
+  std::vector<std::string> header{"workload", "baseline", "warm start"};
+  const size_t iters = best.size() - 1;
+  const size_t first = iters > 5 ? iters - 4 : 1;
+  for (size_t t = first; t <= iters; ++t) header.push_back("iteration " + std::to_string(t));
+  std::vector<std::vector<std::string>> rows;
+  for (size_t w = 0; w < st.num_workloads(); ++w) {
+    const auto& rec = st.record(w);
+    std::vector<std::string> row{st.workload_set().workloads[w].id,
+                                 rec.has_baseline() ? MetricText(rec.baseline, metric) : "n/a"};
+    auto cell = [&](size_t t) { return best[t][w] ? MetricText(*best[t][w], metric) : "n/a"; };
+    row.push_back(cell(0));
+    for (size_t t = first; t <= iters; ++t) row.push_back(cell(t));
+    rows.push_back(std::move(row));
+  }
+  doc.push_back({Block::Kind::kTable, 0, "", std::move(header), std::move(rows), {}});
+}
+
+/// The study's run-to-run spread and, per workload, whether its top configs are told apart.
+void NoiseSection(std::vector<Block>& doc, const ReportContent& c) {
+  const StudyNoise sn = NoiseOfStudy(c.res->state, c.res->matrix);
+  doc.push_back({Block::Kind::kHeading, 2, "Run-to-run noise", {}, {}, {}});
+  std::string text;
+  if (!sn.noise.known()) {
+    text =
+        "No config was measured twice, so the run-to-run spread is unknown: configs a few "
+        "percent apart may differ by noise alone. Turn on active.replicate_top_n (with "
+        "replicate_repeats) to replicate the finalists.";
+  } else {
+    text = "Runs of one config varied by a median " + Fmt("%.1f%%", 100 * sn.noise.Median()) +
+           " (relative standard deviation over " + std::to_string(sn.noise.relative_std.size()) +
+           " replicated configs, up to " + Fmt("%.1f%%", 100 * sn.noise.Max()) + "; pooled " +
+           Fmt("%.1f%%", 100 * sn.noise.pooled) +
+           "). A top config within noise of the next is a tie: either is a good choice.";
+  }
+  doc.push_back({Block::Kind::kPara, 0, std::move(text), {}, {}, {}});
+  if (!sn.noise.known()) return;
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& w : sn.workloads) {
+    std::string within, apart;
+    double threshold = 0.0;
+    for (const auto& r : w.compared) {
+      std::string& into = r.within ? within : apart;
+      into += (into.empty() ? "#" : " and #") + std::to_string(r.rank) + " (" +
+              Pct(-r.difference / (1.0 + r.difference)) + ")";
+      if (r.within) threshold = std::max(threshold, r.threshold);
+    }
+    std::string tie = within.empty() ? ""
+                                     : within + " within noise of #1 (it can hide " +
+                                           Fmt("%.1f%%", 100 * threshold) + "): a tie";
+    if (!apart.empty())
+      tie += (tie.empty() ? "" : "; ") + apart + " behind #1 by more than the noise";
+    if (tie.empty()) tie = "-";
+    rows.push_back({w.workload, std::to_string(w.top_runs),
+                    w.top_relative_std ? Fmt("%.1f%%", 100 * *w.top_relative_std) : "-", tie});
+  }
+  doc.push_back({Block::Kind::kTable,
+                 0,
+                 "",
+                 {"workload", "runs of #1", "spread of #1", "#2 and #3 against #1 and the noise"},
+                 std::move(rows),
+                 {}});
+}
+
 std::vector<Block> BuildDocument(const ReportContent& c) {
   const auto& cfg = *c.cfg;
   const auto& res = *c.res;
@@ -69,31 +156,18 @@ std::vector<Block> BuildDocument(const ReportContent& c) {
     doc.push_back({Block::Kind::kTable, 0, "", std::move(header), std::move(rows), {}});
   };
 
-  size_t n_base = 0, n_warm = 0, n_active = 0, n_rep = 0, n_failed = 0;
-  for (const auto& t : st.trials()) {
-    n_failed += !t.ok;
-    switch (t.source) {
-      case state::Source::kBaseline:
-        ++n_base;
-        break;
-      case state::Source::kWarm:
-        ++n_warm;
-        break;
-      case state::Source::kActive:
-        ++n_active;
-        break;
-      case state::Source::kReplicate:
-        ++n_rep;
-        break;
-    }
-  }
+  size_t n_failed = 0;
+  for (const auto& t : st.trials()) n_failed += !t.ok;
 
   heading(1, "iorec study report");
   para(std::to_string(ws.size()) + " workloads, " + std::to_string(space.num_knobs()) + " knobs (" +
        std::to_string(space.Size()) + " configurations), " + std::to_string(st.trials().size()) +
        " trials in " + std::to_string(res.iterations_run()) + " active iterations (" +
        res.stop_reason + "). Seed " + std::to_string(cfg.seed) + ", runner " +
-       config::ToString(cfg.runner.mode) + ", model " + config::ToString(cfg.model.mode) + ".");
+       config::ToString(cfg.runner.mode) + ", model " + config::ToString(cfg.model.mode) + "." +
+       (IsSynthetic(cfg) ? " These results come from the synthetic stub testbed (runner.mode: "
+                           "stub): modelled performance, not measurements."
+                         : ""));
 
   if (!res.warnings.empty()) {
     heading(2, "Warnings");
@@ -126,6 +200,7 @@ std::vector<Block> BuildDocument(const ReportContent& c) {
                   " (warm start) to " + Pct(ct.mean_best_overall_gain) +
                   "; it beat the warm best on " + std::to_string(ct.workloads_active_beat_warm) +
                   " of " + std::to_string(ct.workloads.size()) + " workloads.");
+    if (!MetricsAgainstTruth(cfg)) key.push_back(MetricsReferenceNote(cfg));
     heading(2, "Key results");
     list(std::move(key));
   }
@@ -155,13 +230,17 @@ std::vector<Block> BuildDocument(const ReportContent& c) {
 
   heading(2, "Coverage and trial counts");
   const double nw = std::max<size_t>(1, ws.size());
-  table({"trials", "total", "per workload"},
-        {{"baseline", std::to_string(n_base), Fmt("%.1f", n_base / nw)},
-         {"warm start", std::to_string(n_warm), Fmt("%.1f", n_warm / nw)},
-         {"active", std::to_string(n_active), Fmt("%.1f", n_active / nw)},
-         {"replicates", std::to_string(n_rep), Fmt("%.1f", n_rep / nw)},
-         {"failed", std::to_string(n_failed), Fmt("%.1f", n_failed / nw)},
-         {"all", std::to_string(st.trials().size()), Fmt("%.1f", st.trials().size() / nw)}});
+  std::vector<std::vector<std::string>> phase_rows;
+  for (const auto& p : RunsByPhase(st)) {
+    phase_rows.push_back({p.phase == "warm_start" ? "warm start" : p.phase, std::to_string(p.runs),
+                          Fmt("%.1f", p.runs / nw), Fmt("%.0f%%", 100 * p.share)});
+  }
+  phase_rows.push_back(
+      {"failed (of the above)", std::to_string(n_failed), Fmt("%.1f", n_failed / nw),
+       Fmt("%.0f%%", st.trials().empty() ? 0.0 : 100.0 * n_failed / st.trials().size())});
+  phase_rows.push_back(
+      {"all", std::to_string(st.trials().size()), Fmt("%.1f", st.trials().size() / nw), "100%"});
+  table({"trials", "total", "per workload", "share of runs"}, std::move(phase_rows));
 
   heading(2, "Per-workload results");
   para("Best found = the top config by robust score (mean - " +
@@ -191,6 +270,8 @@ std::vector<Block> BuildDocument(const ReportContent& c) {
     rows.push_back({ws.workloads[w].id, base, best, gain, rec});
   }
   table({"workload", "baseline perf", "best found", "gain", "recommended top-3"}, std::move(rows));
+  BestMeasuredSection(doc, c);
+  NoiseSection(doc, c);
 
   if (!c.fidelity.empty()) {
     heading(2, "Does the testbed reproduce the application? Fidelity");

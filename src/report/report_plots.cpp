@@ -9,6 +9,7 @@
 #include "iorec/eval/bootstrap.hpp"
 #include "iorec/report/evaluation_outputs.hpp"
 #include "iorec/report/plot.hpp"
+#include "iorec/report/study_insights.hpp"
 
 namespace iorec::report {
 namespace {
@@ -58,29 +59,15 @@ void Emit(const fs::path& dir, const std::string& stem, const std::string& dat,
 /// Per workload, best mean relative gain over configs measured in iterations <= t.
 std::vector<std::vector<double>> BestGainByIteration(const ReportContent& c) {
   const auto& st = c.res->state;
-  const size_t nw = st.num_workloads();
-  const int iters = std::max(0, st.iterations());
-  std::vector<std::vector<double>> best(static_cast<size_t>(iters) + 1,
-                                        std::vector<double>(nw, NAN));
-  std::vector<std::map<space::Config, std::pair<double, int>>> sums(nw);
-  size_t o = 0;
-  for (int t = 0; t <= iters; ++t) {
-    for (; o < st.trials().size() && st.trials()[o].iteration <= t; ++o) {
-      const auto& tr = st.trials()[o];
-      if (!tr.ok) continue;
-      auto& s = sums[tr.workload][tr.config];
-      s.first += tr.perf.value;
-      s.second += 1;
+  std::vector<std::vector<double>> out;
+  for (const auto& row : BestPerfByIteration(st)) {
+    std::vector<double> gains(row.size(), NAN);
+    for (size_t w = 0; w < row.size(); ++w) {
+      if (row[w] && st.record(w).has_baseline()) gains[w] = st.record(w).Gain(*row[w]).value;
     }
-    for (size_t w = 0; w < nw; ++w) {
-      double b = -INFINITY;
-      for (const auto& [cfg, s] : sums[w]) {
-        b = std::max(b, st.record(w).Gain(state::Perf{s.first / s.second}).value);
-      }
-      best[static_cast<size_t>(t)][w] = std::isfinite(b) ? b : NAN;
-    }
+    out.push_back(std::move(gains));
   }
-  return best;
+  return out;
 }
 
 void LearningCurve(const fs::path& dir, const ReportContent& c, std::vector<PlotRef>& plots,
@@ -108,7 +95,7 @@ void LearningCurve(const fs::path& dir, const ReportContent& c, std::vector<Plot
   std::ostringstream gp;
   gp << "set title "
      << Q("Best gain so far (mean over workloads) vs runs" +
-          std::string(reps ? ", replicated finalists" : ""))
+          std::string(reps ? ", replicated finalists" : "") + SyntheticTag(cfg))
      << "\n"
      << "set xlabel 'runs per workload'\nset ylabel 'best relative gain over baseline (%)'\n"
      << "set grid\nset key left top\n"
@@ -120,37 +107,126 @@ void LearningCurve(const fs::path& dir, const ReportContent& c, std::vector<Plot
        warnings);
 }
 
-void BestGainPerWorkload(const fs::path& dir, const ReportContent& c, std::vector<PlotRef>& plots,
-                         std::vector<std::string>& warnings) {
+/// Small multiples: one panel per workload, its best measured metric so far over its trials
+/// (metric units) against its baseline.
+void BestMeasuredPerWorkload(const fs::path& dir, const ReportContent& c,
+                             std::vector<PlotRef>& plots, std::vector<std::string>& warnings) {
   const auto& st = c.res->state;
-  std::vector<std::vector<double>> curves(st.num_workloads());
-  std::vector<double> best(st.num_workloads(), -INFINITY);
-  for (const auto& t : st.trials()) {
-    double& b = best[t.workload];
-    if (t.ok) b = std::max(b, 100.0 * st.Gain(t).value);
-    curves[t.workload].push_back(std::isfinite(b) ? b : NAN);
-  }
-  size_t longest = 0;
-  for (const auto& y : curves) longest = std::max(longest, y.size());
-  if (curves.empty()) return;
+  const size_t nw = st.num_workloads();
+  if (nw == 0) return;
+  const auto metric = MetricOf(*c.cfg, st);
   std::ostringstream dat;
-  dat << "trial";
-  for (const auto& w : st.workload_set().workloads) dat << '\t' << DQ(w.id);
-  dat << '\n';
-  for (size_t i = 0; i < longest; ++i) {
-    dat << i + 1;
-    for (const auto& y : curves) dat << '\t' << (i < y.size() ? N(y[i]) : "NaN");
-    dat << '\n';
+  dat << "# one block per workload (gnuplot index = workload order): trial, best so far, "
+         "baseline, in the metric's units\n";
+  std::vector<std::optional<state::Perf>> best(nw);
+  std::vector<std::ostringstream> blocks(nw);
+  std::vector<size_t> n(nw, 0);
+  for (const auto& t : st.trials()) {
+    auto& b = best[t.workload];
+    if (t.ok && (!b || t.perf.value > b->value)) b = t.perf;
+    const auto& rec = st.record(t.workload);
+    blocks[t.workload] << ++n[t.workload] << '\t'
+                       << (b ? N(state::MetricFromPerf(*b, st.direction())) : "NaN") << '\t'
+                       << (rec.has_baseline()
+                               ? N(state::MetricFromPerf(rec.baseline, st.direction()))
+                               : "NaN")
+                       << '\n';
+  }
+  for (size_t w = 0; w < nw; ++w) dat << (w ? "\n\n" : "") << blocks[w].str();
+  const size_t cols = std::min<size_t>(5, nw), rows = (nw + cols - 1) / cols;
+  const std::string unit = metric.unit.empty() ? "" : " (" + metric.unit + ")";
+  std::ostringstream gp;
+  gp << "set multiplot layout " << rows << "," << cols << " title "
+     << Q("Best measured " + (metric.name.empty() ? std::string("metric") : metric.name) + unit +
+          " so far per workload (one run per trial; dashed: baseline)" + SyntheticTag(*c.cfg))
+     << "\nset grid\nunset key\nset tics font ',7'\nset format y '%.3g'\n";
+  for (size_t w = 0; w < nw; ++w) {
+    gp << "set title " << Q(st.workload_set().workloads[w].id) << " font ',8'\n"
+       << "plot 'best_measured_per_workload.dat' index " << w
+       << " using 1:2 with steps lw 1.5 lc rgb '#08519c', '' index " << w
+       << " using 1:3 with lines dt 2 lc rgb '#777777'\n";
+  }
+  gp << "unset multiplot\n";
+  Emit(dir, "best_measured_per_workload", dat.str(), gp.str(), 1200,
+       80 + 200 * static_cast<int>(rows),
+       "Best measured value so far per workload over its trials (warm start first, then the "
+       "active iterations), one panel per workload, the baseline dashed",
+       plots, warnings);
+}
+
+/// One panel per knob: the gain of every measured config over its workload's baseline, by
+/// the knob's level (median, with the interquartile range).
+void KnobEffectsPlot(const fs::path& dir, const ReportContent& c, std::vector<PlotRef>& plots,
+                     std::vector<std::string>& warnings) {
+  const auto effects = KnobEffects(c.res->state);
+  if (effects.empty()) return;
+  std::ostringstream dat;
+  dat << "# one block per knob: level, median gain %, q25 %, q75 %, configs, value\n";
+  for (size_t k = 0; k < effects.size(); ++k) {
+    dat << (k ? "\n\n" : "");
+    for (size_t l = 0; l < effects[k].levels.size(); ++l) {
+      const auto& e = effects[k].levels[l];
+      const bool any = e.configs > 0;
+      dat << l << '\t' << (any ? N(100 * e.median) : "NaN") << '\t'
+          << (any ? N(100 * e.q25) : "NaN") << '\t' << (any ? N(100 * e.q75) : "NaN") << '\t'
+          << e.configs << '\t' << DQ(e.value) << '\n';
+    }
+  }
+  const size_t cols = std::min<size_t>(3, effects.size());
+  const size_t rows = (effects.size() + cols - 1) / cols;
+  std::ostringstream gp;
+  gp << "set multiplot layout " << rows << "," << cols << " title "
+     << Q("Gain over the baseline by knob level: median of the measured configs, bars from "
+          "the 25th to the 75th percentile" +
+          SyntheticTag(*c.cfg))
+     << "\nset grid ytics\nunset key\nset style fill solid 0.7 border -1\nset boxwidth 0.6\n"
+     << "set tics font ',8'\nset ylabel 'gain (%)'\n";
+  for (size_t k = 0; k < effects.size(); ++k) {
+    size_t longest = 0;
+    for (const auto& l : effects[k].levels) longest = std::max(longest, l.value.size());
+    gp << (longest > 5 ? "set xtics rotate by -30 left\n" : "set xtics norotate\n");
+    gp << "set title " << Q(effects[k].knob)
+       << "\nset xrange [-0.6:" << N(static_cast<double>(effects[k].levels.size()) - 0.4) << "]\n"
+       << "plot 'knob_effects.dat' index " << k
+       << " using 1:2:xtic(6) with boxes lc rgb '#6baed6', '' index " << k
+       << " using 1:2:3:4 with yerrorbars pt -1 lc rgb '#08306b'\n";
+  }
+  gp << "unset multiplot\n";
+  Emit(dir, "knob_effects", dat.str(), gp.str(), 1100, 60 + 280 * static_cast<int>(rows),
+       "Effect of each knob: gain over the baseline by level, over every measured config "
+       "(median and interquartile range; other knobs vary)",
+       plots, warnings);
+}
+
+/// The workloads on the first two principal components of their standardized features;
+/// workloads held out by the evaluation are drawn as new ones.
+void WorkloadMapPlot(const fs::path& dir, const ReportContent& c, std::vector<PlotRef>& plots,
+                     std::vector<std::string>& warnings) {
+  const auto& ws = c.res->state.workload_set();
+  if (ws.size() < 2) return;
+  std::vector<std::string> held;
+  if (c.evaluation && c.evaluation->split == eval::Split::kPatterns)
+    held = c.evaluation->heldout_workloads;
+  std::ostringstream dat;
+  dat << "# pc1\tpc2\tworkload\theld_out (1: treated as new by the evaluation)\n";
+  for (const auto& p : WorkloadMap(ws)) {
+    const bool is_new = std::find(held.begin(), held.end(), p.workload) != held.end();
+    dat << N(p.x) << '\t' << N(p.y) << '\t' << DQ(p.workload) << '\t' << is_new << '\n';
   }
   std::ostringstream gp;
-  gp << "set title 'Best gain so far per workload over its trials'\n"
-     << "set xlabel 'trial (per workload, in execution order)'\n"
-     << "set ylabel 'best relative gain over baseline (%)'\n"
-     << "set grid\nset key outside right top font ',8'\n"
-     << "plot for [i=2:" << curves.size() + 1
-     << "] 'best_gain_per_workload.dat' using 1:i with steps lw 1.5 title columnhead(i)\n";
-  Emit(dir, "best_gain_per_workload", dat.str(), gp.str(), 1100, 600,
-       "Best gain so far per workload over trials (warm start first, then active iterations)",
+  gp << "set title "
+     << Q("Map of the workloads (first two principal components of the "
+          "standardized features)" +
+          SyntheticTag(*c.cfg))
+     << "\nset xlabel 'component 1'\nset ylabel 'component 2'\nset grid\nset key top right\n"
+     << "plot 'workload_map.dat' using ($4 == 0 ? $1 : NaN):2 with points pt 7 ps 1.2 "
+     << "lc rgb '#08519c' title 'measured', \\\n"
+     << "     '' using ($4 == 1 ? $1 : NaN):2 with points pt 9 ps 1.6 lc rgb '#e6550d' "
+     << "title 'held out (new)', \\\n"
+     << "     '' using 1:2:3 with labels offset 0.8,0.6 left font ',7' notitle\n";
+  Emit(dir, "workload_map", dat.str(), gp.str(), 1000, 700,
+       "Map of the workloads: nearby workloads have similar I/O features (the recommender's "
+       "neighbours)",
        plots, warnings);
 }
 
@@ -176,7 +252,9 @@ void RecommendedHeatmap(const fs::path& dir, const ReportContent& c, std::vector
     dat << '\n';
   }
   std::ostringstream gp;
-  gp << "set title 'Recommended level of each knob (top config by robust score)'\n"
+  gp << "set title "
+     << Q("Recommended level of each knob (top config by robust score)" + SyntheticTag(*c.cfg))
+     << "\n"
      << "set xrange [-0.5:" << nk - 0.5 << "]\nset yrange [" << m.top.size() - 0.5 << ":-0.5]\n"
      << "set xtics rotate by -30 left (";
   for (size_t k = 0; k < nk; ++k) gp << (k ? ", " : "") << Q(space.knobs()[k].name) << ' ' << k;
@@ -208,7 +286,7 @@ void PredictedVsMeasured(const fs::path& dir, const ReportContent& c, std::vecto
   std::ostringstream gp;
   gp << "set title "
      << Q(std::string("Predicted vs measured on the held-out split (") +
-          eval::ToString(c.evaluation->split) + ")")
+          eval::ToString(c.evaluation->split) + ")" + SyntheticTag(*c.cfg))
      << "\n"
      << "set xlabel 'measured relative gain over baseline (%)'\n"
      << "set ylabel "
@@ -245,7 +323,9 @@ void KnobImportance(const fs::path& dir, const ReportContent& c, std::vector<Plo
     dat << DQ(name) << '\t' << N(s) << '\t' << N(total > 0 ? 100.0 * s / total : 0.0) << '\n';
   }
   std::ostringstream gp;
-  gp << "set title 'Knob importance (XGBoost gain, summed over each knob''s columns)'\n"
+  gp << "set title "
+     << Q("Knob importance (XGBoost gain, summed over each knob's columns)" + SyntheticTag(*c.cfg))
+     << "\n"
      << "set ylabel 'share of the knobs'' total gain (%)'\nset grid ytics\nunset key\n"
      << "set style fill solid 0.85 border -1\nset boxwidth 0.6\nset yrange [0:*]\n"
      << "set xtics rotate by -30 left\nset bmargin 7\n"
@@ -264,7 +344,9 @@ std::vector<PlotRef> WriteReportPlots(const fs::path& out_dir, const ReportConte
   fs::create_directories(dir, ec);
   std::vector<PlotRef> plots;
   LearningCurve(dir, c, plots, warnings);
-  BestGainPerWorkload(dir, c, plots, warnings);
+  BestMeasuredPerWorkload(dir, c, plots, warnings);
+  KnobEffectsPlot(dir, c, plots, warnings);
+  WorkloadMapPlot(dir, c, plots, warnings);
   RecommendedHeatmap(dir, c, plots, warnings);
   PredictedVsMeasured(dir, c, plots, warnings);
   KnobImportance(dir, c, plots, warnings);

@@ -9,6 +9,7 @@
 #include "iorec/report/evaluation_outputs.hpp"
 #include "iorec/report/plot.hpp"
 #include "iorec/report/reference_fields.hpp"
+#include "iorec/report/study_insights.hpp"
 #include "iorec/space/config_id.hpp"
 #include "iorec/space/json.hpp"
 
@@ -50,11 +51,15 @@ Json BaselineJson(const state::StudyState& st, size_t w) {
 }
 
 void AddPlot(const std::filesystem::path& out, const std::string& name, const Series& s,
-             const std::vector<double>& runs, const std::string& oracle,
+             const std::vector<double>& runs, const config::StudyConfig& cfg,
              std::vector<std::string>& warnings) {
   LinePlot p;
   p.name = name;
-  p.title = s.title + " of the top-3 recommendation vs runs (oracle: " + oracle + ")";
+  p.title = s.title + " of the top-3 recommendation vs runs" +
+            (MetricsAgainstTruth(cfg) ? std::string(" (against the true optimum)")
+                                      : " (against the best warm-start result: flat when "
+                                        "nothing better is known)") +
+            SyntheticTag(cfg);
   p.xlabel = "runs per workload";
   p.ylabel = s.title + " (mean over workloads)";
   p.x = runs;
@@ -76,10 +81,9 @@ void WriteCurvePlots(const std::filesystem::path& out, const config::StudyConfig
     hit.y.push_back(r.hit_at_3);
     ndcg.y.push_back(r.ndcg_at_3);
   }
-  const std::string oracle = config::ToString(cfg.active.oracle_mode);
-  AddPlot(out, "regret_at_3", regret, runs, oracle, warnings);
-  AddPlot(out, "hit_at_3", hit, runs, oracle, warnings);
-  AddPlot(out, "ndcg_at_3", ndcg, runs, oracle, warnings);
+  AddPlot(out, "regret_at_3", regret, runs, cfg, warnings);
+  AddPlot(out, "hit_at_3", hit, runs, cfg, warnings);
+  AddPlot(out, "ndcg_at_3", ndcg, runs, cfg, warnings);
 }
 
 }  // namespace
@@ -232,6 +236,7 @@ Json SummaryJson(const config::StudyConfig& cfg, const loop::StudyResult& res) {
     j["oracle_best_perf"][ws.workloads[w].id] =
         state::MetricFromPerf(state::Perf{res.oracle_best[w]}, st.direction());
   }
+  AddInsightsJson(cfg, res, j);
   j["history"] = HistoryJson(st, res.history);
   j["deployment_demo"] = DeploymentDemoJson(cfg, res, 3);
   // The output files, relative to the output directory (null: not written).

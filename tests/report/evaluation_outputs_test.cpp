@@ -110,8 +110,9 @@ TEST(EvaluationOutputsTest, WritesEveryReportAndTheyParse) {
   if (fs::exists(out / "plots" / "recommended_heatmap.png")) {
     EXPECT_NE(html.find("data:image/png;base64,"), std::string::npos);
     EXPECT_NE(md.find("plots/recommended_heatmap.png"), std::string::npos);
-    for (const char* stem : {"learning_curve", "best_gain_per_workload", "recommended_heatmap",
-                             "predicted_vs_measured", "knob_importance"}) {
+    for (const char* stem :
+         {"learning_curve", "best_measured_per_workload", "knob_effects", "workload_map",
+          "recommended_heatmap", "predicted_vs_measured", "knob_importance"}) {
       for (const char* ext : {".png", ".gp", ".dat"}) {
         EXPECT_TRUE(fs::exists(out / "plots" / (std::string(stem) + ext))) << stem << ext;
       }
