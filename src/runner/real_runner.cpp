@@ -26,10 +26,9 @@ namespace {
 /// statfs f_type of Lustre clients.
 constexpr long kLustreSuperMagic = 0x0BD00BD0;
 
-/// The payload directories the plan writes, relative to the plan directory; striped in this
-/// order (as the reference does) before run_prep.sh creates the files.
-constexpr const char* kPayloadDirs[] = {"payload", "payload/data/ro", "payload/data/rw",
-                                        "payload/data/wo", "payload/meta"};
+/// The directories a plan writes, relative to its payload directory; striped in this order (as
+/// the reference does) before run_prep.sh creates the files.
+constexpr const char* kPayloadDirs[] = {"", "data/ro", "data/rw", "data/wo", "meta"};
 
 std::string Num(double v) {
   char buf[64];
@@ -218,8 +217,18 @@ fs::path RealRunner::TrialDir(const TrialRequest& r) const {
   return options_.trials_root / SafeDirName(WorkloadId(r)) / std::to_string(r.trial_id);
 }
 
+fs::path RealRunner::OutRoot() const {
+  // Normal form: the planner writes the paths under it into its outputs as given, and
+  // Prepare finds them there.
+  return fs::absolute(fs::path(options_.out_root)).lexically_normal();
+}
+
 fs::path RealRunner::PlanDir(const TrialRequest& r) const {
-  return fs::absolute(fs::path(options_.out_root)) / SafeDirName(WorkloadId(r));
+  return OutRoot() / SafeDirName(WorkloadId(r));
+}
+
+fs::path RealRunner::PayloadDir(const TrialRequest& r) const {
+  return PlanDir(r) / ("payload-" + std::to_string(r.trial_id));
 }
 
 fs::path RealRunner::WorkloadFile(const TrialRequest& r) const {
@@ -322,10 +331,17 @@ const RealRunner::WorkloadPlan& RealRunner::EnsurePlan(const TrialRequest& r) {
   }
   const fs::path run = dir / "run_from_features.sh";
   plan.synth_args = SynthArgsFromRunScript(core::ReadFile(run), run.string());
+  const std::string plan_csv = (dir / "payload" / "plan.csv").string();
+  if (std::find(plan.synth_args.begin(), plan.synth_args.end(), plan_csv) ==
+      plan.synth_args.end()) {
+    throw core::Error(run.string() + ": mpi_synthio is not given the plan " + plan_csv +
+                      " (is this the planner's run script?)");
+  }
   return plans_[wid] = plan;
 }
 
 std::vector<std::string> RealRunner::LaunchCommand(const TrialRequest& r, const WorkloadPlan& plan,
+                                                   const fs::path& trial_dir,
                                                    const fs::path& log) const {
   std::vector<std::string> argv;
   for (std::string word : ShellWords(options_.launcher)) {
@@ -342,12 +358,17 @@ std::vector<std::string> RealRunner::LaunchCommand(const TrialRequest& r, const 
                              "DARSHAN_LOGFILE=" + log.string(), "DARSHAN_MODMEM=64"});
   }
   argv.push_back(options_.synth_binary);
+  const std::string trial_plan = (trial_dir / kTrialPlanFile).string();
   if (plan.synth_args.empty()) {  // dry_run: the planner has not run
-    argv.insert(argv.end(), {"--plan", (PlanDir(r) / "payload" / "plan.csv").string(), "--io-api",
-                             plan.io_api, "--meta-api", options_.meta_api, "--collective",
-                             plan.collective, "...(as run_from_features.sh)"});
+    argv.insert(argv.end(),
+                {"--plan", trial_plan, "--io-api", plan.io_api, "--meta-api", options_.meta_api,
+                 "--collective", plan.collective, "...(as run_from_features.sh)"});
   } else {
-    argv.insert(argv.end(), plan.synth_args.begin(), plan.synth_args.end());
+    // The trial's own copy of the plan, which names files in its own payload directory.
+    const std::string workload_plan = (PlanDir(r) / "payload" / "plan.csv").string();
+    for (const std::string& arg : plan.synth_args) {
+      argv.push_back(arg == workload_plan ? trial_plan : arg);
+    }
   }
   // The reference applies the MPI-IO knobs only to collective MPI-IO runs.
   if (plan.io_api == "mpiio" && plan.collective == "yes") {
@@ -363,6 +384,51 @@ std::vector<std::string> RealRunner::LaunchCommand(const TrialRequest& r, const 
   return argv;
 }
 
+std::string RealRunner::LctlCommand() const {
+  return options_.use_sudo_for_lustre ? "sudo lctl" : "lctl";
+}
+
+std::string RealRunner::LctlPrelude() const {
+  // Per node, under <out_root>/.iorec-lctl: <node> holds the values recorded before a trial
+  // set its own, <node>.owner the trial that did (job:<Slurm job id> or pid:<pid>:<start
+  // time>), and <node>.guard (mkdir as a mutex) serializes the trials that look at them.
+  const std::string state = ShellQuote((OutRoot() / ".iorec-lctl").string());
+  return "set -eu\n"
+         "me=${1:?usage: sh $0 OWNER}\n"
+         "dir=" +
+         state +
+         "\n"
+         "node=$(uname -n)\n"
+         "values=\"$dir/$node\" owner=\"$dir/$node.owner\" guard=\"$dir/$node.guard\"\n"
+         "mkdir -p \"$dir\"\n"
+         "lock() {\n"
+         "  until mkdir \"$guard\" 2>/dev/null; do\n"
+         "    find \"$guard\" -maxdepth 0 -mmin +1 -exec rmdir {} + 2>/dev/null || :\n"
+         "    sleep 0.2\n"
+         "  done\n"
+         "  trap 'rmdir \"$guard\" 2>/dev/null || :' EXIT\n"
+         "}\n"
+         "unlock() { rmdir \"$guard\"; trap - EXIT; }\n"
+         "alive() {\n"
+         "  case $1 in\n"
+         "    job:*) if s=$(squeue -h -j \"${1#job:}\" -o %T 2>&1); then [ -n \"$s\" ]; else\n"
+         "      case $s in *'nvalid job id'*) return 1 ;; esac; fi ;;\n"
+         "    pid:*) p=${1#pid:}\n"
+         "      [ \"$(cut -d' ' -f22 \"/proc/${p%%:*}/stat\" 2>/dev/null)\" = \"${p#*:}\" ] ;;\n"
+         "    *) return 1 ;;\n"
+         "  esac\n"
+         "}\n"
+         "put_back() {\n"
+         "  if [ -f \"$values\" ]; then\n"
+         "    while IFS= read -r kv; do [ -z \"$kv\" ] || " +
+         LctlCommand() +
+         " set_param \"$kv\"; done < \"$values\"\n"
+         "    rm -f \"$values\"\n"
+         "  fi\n"
+         "  rm -f \"$owner\"\n"
+         "}\n";
+}
+
 std::string RealRunner::LctlApplyScript(const TrialRequest& r) const {
   std::vector<std::pair<std::string, std::string>> set;
   for (const auto& k : KnownKnobSettings()) {
@@ -371,62 +437,96 @@ std::string RealRunner::LctlApplyScript(const TrialRequest& r) const {
     if (!v.empty()) set.emplace_back(std::string(k.setting), v);
   }
   if (set.empty()) return "";
-  const std::string lctl = options_.use_sudo_for_lustre ? "sudo lctl" : "lctl";
-  const std::string state = ShellQuote((fs::absolute(options_.out_root) / ".iorec-lctl").string());
-  std::string s = "set -eu\nstate=" + state + "/$(uname -n)\nmkdir -p " + state + "\n";
-  s += lctl + " get_param";
+  // Waits while another live trial holds the node's settings (trials that share a node take
+  // turns); puts back what a dead one left; records the node's values, then sets the trial's.
+  std::string s = LctlPrelude();
+  s += "lock\n"
+       "said=\n"
+       "while h=$(cat \"$owner\" 2>/dev/null) && [ -n \"$h\" ] && [ \"$h\" != \"$me\" ] && "
+       "alive \"$h\"; do\n"
+       "  unlock\n"
+       "  [ -n \"$said\" ] || echo \"iorec: $node: waiting for $h, another trial that set this "
+       "node's client settings, to restore them\" >&2\n"
+       "  said=1\n"
+       "  sleep 1\n"
+       "  lock\n"
+       "done\n"
+       "if [ \"$(cat \"$owner\" 2>/dev/null || :)\" != \"$me\" ]; then\n"
+       "  put_back\n"
+       "  echo \"$me\" > \"$owner\"\n"
+       "  " +
+       LctlCommand() + " get_param";
   for (const auto& [param, v] : set) s += " " + ShellQuote(param);
-  s += " > \"$state.tmp\"\nmv \"$state.tmp\" \"$state\"\n";
-  for (const auto& [param, v] : set) s += lctl + " set_param " + ShellQuote(param + "=" + v) + "\n";
-  return s;
+  s += " > \"$values.tmp\"\n"
+       "  mv \"$values.tmp\" \"$values\"\n"
+       "fi\n";
+  for (const auto& [param, v] : set) {
+    s += LctlCommand() + " set_param " + ShellQuote(param + "=" + v) + "\n";
+  }
+  return s + "unlock\n";
 }
 
 std::string RealRunner::LctlRestoreScript() const {
-  const std::string lctl = options_.use_sudo_for_lustre ? "sudo lctl" : "lctl";
-  const std::string state = ShellQuote((fs::absolute(options_.out_root) / ".iorec-lctl").string());
-  return "set -eu\nstate=" + state +
-         "/$(uname -n)\n[ -f \"$state\" ] || exit 0\n"
-         "while IFS= read -r kv; do [ -n \"$kv\" ] && " +
-         lctl + " set_param \"$kv\"; done < \"$state\"\nrm -f \"$state\"\n";
+  // Puts back this trial's recorded values, or those of a trial that died; never those of a
+  // live trial that holds the node.
+  return LctlPrelude() +
+         "lock\n"
+         "h=$(cat \"$owner\" 2>/dev/null || :)\n"
+         "if [ \"$h\" = \"$me\" ] || [ -z \"$h\" ] || ! alive \"$h\"; then put_back; fi\n"
+         "unlock\n";
 }
 
 std::string RealRunner::TrialScript(const TrialRequest& r, const WorkloadPlan& plan,
                                     const fs::path& trial_dir) const {
-  const fs::path dir = PlanDir(r);
-  const std::string sudo = options_.use_sudo_for_lustre ? "sudo " : "";
-  std::string s = "set -eu\n";
+  const fs::path payload = PayloadDir(r);
+  std::string s = "set -eu\npayload=" + ShellQuote(payload.string()) + "\n";
+  // The data files go when the trial ends, however it ends (a signal runs the EXIT trap).
+  std::string on_exit = "rm -rf \"$payload\"";
   if (!LctlApplyScript(r).empty()) {
-    // Client knobs are per node: inside a Slurm job, on every node of the allocation.
-    s += "on_nodes() { if [ -n \"${SLURM_JOB_ID:-}\" ]; then srun --ntasks-per-node=1 "
-         "--nodes=\"${SLURM_JOB_NUM_NODES:-1}\" \"$@\"; else \"$@\"; fi; }\n";
-    s += "restore=" + ShellQuote((trial_dir / kLctlRestoreScript).string()) + "\n";
-    s += "on_nodes sh \"$restore\"\n";  // what a crashed trial left set on these nodes
-    s += "trap 'on_nodes sh \"$restore\"' EXIT\n";
-    s += "on_nodes sh " + ShellQuote((trial_dir / kLctlApplyScript).string()) + "\n";
+    // Client knobs are per node: inside a Slurm job, once on every node of the allocation.
+    s += "on_nodes() {\n"
+         "  if [ -n \"${SLURM_JOB_ID:-}\" ]; then\n"
+         "    n=${SLURM_JOB_NUM_NODES:-1}\n"
+         "    srun --mpi=none --nodes=\"$n\" --ntasks=\"$n\" --ntasks-per-node=1 \"$@\"\n"
+         "  else \"$@\"; fi\n"
+         "}\n"
+         "if [ -n \"${SLURM_JOB_ID:-}\" ]; then owner=job:$SLURM_JOB_ID; "
+         "else owner=pid:$$:$(cut -d' ' -f22 /proc/$$/stat); fi\n";
+    on_exit +=
+        "; on_nodes sh " + ShellQuote((trial_dir / kLctlRestoreScript).string()) + " \"$owner\"";
   }
-  std::string rm = "rm -rf", mkdir = "mkdir -p";
-  for (const char* sub : kPayloadDirs) {
-    mkdir += " " + ShellQuote((dir / sub).string());
-    if (std::string(sub) != "payload") rm += " " + ShellQuote((dir / sub).string());
+  s += "trap " + ShellQuote(on_exit) + " EXIT\n";
+  s += "trap 'exit 143' TERM\ntrap 'exit 129' HUP\ntrap 'exit 130' INT\n";
+  if (!LctlApplyScript(r).empty()) {
+    s += "on_nodes sh " + ShellQuote((trial_dir / kLctlApplyScript).string()) + " \"$owner\"\n";
   }
-  s += rm + "\n" + mkdir + "\n";
+  std::vector<std::string> dirs;
+  for (const char* sub : kPayloadDirs) dirs.push_back((*sub ? payload / sub : payload).string());
+  s += "rm -rf \"$payload\"\n";
+  s += ShellJoin([&] {
+         std::vector<std::string> a = {"mkdir", "-p"};
+         a.insert(a.end(), dirs.begin(), dirs.end());
+         return a;
+       }()) +
+       "\n";
   const std::string count = KnobText(r, "stripe_count"), size = KnobText(r, "stripe_size");
   if (!count.empty() || !size.empty()) {
     std::vector<std::string> argv = {"lfs", "setstripe"};
+    if (options_.use_sudo_for_lustre) argv.insert(argv.begin(), "sudo");
     if (!count.empty()) argv.insert(argv.end(), {"-c", count});
     if (!size.empty()) argv.insert(argv.end(), {"-S", LfsStripeSize(size)});
-    for (const char* sub : kPayloadDirs) {
+    for (const std::string& d : dirs) {
       std::vector<std::string> a = argv;
-      a.push_back((dir / sub).string());
-      s += sudo + ShellJoin(a) + "\n";
+      a.push_back(d);
+      s += ShellJoin(a) + "\n";
     }
   }
   const fs::path log = trial_dir / (SafeDirName(WorkloadId(r)) + ".darshan");
-  const std::string prep = "bash " + ShellQuote((dir / "run_prep.sh").string()) + "\n";
+  const std::string prep = "bash " + ShellQuote((trial_dir / kTrialPrepScript).string()) + "\n";
   for (int i = 0; i < options_.warmup_runs; ++i) {
-    s += prep + ShellJoin(LaunchCommand(r, plan, fs::path())) + " > warmup.out 2>&1\n";
+    s += prep + ShellJoin(LaunchCommand(r, plan, trial_dir, fs::path())) + " > warmup.out 2>&1\n";
   }
-  s += prep + ShellJoin(LaunchCommand(r, plan, log)) + "\n";
+  s += prep + ShellJoin(LaunchCommand(r, plan, trial_dir, log)) + "\n";
   if (options_.flush_wait_sec > 0) s += "sleep " + Num(options_.flush_wait_sec) + "\n";
   return s;
 }
@@ -437,6 +537,7 @@ TrialJob RealRunner::Plan(const TrialRequest& r) {
   job.trial_dir = fs::absolute(TrialDir(r));
   job.command = TrialScript(r, plan, job.trial_dir);
   job.timeout_s = options_.timeout_s;
+  job.whole_nodes = !LctlApplyScript(r).empty();
   job.env = {{"IOREC_WORKLOAD", WorkloadId(r)},
              {"IOREC_WORKLOAD_FILE", WorkloadFile(r).string()},
              {"IOREC_TRIAL_DIR", job.trial_dir.string()}};
@@ -467,6 +568,40 @@ void RealRunner::Prepare(const TrialRequest& r, const TrialJob& job) {
     std::ofstream(job.trial_dir / kLctlApplyScript) << apply;
     std::ofstream(job.trial_dir / kLctlRestoreScript) << LctlRestoreScript();
   }
+  if (!options_.dry_run) WriteTrialPlan(r, job.trial_dir);
+}
+
+void RealRunner::WriteTrialPlan(const TrialRequest& r, const fs::path& trial_dir) const {
+  // The workload's plan names its files under <plan dir>/payload/; the trial's copy names them
+  // under the trial's own payload directory, so trials of one workload that run at the same
+  // time (Slurm) never share a file.
+  const std::string from = (PlanDir(r) / "payload").string() + "/";
+  const std::string to = PayloadDir(r).string() + "/";
+  const std::pair<fs::path, const char*> files[] = {
+      {PlanDir(r) / "payload" / "plan.csv", kTrialPlanFile},
+      {PlanDir(r) / "run_prep.sh", kTrialPrepScript}};
+  for (const auto& [source, name] : files) {
+    std::ifstream in(source, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (!in) throw core::Error(source.string() + ": cannot read the workload's plan");
+    std::string out;
+    size_t count = 0;
+    const std::string t = text.str();
+    for (size_t at = 0;;) {
+      const size_t hit = t.find(from, at);
+      out += t.substr(at, hit == std::string::npos ? std::string::npos : hit - at);
+      if (hit == std::string::npos) break;
+      out += to;
+      at = hit + from.size();
+      ++count;
+    }
+    if (count == 0) {
+      throw core::Error(source.string() + ": names no file under " + from +
+                        " (is this the planner's output?)");
+    }
+    core::WriteFileAtomic(trial_dir / name, out);
+  }
 }
 
 TrialOutcome RealRunner::Finish(const TrialRequest& r, const TrialJob& job,
@@ -495,6 +630,15 @@ TrialOutcome RealRunner::Finish(const TrialRequest& r, const TrialJob& job,
     return out;
   }
   const WorkloadPlan plan = Intent(r);
+  if (summary.nprocs != plan.nprocs) {
+    out.failure_reason = log.string() + ": the run had " + std::to_string(summary.nprocs) +
+                         " rank(s), the plan " + std::to_string(plan.nprocs) +
+                         ": runner.launcher '" + options_.launcher +
+                         "' did not start one MPI job of " + std::to_string(plan.nprocs) +
+                         " ranks (with srun, name the MPI plugin your MPI uses, e.g. 'srun "
+                         "--mpi=pmi2 -n {nprocs}')";
+    return out;
+  }
   const PickedMetric picked =
       PickMetric(summary, options_.metric_key, options_.metric_fallback, plan.io_api);
   SetMetric(out, picked.reading);

@@ -56,8 +56,9 @@ const std::vector<std::string>& RunnerKeys() {
 std::string ResolvePath(const std::string& configured, const fs::path& config_path) {
   if (configured.empty()) return configured;
   const fs::path c(configured);
-  if (c.is_relative() && config_path.has_parent_path()) {
-    return (config_path.parent_path() / c).lexically_normal().string();
+  if (c.is_relative() && !config_path.empty()) {
+    // Absolute: trials run in their own directories (`-c config.yaml` has no parent path).
+    return (fs::absolute(config_path).parent_path() / c).lexically_normal().string();
   }
   return configured;
 }

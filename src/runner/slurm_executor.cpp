@@ -232,8 +232,8 @@ class SlurmExecutor::Batch {
   void SubmitArray(const std::vector<size_t>& indices);
   std::vector<std::vector<size_t>> PackTasks(const std::vector<size_t>& indices) const;
   void WriteTrialScript(size_t i);
-  std::vector<std::string> SbatchArgv(const std::string& name, size_t tasks,
-                                      const fs::path& script) const;
+  std::vector<std::string> SbatchArgv(const std::string& name, size_t tasks, const fs::path& script,
+                                      bool whole_nodes) const;
   void SubmitFailed(const std::vector<size_t>& indices, const std::string& error);
 
   void Poll();
@@ -377,7 +377,8 @@ void SlurmExecutor::Batch::WriteTrialScript(size_t i) {
 }
 
 std::vector<std::string> SlurmExecutor::Batch::SbatchArgv(const std::string& name, size_t tasks,
-                                                          const fs::path& script) const {
+                                                          const fs::path& script,
+                                                          bool whole_nodes) const {
   std::string array = "--array=0-" + std::to_string(tasks - 1);
   if (opt_.max_concurrent > 0) array += "%" + std::to_string(opt_.max_concurrent);
   std::vector<std::string> argv = {
@@ -392,6 +393,8 @@ std::vector<std::string> SlurmExecutor::Batch::SbatchArgv(const std::string& nam
   if (!opt_.time.empty()) argv.push_back("--time=" + opt_.time);
   argv.push_back("--nodes=" + std::to_string(opt_.nodes));
   argv.push_back("--ntasks=" + std::to_string(opt_.ntasks));
+  // Trials that change node-wide settings get their nodes to themselves.
+  if (whole_nodes) argv.push_back("--exclusive");
   argv.insert(argv.end(), opt_.extra_args.begin(), opt_.extra_args.end());
   argv.push_back(script.string());
   return argv;
@@ -422,7 +425,9 @@ void SlurmExecutor::Batch::SubmitArray(const std::vector<size_t>& indices) {
   fs::create_directories(opt_.work_dir, ec);
   WriteSmall(script, ArrayJobScript(name, task_dirs));
 
-  const std::vector<std::string> argv = SbatchArgv(name, tasks.size(), script);
+  const bool whole_nodes =
+      std::any_of(ready.begin(), ready.end(), [&](size_t i) { return slots_[i].job.whole_nodes; });
+  const std::vector<std::string> argv = SbatchArgv(name, tasks.size(), script, whole_nodes);
   const ProcessResult pr = Client(argv);
   std::string id = Trim(pr.out);
   id = id.substr(0, id.find(';'));

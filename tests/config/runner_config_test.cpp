@@ -189,6 +189,14 @@ runner: {mode: real, io_synth_root: ../synth, out_root: out, synth_binary: bin/m
   EXPECT_EQ(r.runner.real.launcher, "srun -n {nprocs}");
   EXPECT_FALSE(r.runner.real.require_lustre);
   EXPECT_EQ(r.runner.real.warmup_runs, 2);
+  // `-c rel.yaml` (no directory part): absolute paths too, since trials run in their own
+  // directories.
+  const auto cwd = std::filesystem::current_path();
+  std::filesystem::current_path(dir.path() / "sub");
+  const StudyConfig bare = LoadStudyConfig("rel.yaml");
+  std::filesystem::current_path(cwd);
+  EXPECT_EQ(bare.runner.real.synth_binary, (dir.path() / "sub/bin/mpi_synthio").string());
+  EXPECT_EQ(bare.runner.real.out_root, (dir.path() / "sub/out").string());
   EXPECT_THAT(Problems(Knobs("runner: {mode: real, io_synth_root: /x, out_root: /y, dry_run: "
                              "true, launcher: mpiexec, io_api: hdf5}\n")),
               AllOf(Contains("config.yaml: runner.launcher: must hold {nprocs} (e.g. 'mpiexec -n "

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <sstream>
+#include <thread>
 
 #include "iorec/darshan/summary.hpp"
 #include "test_util.hpp"
@@ -19,6 +20,7 @@ namespace {
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
+using testing::RunShellScript;
 using testing::Slurp;
 using testing::TempDir;
 
@@ -53,7 +55,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 mkdir -p "$outdir/payload"
-echo "op,path" > "$outdir/payload/plan.csv"
+printf 'type,path\ndata,%s/payload/data/wo/wo_0.dat\n' "$outdir" > "$outdir/payload/plan.csv"
 {
   echo 'set -eu'
   echo "echo prep >> \"\$LOG\""
@@ -121,7 +123,7 @@ struct RealFixture {
     o.io_synth_root = root;
     o.out_root = out;
     o.flush_wait_sec = 0;
-    o.nprocs_cap = 4;
+    o.nprocs_cap = 1;  // the fixture log's rank count
     o.cap_total_gib = 0.25;
     o.require_lustre = false;
     o.darshan_lib = "/opt/darshan/lib/libdarshan.so";
@@ -154,18 +156,19 @@ TEST(RealRunnerTest, DrivesTheToolsWithTheirRealArgumentForms) {
   const auto o = runner.Run(f.Request(3));
   ASSERT_TRUE(o.ok) << o.failure_reason << "\n" << o.stderr_tail;
   const std::string trial = (f.dir.path() / "trials/top1/3").string();
-  // The planner with its own flags: nprocs = min(16, nprocs_cap 4), the workload's io_api.
-  // Then run_prep.sh, then mpi_synthio with Darshan and the MPI-IO knobs as its flags.
+  // The planner with its own flags: nprocs = min(16, nprocs_cap 1), the workload's io_api.
+  // Then the trial's copy of run_prep.sh, then mpi_synthio on the trial's copy of the plan,
+  // with Darshan and the MPI-IO knobs as its flags.
   EXPECT_EQ(Slurp(f.log),
             "planner " + f.root.string() + "/scripts/features2synth_opsaware.py --features " +
                 f.ws.workloads[0].source_file +
                 " --cap-total-gib 0.25 --io-api mpiio --meta-api posix --mpi-collective-mode yes "
-                "--meta-scope separate --nprocs 4 --outdir " +
+                "--meta-scope separate --nprocs 1 --outdir " +
                 f.Plan() +
-                "\nprep\nmpiexec -n 4 env LD_PRELOAD=/opt/darshan/lib/libdarshan.so "
+                "\nprep\nmpiexec -n 1 env LD_PRELOAD=/opt/darshan/lib/libdarshan.so "
                 "DARSHAN_LOGFILE=" +
-                trial + "/top1.darshan DARSHAN_MODMEM=64 mpi_synthio --plan " + f.Plan() +
-                "/payload/plan.csv --io-api mpiio --meta-api posix --collective yes --fs-align "
+                trial + "/top1.darshan DARSHAN_MODMEM=64 mpi_synthio --plan " + trial +
+                "/plan.csv --io-api mpiio --meta-api posix --collective yes --fs-align "
                 "4096 --mpi-num-aggregators 2 --mpi-collective-buffer-size 16777216 "
                 "--mpi-aggregators-per-client 1\n");
   // lctl: the node's values recorded, then set; lfs on every directory the plan writes
@@ -176,7 +179,7 @@ TEST(RealRunnerTest, DrivesTheToolsWithTheirRealArgumentForms) {
       "lctl\tset_param\tosc.*.max_pages_per_rpc=256\nlctl\tset_param\tosc.*.max_rpcs_in_flight=8\n"
       "lctl\tset_param\tmdc.*.max_pages_per_rpc=64\nlctl\tset_param\tmdc.*.max_rpcs_in_flight=16\n";
   for (const char* d : {"", "/data/ro", "/data/rw", "/data/wo", "/meta"}) {
-    expected += "lfs\tsetstripe\t-c\t4\t-S\t1M\t" + f.Plan() + "/payload" + d + "\n";
+    expected += "lfs\tsetstripe\t-c\t4\t-S\t1M\t" + f.Plan() + "/payload-3" + d + "\n";
   }
   const std::string lustre = Slurp(f.lustre_log);
   EXPECT_EQ(lustre.substr(0, expected.size()), expected) << lustre;
@@ -203,7 +206,7 @@ TEST(RealRunnerTest, SudoPrefixesLustreCommandsAndThePlanIsMadeOncePerWorkload) 
   RealRunner runner(f.space, opt);
   ASSERT_TRUE(runner.Run(f.Request(3)).ok);
   const std::string log = Slurp(f.log);
-  EXPECT_THAT(log, HasSubstr("sudo lfs setstripe -c 4 -S 1M " + f.Plan() + "/payload\n"));
+  EXPECT_THAT(log, HasSubstr("sudo lfs setstripe -c 4 -S 1M " + f.Plan() + "/payload-3\n"));
   EXPECT_THAT(log, HasSubstr("sudo lctl set_param osc.*.max_pages_per_rpc=256\n"));
   EXPECT_THAT(log, HasSubstr("sudo lctl get_param osc.*.max_pages_per_rpc"));
   std::filesystem::remove(f.log);
@@ -226,6 +229,112 @@ TEST(RealRunnerTest, ACrashedTrialsClientSettingsAreRestoredBeforeTheNextTrial) 
   EXPECT_LT(restore, log.find("lctl\tget_param"));
   EXPECT_EQ(f.Lctl("osc.fake-OST0000-osc.max_pages_per_rpc"), "512\n");
   EXPECT_FALSE(std::filesystem::exists(f.out / ".iorec-lctl" / HostName()));
+}
+
+TEST(RealRunnerTest, EachTrialHasItsOwnPayloadWhichGoesWhenItEnds) {
+  RealFixture f;
+  testing::ScopedPath path(f.dir.path() / "bin");
+  RealRunner runner(f.space, f.Options());
+  ASSERT_TRUE(runner.Run(f.Request(3)).ok);
+  ASSERT_TRUE(runner.Run(f.Request(4)).ok);
+  // The trial's copies of the plan name files in its own payload directory (trials of one
+  // workload may run at the same time under Slurm); the workload's plan is left as it was.
+  const std::string trial = (f.dir.path() / "trials/top1/4").string();
+  EXPECT_EQ(Slurp(trial + "/plan.csv"),
+            "type,path\ndata," + f.Plan() + "/payload-4/data/wo/wo_0.dat\n");
+  EXPECT_THAT(Slurp(trial + "/run_prep.sh"),
+              HasSubstr("truncate -s 4096 '" + f.Plan() + "/payload-4/data/wo/wo_0.dat'"));
+  EXPECT_THAT(Slurp(f.Plan() + "/payload/plan.csv"), HasSubstr(f.Plan() + "/payload/data/wo/"));
+  EXPECT_THAT(Slurp(f.lustre_log), HasSubstr("\t" + f.Plan() + "/payload-4/data/wo\n"));
+  // The data files go with the trial.
+  EXPECT_FALSE(std::filesystem::exists(f.Plan() + "/payload-3"));
+  EXPECT_FALSE(std::filesystem::exists(f.Plan() + "/payload-4"));
+}
+
+TEST(RealRunnerTest, ALogWithAnotherRankCountThanThePlanFailsTheTrial) {
+  // srun without the MPI plugin the MPI needs starts N single-rank jobs, not one of N ranks:
+  // the log says 1 rank (the fixture's), the plan 4.
+  RealFixture f;
+  testing::ScopedPath path(f.dir.path() / "bin");
+  auto opt = f.Options();
+  opt.nprocs_cap = 4;
+  opt.launcher = "mpiexec -n {nprocs}";
+  RealRunner runner(f.space, opt);
+  const auto o = runner.Run(f.Request(3));
+  EXPECT_FALSE(o.ok);
+  EXPECT_THAT(o.failure_reason,
+              AllOf(HasSubstr("top1.darshan: the run had 1 rank(s), the plan 4"),
+                    HasSubstr("runner.launcher 'mpiexec -n {nprocs}' did not start one MPI job "
+                              "of 4 ranks"),
+                    HasSubstr("srun --mpi=pmi2")));
+}
+
+/// `pid:<pid>:<start time>`, the owner id of a trial run by a local shell with that pid.
+std::string PidOwner(pid_t pid) {
+  std::istringstream stat(Slurp("/proc/" + std::to_string(pid) + "/stat"));
+  std::string field;
+  for (int i = 0; i < 22 && stat >> field; ++i) {
+  }
+  return "pid:" + std::to_string(pid) + ":" + field;
+}
+
+TEST(RealRunnerTest, ALiveTrialsClientSettingsAreWaitedForAndADeadOnesPutBack) {
+  RealFixture f;
+  testing::ScopedPath path(f.dir.path() / "bin");
+  RealRunner runner(f.space, f.Options());
+  const auto apply = f.dir.Write("apply.sh", runner.LctlApplyScript(f.Request(3)));
+  const auto restore = f.dir.Write("restore.sh", runner.LctlRestoreScript());
+  // This test process is a live trial that set 256 on the node and recorded 512.
+  const auto state = f.out / ".iorec-lctl";
+  f.dir.Write("out_synth/.iorec-lctl/" + HostName() + ".owner", PidOwner(::getpid()) + "\n");
+  f.dir.Write("lustre-state/osc.fake-OST0000-osc.max_pages_per_rpc", "256\n");
+  f.dir.Write("out_synth/.iorec-lctl/" + HostName(),
+              "osc.fake-OST0000-osc.max_pages_per_rpc=512\n");
+  // Another trial's restore leaves them alone.
+  ASSERT_TRUE(RunShellScript("sh " + restore.string() + " job:7").Succeeded());
+  EXPECT_EQ(f.Lctl("osc.fake-OST0000-osc.max_pages_per_rpc"), "256\n");
+  EXPECT_TRUE(std::filesystem::exists(state / HostName()));
+  // Another trial's apply waits...
+  const auto err = f.dir.path() / "apply.err";
+  std::thread waiter(
+      [&] { RunShellScript("timeout 60 sh " + apply.string() + " job:7 2> " + err.string()); });
+  for (int i = 0; i < 3000 && Slurp(err).find("waiting for") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // bounds a hang only
+  }
+  EXPECT_THAT(Slurp(err), HasSubstr("waiting for " + PidOwner(::getpid()) +
+                                    ", another trial that set this node's client settings"));
+  EXPECT_THAT(Slurp(f.lustre_log), Not(HasSubstr("get_param")));
+  // ... until the holder is gone (its pid reused by another process: another start time).
+  f.dir.Write("out_synth/.iorec-lctl/" + HostName() + ".owner",
+              "pid:" + std::to_string(::getpid()) + ":0\n");
+  waiter.join();
+  // Then it puts back what the dead trial left before recording the node's values.
+  const std::string log = Slurp(f.lustre_log);
+  const size_t put_back = log.find("lctl\tset_param\tosc.fake-OST0000-osc.max_pages_per_rpc=512\n");
+  ASSERT_NE(put_back, std::string::npos) << log;
+  EXPECT_LT(put_back, log.find("lctl\tget_param"));
+  EXPECT_EQ(Slurp(state / (HostName() + ".owner")), "job:7\n");
+  EXPECT_THAT(Slurp(state / HostName()), HasSubstr("osc.fake-OST0000-osc.max_pages_per_rpc=512\n"));
+  EXPECT_EQ(f.Lctl("osc.fake-OST0000-osc.max_pages_per_rpc"), "256\n");
+  // Its own restore puts the node back and frees it.
+  ASSERT_TRUE(RunShellScript("sh " + restore.string() + " job:7").Succeeded());
+  EXPECT_EQ(f.Lctl("osc.fake-OST0000-osc.max_pages_per_rpc"), "512\n");
+  EXPECT_FALSE(std::filesystem::exists(state / HostName()));
+  EXPECT_FALSE(std::filesystem::exists(state / (HostName() + ".owner")));
+  EXPECT_FALSE(std::filesystem::exists(state / (HostName() + ".guard")));
+}
+
+TEST(RealRunnerTest, OnlyTrialsThatSetClientKnobsNeedWholeNodes) {
+  RealFixture f;
+  auto opt = f.Options();
+  opt.dry_run = true;  // no planner needed for Plan()
+  RealRunner lustre(f.space, opt);
+  EXPECT_TRUE(lustre.Plan(f.Request(3)).whole_nodes);
+  const space::Space stripes_only = testing::SmallSpace({"stripe_count", "num_aggregators"});
+  RealRunner no_lctl(stripes_only, opt);
+  TrialRequest r = f.Request(3);
+  r.config = space::Config({0, 0});
+  EXPECT_FALSE(no_lctl.Plan(r).whole_nodes);
 }
 
 TEST(RealRunnerTest, ReferenceApiOverridesAndPosixRunsGetNoMpiIoFlags) {
@@ -258,7 +367,7 @@ TEST(RealRunnerTest, DryRunPrintsEveryCommandAndRecordsThePlaceholderMetric) {
   EXPECT_THAT(text, HasSubstr("features2synth_opsaware.py --features"));
   EXPECT_THAT(text, HasSubstr("lctl set_param 'osc.*.max_pages_per_rpc=256'\n"));
   EXPECT_LT(text.find("lfs setstripe -c 4 -S 1M"), text.find("run_prep.sh"));
-  EXPECT_LT(text.find("run_prep.sh"), text.find("mpiexec -n 4 env"));
+  EXPECT_LT(text.find("run_prep.sh"), text.find("mpiexec -n 1 env"));
 }
 
 TEST(RealRunnerTest, MissingSynthesizerNamesThePath) {

@@ -174,6 +174,44 @@ TEST(SlurmExecutorTest, RunsTheBatchAsOneArrayAndKeepsEachTrialsFilesInItsDir) {
   EXPECT_EQ(exec.stats().submitted, 3);
 }
 
+/// A command runner whose trials change node-wide settings (as the real runner's trials with
+/// lctl knobs do).
+class WholeNodeRunner final : public ShellRunner {
+ public:
+  explicit WholeNodeRunner(CommandRunner& inner) : inner_(inner) {}
+  std::string name() const override { return "whole-node"; }
+  fs::path TrialDir(const TrialRequest& r) const override { return inner_.TrialDir(r); }
+  TrialJob Plan(const TrialRequest& r) override {
+    TrialJob job = inner_.Plan(r);
+    job.whole_nodes = true;
+    return job;
+  }
+  void Prepare(const TrialRequest& r, const TrialJob& job) override { inner_.Prepare(r, job); }
+  TrialOutcome Finish(const TrialRequest& r, const TrialJob& job,
+                      const ProcessResult& pr) override {
+    return inner_.Finish(r, job, pr);
+  }
+  const RetryPolicy& retry() const override { return inner_.retry(); }
+
+ private:
+  CommandRunner& inner_;
+};
+
+TEST(SlurmExecutorTest, TrialsThatChangeNodeWideSettingsGetTheirNodesToThemselves) {
+  SlurmFixture f;
+  CommandRunner plain(f.space, f.RunnerOptions(0));
+  SlurmExecutor shared(plain, f.Options());
+  ASSERT_TRUE(shared.RunBatch(f.Batch(2, 10))[0].ok);
+  EXPECT_THAT(f.Log(), Not(HasSubstr("--exclusive")));
+  WholeNodeRunner whole(plain);
+  SlurmOptions so = f.Options();
+  so.extra_args = {"--qos=low"};
+  SlurmExecutor exclusive(whole, so);
+  const auto out = exclusive.RunBatch(f.Batch(2, 20));
+  for (const auto& o : out) EXPECT_TRUE(o.ok) << o.failure_reason;
+  EXPECT_THAT(f.Log(), HasSubstr("--nodes=1 --ntasks=1 --exclusive --qos=low "));
+}
+
 TEST(SlurmExecutorTest, PacksTrialsIntoTasksAndThrottlesTheArray) {
   SlurmFixture f;
   CommandRunner runner(f.space, f.RunnerOptions(0));

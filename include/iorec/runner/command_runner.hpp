@@ -59,6 +59,9 @@ struct TrialJob {
   std::vector<std::pair<std::string, std::string>> env;  ///< added to the environment
   double timeout_s = 0.0;                                ///< <= 0: none
   std::string request_json;  ///< what the trial is (written as request.json; used on resume)
+  /// It changes node-wide settings (Lustre client knobs): no other job may share its nodes
+  /// (the Slurm executor submits it with --exclusive).
+  bool whole_nodes = false;
 };
 
 /// File names inside a trial directory.

@@ -1,12 +1,13 @@
 #pragma once
 /// `runner.mode: real`: drives the reference synthesizer as external programs. Per workload,
-/// the planner (features2synth_opsaware.py) writes a plan under <out_root>/<workload>/. Per
-/// trial, a script run in the trial directory (inside the job with `executor: slurm`):
-/// restores client settings a crashed trial left behind, stripes the payload directories with
-/// `lfs setstripe`, records and sets the Lustre client knobs with `lctl` on every node of the
-/// trial (restored on exit), pre-sizes the data files with the plan's run_prep.sh, launches
-/// mpi_synthio with Darshan preloaded and the MPI-IO knobs as its ROMIO-hint flags, and waits
-/// for the flush. The metric and the log's features come from the trial's own Darshan log,
+/// the planner (features2synth_opsaware.py) writes a plan under <out_root>/<workload>/; each
+/// trial gets a copy that names files in its own payload directory. Per trial, a script run in
+/// the trial directory (inside the job with `executor: slurm`): records and sets the Lustre
+/// client knobs with `lctl` once on every node of the trial (restored on exit; what a crashed
+/// trial left behind is restored first), stripes the payload directories with `lfs
+/// setstripe`, pre-sizes the data files with the plan's run_prep.sh, launches mpi_synthio with
+/// Darshan preloaded and the MPI-IO knobs as its ROMIO-hint flags, waits for the flush, and
+/// removes the data files. The metric and the log's features come from the trial's own Darshan log,
 /// read by iorec's Darshan reader. docs/runners.md and docs/real-testbed.md give the commands.
 #include <filesystem>
 #include <iosfwd>
@@ -39,6 +40,10 @@ inline constexpr const char* kLctlApplyScript = "lctl_apply.sh";
 inline constexpr const char* kLctlRestoreScript = "lctl_restore.sh";
 /// What a dry-run trial records: every config equal, every gain 0.
 inline constexpr double kDryRunMetric = 1.0;
+/// The trial's copies of the workload's plan.csv and run_prep.sh, naming the files of the
+/// trial's own payload directory (<out_root>/<workload>/payload-<trial id>).
+inline constexpr const char* kTrialPlanFile = "plan.csv";
+inline constexpr const char* kTrialPrepScript = "run_prep.sh";
 
 /// The Lustre knobs the real runner applies (stripe_count, stripe_size, osc_/mdc_ RPC knobs)
 /// that `space` holds, in space order.
@@ -95,7 +100,8 @@ class RealRunner final : public ShellRunner {
   /// The planner command for a workload (argv).
   std::vector<std::string> PlannerCommand(const TrialRequest& request) const;
   /// The per-node scripts that record and set, and that restore, the client knobs (empty
-  /// when the space has no lctl knobs).
+  /// when the space has no lctl knobs). Both take the trial's owner id as $1: a trial waits
+  /// while another live one holds the node's settings, and puts back what a dead one left.
   std::string LctlApplyScript(const TrialRequest& request) const;
   std::string LctlRestoreScript() const;
 
@@ -107,13 +113,19 @@ class RealRunner final : public ShellRunner {
   };
   std::string WorkloadId(const TrialRequest& r) const;
   std::filesystem::path WorkloadFile(const TrialRequest& r) const;
+  std::filesystem::path OutRoot() const;
   std::filesystem::path PlanDir(const TrialRequest& r) const;
+  std::filesystem::path PayloadDir(const TrialRequest& r) const;
+  void WriteTrialPlan(const TrialRequest& r, const std::filesystem::path& trial_dir) const;
+  std::string LctlCommand() const;
+  std::string LctlPrelude() const;
   WorkloadPlan Intent(const TrialRequest& r) const;
   const WorkloadPlan& EnsurePlan(const TrialRequest& r);
   std::string KnobText(const TrialRequest& r, const std::string& name) const;
   std::string TrialScript(const TrialRequest& r, const WorkloadPlan& plan,
                           const std::filesystem::path& trial_dir) const;
   std::vector<std::string> LaunchCommand(const TrialRequest& r, const WorkloadPlan& plan,
+                                         const std::filesystem::path& trial_dir,
                                          const std::filesystem::path& log) const;
 
   const space::Space& space_;
