@@ -241,3 +241,24 @@ TEST(WorkloadsTest, RefusesTwoWorkloadsThatWouldShareATrialDirectory) {
 
 }  // namespace
 }  // namespace iorec::config
+
+namespace iorec::config {
+namespace {
+
+TEST(FioExampleTest, ReplicatesItsFinalistsOnTwoDifferentWorkloads) {
+  const auto cfg =
+      LoadStudyConfig(std::filesystem::path(IOREC_SOURCE_DIR) / "examples/fio/config.yaml");
+  EXPECT_GT(cfg.active.replicate_top_n, 0);
+  EXPECT_GT(cfg.active.replicate_repeats, 0);
+  EXPECT_EQ(cfg.runner.MetricUnit(), "MiB/s");
+  // The trial script is told which workload it runs.
+  EXPECT_NE(cfg.runner.command.find("{workload}"), std::string::npos);
+  const auto ws = LoadWorkloads(cfg);
+  ASSERT_EQ(ws.size(), 2u);
+  EXPECT_EQ(ws.workloads[0].id, "random_mixed");
+  EXPECT_EQ(ws.workloads[1].id, "sequential_write");
+  EXPECT_NE(ws.workloads[0].features, ws.workloads[1].features);
+}
+
+}  // namespace
+}  // namespace iorec::config
