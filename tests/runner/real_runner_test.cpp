@@ -11,6 +11,7 @@
 #include <sstream>
 #include <thread>
 
+#include "iorec/core/file_io.hpp"
 #include "iorec/darshan/summary.hpp"
 #include "test_util.hpp"
 
@@ -305,8 +306,9 @@ TEST(RealRunnerTest, ALiveTrialsClientSettingsAreWaitedForAndADeadOnesPutBack) {
                                     ", another trial that set this node's client settings"));
   EXPECT_THAT(Slurp(f.lustre_log), Not(HasSubstr("get_param")));
   // ... until the holder is gone (its pid reused by another process: another start time).
-  f.dir.Write("out_synth/.iorec-lctl/" + HostName() + ".owner",
-              "pid:" + std::to_string(::getpid()) + ":0\n");
+  // Atomically: the waiter must never read a half-written owner file.
+  core::WriteFileAtomic(state / (HostName() + ".owner"),
+                        "pid:" + std::to_string(::getpid()) + ":0\n");
   waiter.join();
   // Then it puts back what the dead trial left before recording the node's values.
   const std::string log = Slurp(f.lustre_log);
