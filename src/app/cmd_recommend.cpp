@@ -220,7 +220,7 @@ void AddRecommendCommand(CLI::App& root, GlobalOptions& g) {
       ->check(CLI::IsMember({"auto", "posix", "mpiio"}))
       ->needs(darshan);
   cmd->add_option("-k,--top-k", opt->top_k,
-                  "How many configs to print (default: the study's deploy.return_top_k)")
+                  "How many configs to print, 1 to 1000 (default: the study's deploy.return_top_k)")
       ->type_name("N")
       ->check(CLI::Range(1, 1000));
   AddJsonFlag(cmd, opt->json, "the recommendations");

@@ -18,8 +18,8 @@ namespace fs = std::filesystem;
 
 constexpr const char* kStdinName = "<stdin>";
 
-/// Reads all of standard input, once.
-std::string ReadStdin(const std::string& what) {
+/// Reads all of standard input, once; at most `max_bytes` of it.
+std::string ReadStdin(const std::string& what, size_t max_bytes = core::kMaxInputFileBytes) {
   static bool consumed = false;
   if (consumed) {
     throw core::InputError(
@@ -34,7 +34,13 @@ std::string ReadStdin(const std::string& what) {
   std::string text;
   char buf[1 << 16];
   size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, stdin)) > 0) text.append(buf, n);
+  while ((n = std::fread(buf, 1, sizeof buf, stdin)) > 0) {
+    text.append(buf, n);
+    if (text.size() > max_bytes) {
+      throw core::InputError(std::string(kStdinName) + ": more than " +
+                             std::to_string(max_bytes >> 20) + " MiB; too large for a " + what);
+    }
+  }
   if (std::ferror(stdin)) {
     throw core::InputError(std::string(kStdinName) + ": read error: " + std::strerror(errno));
   }
@@ -69,7 +75,7 @@ std::string ReadInput(const std::string& arg, const std::string& what) {
 
 InputBytes::InputBytes(const std::string& arg, const std::string& what) : name_(InputName(arg)) {
   if (IsStdinArg(arg)) {
-    buffer_ = ReadStdin(what);
+    buffer_ = ReadStdin(what, size_t{1} << 30);  // Darshan logs are larger than configs
   } else {
     map_.emplace(arg);
   }
@@ -84,7 +90,7 @@ ConfigInput LoadConfigArg(const std::string& arg) {
   ConfigInput in;
   if (!IsStdinArg(arg)) {
     in.config = config::LoadStudyConfig(arg);
-    in.text = core::ReadFile(arg);
+    in.text = core::ReadInputFile(arg, core::kMaxInputFileBytes, "a config file");
     in.recorded_path = fs::absolute(arg).lexically_normal();
     return in;
   }

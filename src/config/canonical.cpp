@@ -101,7 +101,7 @@ std::string CanonicalYaml(const std::string& yaml_text, const std::filesystem::p
 }
 
 std::string CanonicalYamlFile(const std::filesystem::path& path) {
-  return CanonicalYaml(core::ReadFile(path), path);
+  return CanonicalYaml(core::ReadInputFile(path, core::kMaxInputFileBytes, "a config file"), path);
 }
 
 std::string ConfigHash(const std::string& canonical_yaml) {

@@ -119,6 +119,11 @@ std::optional<std::vector<space::Knob>> ParseParameters(ConfigReader& p, const C
     p.Add("parameters", "expected a list of knobs, got " + node->Describe());
     return std::nullopt;
   }
+  if (node->size() > kMaxKnobs) {
+    p.Add("parameters", "has " + std::to_string(node->size()) + " knobs; at most " +
+                            std::to_string(kMaxKnobs) + " are supported");
+    return std::nullopt;
+  }
   bool ok = true;
   std::vector<space::Knob> knobs;
   std::vector<std::string> names_path;  // path of each accepted name, for duplicate messages
@@ -246,9 +251,9 @@ void ParseData(ConfigReader& p, const ConfigMap& root, DataConfig& d) {
   if (!node) return;
   ConfigMap m = p.Map(*node, "data", {"input_dir", "n_patterns", "n_features", "feature_prefix"});
   p.StringField(m, "data", "input_dir", d.input_dir);
-  p.IntField(m, "data", "n_patterns", d.n_patterns, 1);
+  p.IntField(m, "data", "n_patterns", d.n_patterns, 1, kMaxWorkloads);
   d.n_patterns_given = m.Find("n_patterns") != nullptr;
-  p.IntField(m, "data", "n_features", d.n_features, 1);
+  p.IntField(m, "data", "n_features", d.n_features, 1, kMaxFeatures);
   p.StringField(m, "data", "feature_prefix", d.feature_prefix, /*allow_empty=*/false);
 }
 
@@ -273,11 +278,11 @@ void ParseModel(ConfigReader& p, const ConfigMap& root, ModelConfig& c) {
       c.use_lightgbm = true;
     }
   }
-  p.IntField(m, s, "num_rounds", c.num_rounds, 1);
+  p.IntField(m, s, "num_rounds", c.num_rounds, 1, 10000);
   p.IntField(m, s, "max_depth", c.max_depth, 1, 64);
   p.DoubleField(m, s, "learning_rate", c.learning_rate, ConfigReader::HalfOpen01());
   p.DoubleField(m, s, "subsample_fraction", c.subsample_fraction, ConfigReader::HalfOpen01());
-  p.DoubleField(m, s, "min_child_weight", c.min_child_weight, ConfigReader::AtLeast(0.0));
+  p.DoubleField(m, s, "min_child_weight", c.min_child_weight, ConfigReader::Between(0.0, 1e6));
   p.BoolField(m, s, "local_gp", c.local_gp);
 }
 
@@ -308,24 +313,27 @@ void ParseActive(ConfigReader& p, const ConfigMap& root, ActiveConfig& a) {
                        "diversify_top_fraction",
                        "trust_region_knobs"});
   p.IntField(m, s, "ensemble_size", a.ensemble_size, 1, 1000);
-  p.IntField(m, s, "iterations", a.iterations, 0);
-  p.IntField(m, s, "batch_per_iter", a.batch_per_iter, 1);
-  p.DoubleField(m, s, "beta_start", a.beta_start, ConfigReader::AtLeast(0.0));
-  p.DoubleField(m, s, "beta_end", a.beta_end, ConfigReader::AtLeast(0.0));
-  p.DoubleField(m, s, "lambda_redundancy", a.lambda_redundancy, ConfigReader::AtLeast(0.0));
+  p.IntField(m, s, "iterations", a.iterations, 0, 1000);
+  p.IntField(m, s, "batch_per_iter", a.batch_per_iter, 1, 1000);
+  p.DoubleField(m, s, "beta_start", a.beta_start, ConfigReader::Between(0.0, 100.0));
+  p.DoubleField(m, s, "beta_end", a.beta_end, ConfigReader::Between(0.0, 100.0));
+  p.DoubleField(m, s, "lambda_redundancy", a.lambda_redundancy, ConfigReader::Between(0.0, 100.0));
   p.EnumField(m, s, "explore_mode", a.explore_mode, {"ucb", "thompson"},
               {ExploreMode::kUcb, ExploreMode::kThompson});
-  p.IntField(m, s, "early_stop_rounds", a.early_stop_rounds, 0);
-  p.DoubleField(m, s, "low_sigma_threshold", a.low_sigma_threshold, ConfigReader::AtLeast(0.0));
+  p.IntField(m, s, "early_stop_rounds", a.early_stop_rounds, 0, 1000);
+  p.DoubleField(m, s, "low_sigma_threshold", a.low_sigma_threshold,
+                ConfigReader::Between(0.0, 100.0));
   p.EnumField(m, s, "oracle_mode", a.oracle_mode, {"warm_only", "heldout"},
               {OracleMode::kWarmOnly, OracleMode::kHeldout});
-  p.UintField(m, s, "oracle_enum_threshold", a.oracle_enum_threshold);
-  p.IntField(m, s, "oracle_sampled", a.oracle_sampled, 1);
-  p.UintField(m, s, "enum_threshold_hard", a.enum_threshold_hard);
-  p.IntField(m, s, "candidate_max_pool", a.candidate_max_pool, 1);
-  p.IntField(m, s, "replicate_top_n", a.replicate_top_n, 0);
-  p.IntField(m, s, "replicate_repeats", a.replicate_repeats, 0);
-  p.DoubleField(m, s, "robust_score_z", a.robust_score_z, ConfigReader::AtLeast(0.0));
+  // The oracle enumerates or samples the stub's space for every workload; the candidate pool
+  // is scored for every workload in every iteration.
+  p.UintField(m, s, "oracle_enum_threshold", a.oracle_enum_threshold, 10000000);
+  p.IntField(m, s, "oracle_sampled", a.oracle_sampled, 1, 10000000);
+  p.UintField(m, s, "enum_threshold_hard", a.enum_threshold_hard, 1000000);
+  p.IntField(m, s, "candidate_max_pool", a.candidate_max_pool, 1, 1000000);
+  p.IntField(m, s, "replicate_top_n", a.replicate_top_n, 0, 1000);
+  p.IntField(m, s, "replicate_repeats", a.replicate_repeats, 0, 100);
+  p.DoubleField(m, s, "robust_score_z", a.robust_score_z, ConfigReader::Between(0.0, 10.0));
   p.BoolField(m, s, "transfer_seeds", a.transfer_seeds);
   p.IntField(m, s, "model_ascent_steps", a.model_ascent_steps, 0, 1000);
   p.DoubleField(m, s, "diversify_top_fraction", a.diversify_top_fraction,
@@ -337,9 +345,9 @@ void ParseDeploy(ConfigReader& p, const ConfigMap& root, DeployConfig& d) {
   const ConfigNode* node = root.Find("deploy");
   if (!node) return;
   ConfigMap m = p.Map(*node, "deploy", {"topk_per_pattern", "knn_neighbors", "return_top_k"});
-  p.IntField(m, "deploy", "topk_per_pattern", d.topk_per_pattern, 1);
-  p.IntField(m, "deploy", "knn_neighbors", d.knn_neighbors, 1);
-  p.IntField(m, "deploy", "return_top_k", d.return_top_k, 1);
+  p.IntField(m, "deploy", "topk_per_pattern", d.topk_per_pattern, 1, 10000);
+  p.IntField(m, "deploy", "knn_neighbors", d.knn_neighbors, 1, 1000);
+  p.IntField(m, "deploy", "return_top_k", d.return_top_k, 1, 1000);
 }
 
 void ParseEvaluation(ConfigReader& p, const ConfigMap& root, EvaluationConfig& e) {
@@ -362,9 +370,9 @@ void ParseEvaluation(ConfigReader& p, const ConfigMap& root, EvaluationConfig& e
                 ConfigReader::Open01());
   p.DoubleField(m, s, "temporal_holdout_fraction", e.temporal_holdout_fraction,
                 ConfigReader::Open01());
-  p.IntField(m, s, "top_k", e.top_k, 1);
-  p.DoubleField(m, s, "hit_tolerance", e.hit_tolerance, ConfigReader::AtLeast(0.0));
-  p.IntField(m, s, "bootstrap_iters", e.bootstrap_iters, 1);
+  p.IntField(m, s, "top_k", e.top_k, 1, 1000);
+  p.DoubleField(m, s, "hit_tolerance", e.hit_tolerance, ConfigReader::Between(0.0, 10.0));
+  p.IntField(m, s, "bootstrap_iters", e.bootstrap_iters, 1, 100000);
   p.DoubleField(m, s, "ci_level", e.ci_level, ConfigReader::Open01());
 }
 
@@ -374,6 +382,30 @@ void ParseReporting(ConfigReader& p, const ConfigMap& root, ReportingConfig& r) 
   ConfigMap m = p.Map(*node, "reporting", {"write_markdown_summary", "plots"});
   p.BoolField(m, "reporting", "write_markdown_summary", r.write_markdown_summary);
   p.BoolField(m, "reporting", "plots", r.plots);
+}
+
+/// A study whose trials would not fit (kMaxTrialsPerWorkload, kMaxTrials) is refused before
+/// it starts; the total for workload files is checked when they are loaded.
+void CheckTrialBudget(ConfigReader& p, const StudyConfig& cfg) {
+  const int64_t per_workload = MaxTrialsPerWorkload(cfg);
+  const ActiveConfig& a = cfg.active;
+  const std::string formula = "warm_start.target_size " +
+                              std::to_string(cfg.warm_start.target_size) + " + active.iterations " +
+                              std::to_string(a.iterations) + " x (batch_per_iter " +
+                              std::to_string(a.batch_per_iter) + " + replicate_top_n " +
+                              std::to_string(std::min(a.replicate_top_n, a.batch_per_iter)) +
+                              " x replicate_repeats " + std::to_string(a.replicate_repeats) + ")";
+  if (per_workload > kMaxTrialsPerWorkload) {
+    p.Add("active", "up to " + std::to_string(per_workload) + " trials per workload (" + formula +
+                        "); at most " + std::to_string(kMaxTrialsPerWorkload) +
+                        " are supported: lower active.iterations or active.batch_per_iter");
+    return;
+  }
+  if (cfg.data.input_dir.empty() && per_workload * cfg.data.n_patterns > kMaxTrials) {
+    p.Add("data.n_patterns", std::to_string(cfg.data.n_patterns) + " workloads x up to " +
+                                 std::to_string(per_workload) + " trials each (" + formula +
+                                 ") exceed " + std::to_string(kMaxTrials) + " trials");
+  }
 }
 
 /// Checks the workload directory exists and holds JSON files (the files themselves are read
@@ -452,6 +484,7 @@ StudyConfig ParseImpl(const std::string& yaml_text, const fs::path& origin) {
   }
   const ConfigNode root_node =
       docs.empty() ? ConfigNode() : ToConfigNode(docs.front(), origin_text);
+  p.CheckUtf8(root_node, "");
   if (!root_node.IsMap()) {
     if (root_node.IsNull()) {
       p.Add("parameters", "required key missing (the config is empty)");
@@ -482,7 +515,8 @@ StudyConfig ParseImpl(const std::string& yaml_text, const fs::path& origin) {
   ParseData(p, root, cfg.data);
   if (const ConfigNode* n = root.Find("warm_start")) {
     ConfigMap m = p.Map(*n, "warm_start", {"target_size"});
-    p.IntField(m, "warm_start", "target_size", cfg.warm_start.target_size, 1);
+    p.IntField(m, "warm_start", "target_size", cfg.warm_start.target_size, 1,
+               kMaxTrialsPerWorkload);
   }
   if (baseline) {
     const size_t anchors = CountAnchors(cfg.space, cfg.baseline);
@@ -501,7 +535,7 @@ StudyConfig ParseImpl(const std::string& yaml_text, const fs::path& origin) {
   ParseEvaluation(p, root, cfg.evaluation);
   if (const ConfigNode* n = root.Find("contribution")) {
     const ConfigMap m = p.Map(*n, "contribution", {"top_k"});
-    p.IntField(m, "contribution", "top_k", cfg.contribution.top_k, 1);
+    p.IntField(m, "contribution", "top_k", cfg.contribution.top_k, 1, 1000);
   }
   ParseReporting(p, root, cfg.reporting);
 
@@ -511,6 +545,7 @@ StudyConfig ParseImpl(const std::string& yaml_text, const fs::path& origin) {
                                            std::to_string(cfg.active.batch_per_iter) + "), got " +
                                            std::to_string(cfg.active.candidate_max_pool));
   }
+  CheckTrialBudget(p, cfg);
 
   if (!cfg.data.input_dir.empty()) {
     fs::path under_root;
@@ -547,7 +582,16 @@ StudyConfig LoadStudyConfig(const std::filesystem::path& path) {
   if (std::filesystem::is_directory(path, ec)) {
     throw core::InputError(path.string() + ": is a directory, expected a YAML config file");
   }
-  return ParseStudyConfig(core::ReadFile(path), path);
+  return ParseStudyConfig(core::ReadInputFile(path, core::kMaxInputFileBytes, "a config file"),
+                          path);
+}
+
+int64_t MaxTrialsPerWorkload(const StudyConfig& cfg) {
+  const ActiveConfig& a = cfg.active;
+  const int64_t replicates =
+      static_cast<int64_t>(std::min(a.replicate_top_n, a.batch_per_iter)) * a.replicate_repeats;
+  return cfg.warm_start.target_size +
+         static_cast<int64_t>(a.iterations) * (static_cast<int64_t>(a.batch_per_iter) + replicates);
 }
 
 size_t CountAnchors(const space::Space& space, const space::Config& baseline) {

@@ -1,5 +1,6 @@
 // Workloads for a study: JSON files in a directory, or seeded synthetic ones.
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -10,6 +11,7 @@
 #include "iorec/core/error.hpp"
 #include "iorec/core/file_io.hpp"
 #include "iorec/core/rng.hpp"
+#include "iorec/core/text.hpp"
 #include "iorec/runner/command_runner.hpp"
 
 namespace iorec::config {
@@ -65,11 +67,12 @@ ParsedWorkload ParseWorkloadJson(const std::string& text, const std::string& fil
     // Parse again with exceptions on to get the position of the error.
     try {
       doc = json::parse(text);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {
+      // parse_error, or out_of_range for a number beyond double's range ("1e400").
       std::string what = e.what();
-      const auto pos = what.find("parse error");
+      const auto pos = what.find("] ");
       problems.Add(file +
-                   ": malformed JSON: " + (pos == std::string::npos ? what : what.substr(pos)));
+                   ": malformed JSON: " + (pos == std::string::npos ? what : what.substr(pos + 2)));
       return out;
     }
   }
@@ -81,6 +84,15 @@ ParsedWorkload ParseWorkloadJson(const std::string& text, const std::string& fil
     return out;
   }
   const size_t before = problems.size();
+  size_t n_features = 0;
+  for (const auto& [key, value] : doc.items()) {
+    n_features += key == kNprocs || key.rfind(prefix, 0) == 0;
+  }
+  if (n_features > static_cast<size_t>(kMaxFeatures) + 1) {
+    problems.Add(file + ": has " + std::to_string(n_features) + " features; at most " +
+                 std::to_string(kMaxFeatures) + " plus 'nprocs' are supported");
+    return out;
+  }
   for (const auto& [key, value] : doc.items()) {
     const bool is_feature = key == kNprocs || (key.rfind(prefix, 0) == 0);
     if (is_feature) {
@@ -89,12 +101,8 @@ ParsedWorkload ParseWorkloadJson(const std::string& text, const std::string& fil
         continue;
       }
       const double v = value.get<double>();
-      if (!std::isfinite(v)) {
-        problems.Add(file + ": feature '" + key + "' must be a finite number");
-        continue;
-      }
-      if (key == kNprocs && v < 1) {
-        problems.Add(file + ": 'nprocs' must be >= 1, got " + value.dump());
+      if (const std::string why = FeatureValueProblem(key, v); !why.empty()) {
+        problems.Add(file + ": " + why);
         continue;
       }
       out.features[key] = v;
@@ -106,10 +114,21 @@ ParsedWorkload ParseWorkloadJson(const std::string& text, const std::string& fil
   return out;
 }
 
+/// "" when the file name can be a workload id (which every output names), else why not.
+std::string FileNameProblem(const fs::path& path) {
+  const std::string why = core::Utf8Problem(path.stem().string());
+  return why.empty() ? why : path.string() + ": the file name " + why + "; rename the file";
+}
+
 ParsedWorkload ReadWorkloadJson(const fs::path& path, const std::string& prefix,
                                 core::ProblemList& problems) {
+  if (const std::string why = FileNameProblem(path); !why.empty()) {
+    problems.Add(why);
+    return {};
+  }
   try {
-    return ParseWorkloadJson(core::ReadFile(path), path.string(), prefix, problems);
+    return ParseWorkloadJson(core::ReadInputFile(path, core::kMaxInputFileBytes, "a workload file"),
+                             path.string(), prefix, problems);
   } catch (const core::InputError& e) {
     problems.Add(e.what());
     return {};
@@ -158,11 +177,38 @@ void CheckTrialDirNames(const space::WorkloadSet& set, core::ProblemList& proble
   }
 }
 
+/// The study's trials must fit (kMaxWorkloads, kMaxTrials); `what` names the directory.
+void CheckWorkloadCount(const StudyConfig& cfg, size_t n, const std::string& what) {
+  if (n > static_cast<size_t>(kMaxWorkloads)) {
+    throw core::InputError(what + " holds " + std::to_string(n) + " workload files; at most " +
+                           std::to_string(kMaxWorkloads) + " are supported");
+  }
+  const int64_t per_workload = MaxTrialsPerWorkload(cfg);
+  if (static_cast<int64_t>(n) * per_workload > kMaxTrials) {
+    throw core::InputError(what + ": " + std::to_string(n) + " workloads x up to " +
+                           std::to_string(per_workload) + " trials each exceed " +
+                           std::to_string(kMaxTrials) +
+                           " trials; lower warm_start.target_size, active.iterations or "
+                           "active.batch_per_iter");
+  }
+}
+
 }  // namespace
+
+std::string FeatureValueProblem(const std::string& name, double value) {
+  char buf[64];
+  const std::string got(buf, std::to_chars(buf, buf + sizeof buf, value).ptr);
+  const std::string shown = "feature '" + name + "'";
+  if (!std::isfinite(value)) return shown + " must be a finite number, got " + got;
+  if (name == kNprocs && value < 1) return shown + " must be >= 1, got " + got;
+  if (std::fabs(value) > kMaxFeatureMagnitude) return shown + " must be within +-1e12, got " + got;
+  return "";
+}
 
 space::Workload ParseWorkloadText(const std::string& json_text, const std::filesystem::path& origin,
                                   const std::vector<std::string>& feature_names,
                                   const std::string& feature_prefix) {
+  if (const std::string why = FileNameProblem(origin); !why.empty()) throw core::InputError(why);
   core::ProblemList problems;
   ParsedWorkload parsed = ParseWorkloadJson(json_text, origin.string(), feature_prefix, problems);
   problems.ThrowIfAny();
@@ -181,7 +227,8 @@ space::Workload ParseWorkloadText(const std::string& json_text, const std::files
 space::Workload LoadWorkloadFile(const std::filesystem::path& path,
                                  const std::vector<std::string>& feature_names,
                                  const std::string& feature_prefix) {
-  return ParseWorkloadText(core::ReadFile(path), path, feature_names, feature_prefix);
+  return ParseWorkloadText(core::ReadInputFile(path, core::kMaxInputFileBytes, "a workload file"),
+                           path, feature_names, feature_prefix);
 }
 
 space::WorkloadSet LoadWorkloads(const StudyConfig& cfg) {
@@ -217,6 +264,7 @@ space::WorkloadSet LoadWorkloads(const StudyConfig& cfg) {
   if (cfg.data.n_patterns_given && files.size() > static_cast<size_t>(cfg.data.n_patterns)) {
     files.resize(static_cast<size_t>(cfg.data.n_patterns));
   }
+  CheckWorkloadCount(cfg, files.size(), where + "workload directory '" + dir.string() + "'");
 
   core::ProblemList problems;
   space::WorkloadSet set;

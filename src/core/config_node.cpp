@@ -8,10 +8,13 @@
 #include <string_view>
 #include <system_error>
 
+#include "iorec/core/text.hpp"
+
 namespace iorec::core {
 namespace {
 
 std::string FormatDouble(double v) {
+  if (v == std::trunc(v) && std::fabs(v) < 1e15) return std::to_string(static_cast<int64_t>(v));
   char buf[64];
   const auto res = std::to_chars(buf, buf + sizeof(buf), v);
   return std::string(buf, res.ptr);
@@ -105,7 +108,7 @@ std::string ConfigNode::Describe() const {
     case Kind::kMap:
       return "a mapping";
     case Kind::kScalar:
-      if (quoted_) return "the string \"" + text_ + "\"";
+      if (quoted_) return "the string \"" + Printable(text_) + "\"";
       return ConfigReader::Quote(text_);
   }
   return "an undefined node";
@@ -131,7 +134,33 @@ std::string ConfigReader::Index(const std::string& path, size_t i) {
   return path + "[" + std::to_string(i) + "]";
 }
 
-std::string ConfigReader::Quote(const std::string& text) { return "'" + text + "'"; }
+std::string ConfigReader::Quote(const std::string& text) { return "'" + Printable(text) + "'"; }
+
+void ConfigReader::CheckUtf8(const ConfigNode& node, const std::string& path) {
+  switch (node.kind()) {
+    case ConfigNode::Kind::kNull:
+      return;
+    case ConfigNode::Kind::kScalar:
+      if (const std::string why = Utf8Problem(node.text()); !why.empty()) {
+        Add(path, "value " + Quote(node.text()) + " " + why);
+      }
+      return;
+    case ConfigNode::Kind::kList:
+      for (size_t i = 0; i < node.size(); ++i) CheckUtf8(node[i], Index(path, i));
+      return;
+    case ConfigNode::Kind::kMap:
+      for (size_t i = 0; i < node.size(); ++i) {
+        const ConfigNode& key = node.key(i);
+        const std::string name = key.IsScalar() ? key.text() : std::string("?");
+        if (const std::string why = Utf8Problem(name); !why.empty()) {
+          Add(path, "key " + Quote(name) + " " + why);
+          continue;
+        }
+        CheckUtf8(node[i], Child(path, name));
+      }
+      return;
+  }
+}
 
 std::string ConfigReader::Join(const std::vector<std::string>& items, std::string_view sep) {
   std::string out;
@@ -298,10 +327,17 @@ std::optional<int64_t> ConfigReader::CheckedInt(const ConfigMap& m, const std::s
 }
 
 void ConfigReader::UintField(const ConfigMap& m, const std::string& section, const std::string& key,
-                             uint64_t& out) {
+                             uint64_t& out, uint64_t hi) {
   const ConfigNode* n = m.Find(key);
   if (!n) return;
-  if (auto v = Uint(*n, Child(section, key))) out = *v;
+  const std::string path = Child(section, key);
+  auto v = Uint(*n, path);
+  if (!v) return;
+  if (*v > hi) {
+    Add(path, "must be <= " + std::to_string(hi) + ", got " + std::to_string(*v));
+    return;
+  }
+  out = *v;
 }
 
 void ConfigReader::DoubleField(const ConfigMap& m, const std::string& section,

@@ -21,6 +21,23 @@ std::string ReadFile(const std::filesystem::path& path) {
   return ss.str();
 }
 
+std::string ReadInputFile(const std::filesystem::path& path, size_t max_bytes,
+                          const std::string& what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path.string() + ": cannot open for reading: " + std::strerror(errno));
+  std::string out;
+  char buf[1 << 16];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    out.append(buf, static_cast<size_t>(in.gcount()));
+    if (out.size() > max_bytes) {
+      throw InputError(path.string() + ": more than " + std::to_string(max_bytes >> 20) +
+                       " MiB; too large for " + what);
+    }
+  }
+  if (in.bad()) throw InputError(path.string() + ": read error");
+  return out;
+}
+
 void WriteFileAtomic(const std::filesystem::path& path, std::string_view content) {
   std::error_code ec;
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);

@@ -17,6 +17,8 @@ using core::ConfigMap;
 using core::ConfigNode;
 using core::ConfigReader;
 
+constexpr double kMaxTimeoutS = 30.0 * 24 * 3600;  // 30 days
+
 const std::vector<std::string>& RunnerKeys() {
   static const std::vector<std::string> keys = {"mode",
                                                 "noise_std",
@@ -72,14 +74,14 @@ void ParseSlurm(ConfigReader& p, const ConfigNode& node, SlurmSettings& sc) {
   p.StringField(m, s, "partition", sc.partition);
   p.StringField(m, s, "account", sc.account);
   p.StringField(m, s, "time", sc.time);
-  p.IntField(m, s, "nodes", sc.nodes, 1);
-  p.IntField(m, s, "ntasks", sc.ntasks, 1);
-  p.DoubleField(m, s, "poll_s", sc.poll_s, ConfigReader::Above(0.0));
+  p.IntField(m, s, "nodes", sc.nodes, 1, 100000);
+  p.IntField(m, s, "ntasks", sc.ntasks, 1, 10000000);
+  p.DoubleField(m, s, "poll_s", sc.poll_s, ConfigReader::AboveUpTo(0.0, 3600.0));
   p.IntField(m, s, "max_concurrent", sc.max_concurrent, 0, 1000000);
   p.IntField(m, s, "trials_per_job", sc.trials_per_job, 1, 100000);
   p.IntField(m, s, "max_array_size", sc.max_array_size, 1, 4000000);
   p.IntField(m, s, "submit_retries", sc.submit_retries, 0, 100);
-  p.DoubleField(m, s, "submit_backoff_s", sc.submit_backoff_s, ConfigReader::AtLeast(0.0));
+  p.DoubleField(m, s, "submit_backoff_s", sc.submit_backoff_s, ConfigReader::Between(0.0, 3600.0));
   if (const ConfigNode* n = m.Find("extra_args")) {
     const std::string path = s + ".extra_args";
     if (n->IsList()) {
@@ -101,15 +103,15 @@ void ParseRealKeys(ConfigReader& p, const ConfigMap& m, RunnerSettings& r) {
   RealRunnerSettings& real = r.real;
   p.StringField(m, s, "io_synth_root", real.io_synth_root);
   p.StringField(m, s, "out_root", real.out_root);
-  p.DoubleField(m, s, "cap_total_gib", real.cap_total_gib, ConfigReader::Above(0.0));
+  p.DoubleField(m, s, "cap_total_gib", real.cap_total_gib, ConfigReader::AboveUpTo(0.0, 1e6));
   p.StringField(m, s, "io_api", real.io_api);
   p.StringField(m, s, "mpi_collective_mode", real.mpi_collective_mode);
-  p.IntField(m, s, "nprocs_cap", real.nprocs_cap, 1);
+  p.IntField(m, s, "nprocs_cap", real.nprocs_cap, 1, 10000000);
   p.StringField(m, s, "metric_key", r.metric_key);
   if (!r.metric_key.empty()) real.metric_key = r.metric_key;
   p.StringField(m, s, "metric_fallback", real.metric_fallback);
   p.BoolField(m, s, "delete_existing_darshan", real.delete_existing_darshan);
-  p.DoubleField(m, s, "flush_wait_sec", real.flush_wait_sec, ConfigReader::AtLeast(0.0));
+  p.DoubleField(m, s, "flush_wait_sec", real.flush_wait_sec, ConfigReader::Between(0.0, 3600.0));
   p.BoolField(m, s, "use_sudo_for_lustre", real.use_sudo_for_lustre);
   p.BoolField(m, s, "dry_run", real.dry_run);
   p.StringField(m, s, "launcher", real.launcher, /*allow_empty=*/false);
@@ -229,14 +231,14 @@ RunnerSettings ParseRunnerSettings(ConfigReader& p, const ConfigNode& section,
   const ConfigMap m = p.Map(section, s, RunnerKeys());
   p.EnumField(m, s, "mode", r.mode, {"stub", "command", "real"},
               {RunnerMode::kStub, RunnerMode::kCommand, RunnerMode::kReal});
-  p.DoubleField(m, s, "noise_std", r.noise_std, ConfigReader::AtLeast(0.0));
+  p.DoubleField(m, s, "noise_std", r.noise_std, ConfigReader::Between(0.0, 1.0));
   ParseRealKeys(p, m, r);
   p.StringField(m, s, "command", r.command);
   p.StringField(m, s, "metric", r.metric, /*allow_empty=*/false);
   p.StringField(m, s, "metric_unit", r.metric_unit);
-  p.DoubleField(m, s, "timeout_s", r.timeout_s, ConfigReader::AtLeast(0.0));
+  p.DoubleField(m, s, "timeout_s", r.timeout_s, ConfigReader::Between(0.0, kMaxTimeoutS));
   p.IntField(m, s, "max_retries", r.max_retries, 0, 100);
-  p.DoubleField(m, s, "retry_backoff_s", r.retry_backoff_s, ConfigReader::AtLeast(0.0));
+  p.DoubleField(m, s, "retry_backoff_s", r.retry_backoff_s, ConfigReader::Between(0.0, 3600.0));
   p.EnumField(m, s, "objective", r.objective, {"maximize", "minimize"},
               {Objective::kMaximize, Objective::kMinimize});
   p.EnumField(m, s, "executor", r.executor, {"local", "slurm"},

@@ -154,10 +154,10 @@ runner:
   EXPECT_THAT(p, Contains(HasSubstr("runner.objective: ")));
   EXPECT_THAT(p, Contains(HasSubstr("runner.executor: ")));
   EXPECT_THAT(p, Contains("config.yaml: runner.parallel_trials: must be >= 1, got 0"));
-  EXPECT_THAT(p, Contains("config.yaml: runner.timeout_s: must be >= 0, got -1"));
+  EXPECT_THAT(p, Contains("config.yaml: runner.timeout_s: must be in [0, 2592000], got -1"));
   EXPECT_THAT(p, Contains("config.yaml: runner.max_retries: must be >= 0, got -2"));
   EXPECT_THAT(p, Contains("config.yaml: runner.slurm.nodes: must be >= 1, got 0"));
-  EXPECT_THAT(p, Contains("config.yaml: runner.slurm.poll_s: must be > 0, got 0"));
+  EXPECT_THAT(p, Contains("config.yaml: runner.slurm.poll_s: must be in (0, 3600], got 0"));
   EXPECT_THAT(p, Contains(HasSubstr("config.yaml: runner.slurm.color: unknown key")));
 }
 

@@ -490,30 +490,30 @@ evaluation: {holdout_fraction_configs: 0, holdout_fraction_patterns: 1,
       "config.yaml: model.max_depth: must be >= 1, got 0",
       "config.yaml: model.learning_rate: must be in (0, 1], got 0",
       "config.yaml: model.subsample_fraction: must be in (0, 1], got 1.5",
-      "config.yaml: model.min_child_weight: must be >= 0, got -1",
+      "config.yaml: model.min_child_weight: must be in [0, 1000000], got -1",
       "config.yaml: active.ensemble_size: must be >= 1, got 0",
       "config.yaml: active.iterations: must be >= 0, got -1",
       "config.yaml: active.batch_per_iter: must be >= 1, got 0",
-      "config.yaml: active.beta_start: must be >= 0, got -0.1",
-      "config.yaml: active.lambda_redundancy: must be >= 0, got -1",
+      "config.yaml: active.beta_start: must be in [0, 100], got -0.1",
+      "config.yaml: active.lambda_redundancy: must be in [0, 100], got -1",
       "config.yaml: active.early_stop_rounds: must be >= 0, got -2",
-      "config.yaml: active.low_sigma_threshold: must be >= 0, got -0.5",
+      "config.yaml: active.low_sigma_threshold: must be in [0, 100], got -0.5",
       "config.yaml: active.oracle_enum_threshold: must be >= 0, got -5",
       "config.yaml: active.oracle_sampled: must be >= 1, got 0",
       "config.yaml: active.candidate_max_pool: must be >= 1, got 0",
       "config.yaml: active.replicate_top_n: must be >= 0, got -1",
       "config.yaml: active.replicate_repeats: must be >= 0, got -1",
-      "config.yaml: active.robust_score_z: must be >= 0, got -1",
+      "config.yaml: active.robust_score_z: must be in [0, 10], got -1",
       "config.yaml: active.diversify_top_fraction: must be in (0, 1], got 0",
       "config.yaml: deploy.topk_per_pattern: must be >= 1, got 0",
       "config.yaml: deploy.knn_neighbors: must be >= 1, got 0",
       "config.yaml: deploy.return_top_k: must be >= 1, got 0",
-      "config.yaml: runner.noise_std: must be >= 0, got -0.1",
+      "config.yaml: runner.noise_std: must be in [0, 1], got -0.1",
       "config.yaml: evaluation.holdout_fraction_configs: must be in (0, 1), got 0",
       "config.yaml: evaluation.holdout_fraction_patterns: must be in (0, 1), got 1",
       "config.yaml: evaluation.temporal_holdout_fraction: must be in (0, 1), got 1.5",
       "config.yaml: evaluation.top_k: must be >= 1, got 0",
-      "config.yaml: evaluation.hit_tolerance: must be >= 0, got -1",
+      "config.yaml: evaluation.hit_tolerance: must be in [0, 10], got -1",
       "config.yaml: evaluation.bootstrap_iters: must be >= 1, got 0",
       "config.yaml: evaluation.ci_level: must be in (0, 1), got 1",
   };
@@ -529,10 +529,131 @@ active: {iterations: 99999999999, beta_end: .inf, beta_start: nan}
 )"));
   EXPECT_THAT(p, Contains("config.yaml: seed: integer out of range: 99999999999999999999999"));
   EXPECT_THAT(p, Contains("config.yaml: model.relevance_levels: must be <= 31, got 40"));
-  EXPECT_THAT(p, Contains("config.yaml: active.iterations: must be <= 2147483647, got "
-                          "99999999999"));
+  EXPECT_THAT(p, Contains("config.yaml: active.iterations: must be <= 1000, got 99999999999"));
   EXPECT_THAT(p, Contains(HasSubstr("config.yaml: active.beta_end: expected a number")));
   EXPECT_THAT(p, Contains("config.yaml: active.beta_start: must be a finite number, got nan"));
+}
+
+// Issue 15 item 7: every numeric key has an upper bound, so no value makes a study run out of
+// memory (data.n_patterns: 2000000000 was std::bad_alloc after 21 s) or run for ever
+// (model.num_rounds: 2147483647).
+TEST(StudyConfigErrorTest, EveryNumericKeyHasAnUpperBound) {
+  struct Case {
+    std::string yaml;
+    std::string problem;
+  };
+  const std::vector<Case> cases = {
+      {"data: {n_patterns: 2000000000}", "data.n_patterns: must be <= 10000, got 2000000000"},
+      {"data: {n_features: 1001}", "data.n_features: must be <= 1000, got 1001"},
+      {"warm_start: {target_size: 5001}", "warm_start.target_size: must be <= 5000, got 5001"},
+      {"model: {num_rounds: 2147483647}", "model.num_rounds: must be <= 10000, got 2147483647"},
+      {"model: {max_depth: 65}", "model.max_depth: must be <= 64, got 65"},
+      {"model: {min_child_weight: 1e300}",
+       "model.min_child_weight: must be in [0, 1000000], got 1e300"},
+      {"active: {ensemble_size: 1001}", "active.ensemble_size: must be <= 1000, got 1001"},
+      {"active: {iterations: 1001}", "active.iterations: must be <= 1000, got 1001"},
+      {"active: {batch_per_iter: 1001}", "active.batch_per_iter: must be <= 1000, got 1001"},
+      {"active: {beta_start: 101}", "active.beta_start: must be in [0, 100], got 101"},
+      {"active: {beta_end: 1e9}", "active.beta_end: must be in [0, 100], got 1e9"},
+      {"active: {lambda_redundancy: 101}",
+       "active.lambda_redundancy: must be in [0, 100], got 101"},
+      {"active: {early_stop_rounds: 1001}", "active.early_stop_rounds: must be <= 1000, got 1001"},
+      {"active: {low_sigma_threshold: 101}",
+       "active.low_sigma_threshold: must be in [0, 100], got 101"},
+      {"active: {oracle_enum_threshold: 18446744073709551615}",
+       "active.oracle_enum_threshold: must be <= 10000000, got 18446744073709551615"},
+      {"active: {oracle_sampled: 10000001}",
+       "active.oracle_sampled: must be <= 10000000, got 10000001"},
+      {"active: {enum_threshold_hard: 1000001}",
+       "active.enum_threshold_hard: must be <= 1000000, got 1000001"},
+      {"active: {candidate_max_pool: 1000001}",
+       "active.candidate_max_pool: must be <= 1000000, got 1000001"},
+      {"active: {replicate_top_n: 1001}", "active.replicate_top_n: must be <= 1000, got 1001"},
+      {"active: {replicate_repeats: 101}", "active.replicate_repeats: must be <= 100, got 101"},
+      {"active: {robust_score_z: 11}", "active.robust_score_z: must be in [0, 10], got 11"},
+      {"active: {model_ascent_steps: 1001}",
+       "active.model_ascent_steps: must be <= 1000, got 1001"},
+      {"active: {trust_region_knobs: 256}", "active.trust_region_knobs: must be <= 255, got 256"},
+      {"deploy: {topk_per_pattern: 10001}", "deploy.topk_per_pattern: must be <= 10000, got 10001"},
+      {"deploy: {knn_neighbors: 1001}", "deploy.knn_neighbors: must be <= 1000, got 1001"},
+      {"deploy: {return_top_k: 1001}", "deploy.return_top_k: must be <= 1000, got 1001"},
+      {"evaluation: {top_k: 1001}", "evaluation.top_k: must be <= 1000, got 1001"},
+      {"evaluation: {hit_tolerance: 11}", "evaluation.hit_tolerance: must be in [0, 10], got 11"},
+      {"evaluation: {bootstrap_iters: 100001}",
+       "evaluation.bootstrap_iters: must be <= 100000, got 100001"},
+      {"contribution: {top_k: 1001}", "contribution.top_k: must be <= 1000, got 1001"},
+      {"runner: {noise_std: 1.5}", "runner.noise_std: must be in [0, 1], got 1.5"},
+      {"runner: {timeout_s: 1e300}", "runner.timeout_s: must be in [0, 2592000], got 1e300"},
+      {"runner: {retry_backoff_s: 3601}", "runner.retry_backoff_s: must be in [0, 3600], got 3601"},
+      {"runner: {max_retries: 101}", "runner.max_retries: must be <= 100, got 101"},
+      {"runner: {parallel_trials: 4097}", "runner.parallel_trials: must be <= 4096, got 4097"},
+      {"runner: {cap_total_gib: 1e7}", "runner.cap_total_gib: must be in (0, 1000000], got 1e7"},
+      {"runner: {nprocs_cap: 10000001}", "runner.nprocs_cap: must be <= 10000000, got 10000001"},
+      {"runner: {flush_wait_sec: 3601}", "runner.flush_wait_sec: must be in [0, 3600], got 3601"},
+      {"runner: {warmup_runs: 101}", "runner.warmup_runs: must be <= 100, got 101"},
+      {"runner: {slurm: {nodes: 100001}}", "runner.slurm.nodes: must be <= 100000, got 100001"},
+      {"runner: {slurm: {ntasks: 10000001}}",
+       "runner.slurm.ntasks: must be <= 10000000, got 10000001"},
+      {"runner: {slurm: {poll_s: 3601}}", "runner.slurm.poll_s: must be in (0, 3600], got 3601"},
+      {"runner: {slurm: {submit_backoff_s: 3601}}",
+       "runner.slurm.submit_backoff_s: must be in [0, 3600], got 3601"},
+      {"runner: {slurm: {max_concurrent: 1000001}}",
+       "runner.slurm.max_concurrent: must be <= 1000000, got 1000001"},
+      {"runner: {slurm: {trials_per_job: 100001}}",
+       "runner.slurm.trials_per_job: must be <= 100000, got 100001"},
+      {"runner: {slurm: {max_array_size: 4000001}}",
+       "runner.slurm.max_array_size: must be <= 4000000, got 4000001"},
+      {"runner: {slurm: {submit_retries: 101}}",
+       "runner.slurm.submit_retries: must be <= 100, got 101"},
+  };
+  for (const auto& c : cases) {
+    EXPECT_THAT(Problems(WithKnobs(c.yaml + "\n")), Contains("config.yaml: " + c.problem))
+        << c.yaml;
+  }
+}
+
+TEST(StudyConfigErrorTest, AStudyMustFitItsTrialLimits) {
+  // 45 + 1000 x (5 + 1 x 2) trials per workload.
+  EXPECT_THAT(
+      Problems(WithKnobs("active: {iterations: 1000, batch_per_iter: 5, replicate_top_n: 1,\n"
+                         "         replicate_repeats: 2}\n")),
+      ElementsAre("config.yaml: active: up to 7045 trials per workload (warm_start.target_size "
+                  "45 + active.iterations 1000 x (batch_per_iter 5 + replicate_top_n 1 x "
+                  "replicate_repeats 2)); at most 5000 are supported: lower active.iterations or "
+                  "active.batch_per_iter"));
+  // 10000 synthetic workloads x 245 trials.
+  EXPECT_THAT(Problems(WithKnobs("data: {n_patterns: 10000}\nactive: {iterations: 100, "
+                                 "batch_per_iter: 2}\n")),
+              ElementsAre(HasSubstr("config.yaml: data.n_patterns: 10000 workloads x up to 245 "
+                                    "trials each (")));
+  EXPECT_NO_THROW(ParseStudyConfig(
+      WithKnobs("data: {n_patterns: 10000}\nactive: {iterations: 50, batch_per_iter: 3}\n"),
+      "c.yaml"));
+  std::string knobs = "parameters:\n";
+  for (int k = 0; k < 65; ++k) knobs += "  - {name: k" + std::to_string(k) + ", values: [1, 2]}\n";
+  EXPECT_THAT(Problems(knobs),
+              ElementsAre("config.yaml: parameters: has 65 knobs; at most 64 are supported"));
+}
+
+// Issue 15 item 7: a knob value, knob name or key that is not UTF-8 was accepted, then the
+// run failed with a raw json type_error.316 after creating study.db.
+TEST(StudyConfigErrorTest, TextThatIsNotUtf8IsRefusedWithItsLocation) {
+  EXPECT_THAT(Problems("parameters:\n  - {name: a, values: [1, \"x\xff\"]}\n"),
+              ElementsAre("config.yaml: parameters[0].values[1]: value 'x\\xFF' is not valid "
+                          "UTF-8 text (byte 0xFF at offset 1)"));
+  EXPECT_THAT(Problems("parameters:\n  - {name: \"a\xc3\", values: [1, 2]}\n"),
+              ElementsAre("config.yaml: parameters[0].name: value 'a\\xC3' is not valid UTF-8 "
+                          "text (byte 0xC3 at offset 1)"));
+  EXPECT_THAT(Problems(WithKnobs("runner: {mode: stub, \"k\xed\xa0\x80\": 1}\n")),
+              Contains("config.yaml: runner: key 'k\\xED\\xA0\\x80' is not valid UTF-8 text "
+                       "(byte 0xED at offset 1)"));
+  EXPECT_THAT(Problems(WithKnobs("data: {feature_prefix: \"p\xc0\xaf\"}\n")),
+              ElementsAre(HasSubstr("config.yaml: data.feature_prefix: value 'p\\xC0\\xAF' is "
+                                    "not valid UTF-8")));
+  // Well-formed non-ASCII text is fine.
+  const StudyConfig cfg = ParseStudyConfig(
+      "parameters:\n  - {name: \"débit\", values: [\"64K\", \"été\", \"日本\"]}\n", "c.yaml");
+  EXPECT_EQ(cfg.space.knobs()[0].values[1].text(), "été");
 }
 
 TEST(StudyConfigErrorTest, OnlyGradientBoostedTrees) {

@@ -105,8 +105,63 @@ TEST(WorkloadsTest, MissingAndBadFeatures) {
   EXPECT_THAT(p, Contains(no_pct.string() + ": no numeric fields whose name starts with 'pct_'"));
   EXPECT_THAT(p, Contains(bad_type.string() + ": feature 'pct_a' must be a number, got a string"));
   EXPECT_THAT(p, Contains(bad_type.string() + ": feature 'pct_b' must be a number, got null"));
-  EXPECT_THAT(p, Contains(bad_nprocs.string() + ": 'nprocs' must be >= 1, got 0"));
+  EXPECT_THAT(p, Contains(bad_nprocs.string() + ": feature 'nprocs' must be >= 1, got 0"));
   EXPECT_THAT(p, SizeIs(5));
+}
+
+// Issue 15 item 7: a feature of 1e300 passed validation and XGBoost then failed on inf;
+// 1e400 gave "number overflow parsing" without the file name.
+TEST(WorkloadsTest, HugeOrUnparsableFeatureValuesNameTheFile) {
+  TempDir tmp;
+  tmp.Write("a.json", R"({"pct_a": 0.5, "nprocs": 1})");
+  const auto big = tmp.Write("b.json", R"({"pct_a": 1e300, "nprocs": 1})");
+  const auto over = tmp.Write("c.json", R"({"pct_a": 1e400, "nprocs": 1})");
+  const auto neg = tmp.Write("d.json", R"({"pct_a": -2e12, "nprocs": 1})");
+  const auto procs = tmp.Write("e.json", R"({"pct_a": 0.5, "nprocs": 1e13})");
+  const auto p = LoadProblems(DirConfig(tmp.path()));
+  EXPECT_THAT(p,
+              ElementsAre(big.string() + ": feature 'pct_a' must be within +-1e12, got 1e+300",
+                          over.string() + ": malformed JSON: number overflow parsing '1e400'",
+                          neg.string() + ": feature 'pct_a' must be within +-1e12, got -2e+12",
+                          procs.string() + ": feature 'nprocs' must be within +-1e12, got 1e+13"));
+  // The same checks apply to one workload file (iorec recommend --workload).
+  try {
+    LoadWorkloadFile(over, {"pct_a", "nprocs"}, "pct_");
+    ADD_FAILURE() << "expected InputError";
+  } catch (const core::InputError& e) {
+    EXPECT_THAT(e.problems(), ElementsAre(HasSubstr(over.string() + ": malformed JSON")));
+  }
+  EXPECT_EQ(FeatureValueProblem("pct_a", 1e12), "");
+  EXPECT_EQ(FeatureValueProblem("pct_a", NAN), "feature 'pct_a' must be a finite number, got nan");
+}
+
+TEST(WorkloadsTest, FileNamesThatAreNotUtf8AreRefused) {
+  TempDir tmp;
+  tmp.Write("a.json", R"({"pct_a": 0.5, "nprocs": 1})");
+  tmp.Write("b\xff.json", R"({"pct_a": 0.5, "nprocs": 1})");
+  EXPECT_THAT(LoadProblems(DirConfig(tmp.path())),
+              ElementsAre((tmp.path() / "b\\xFF.json").string() +
+                          ": the file name is not valid UTF-8 text (byte 0xFF at offset 1); "
+                          "rename the file"));
+}
+
+TEST(WorkloadsTest, FeatureAndWorkloadCountsAreBounded) {
+  TempDir tmp;
+  std::string many = "{\"nprocs\": 1";
+  for (int i = 0; i <= kMaxFeatures; ++i) many += ", \"pct_" + std::to_string(i) + "\": 0.1";
+  const auto wide = tmp.Write("wide/a.json", many + "}");
+  EXPECT_THAT(LoadProblems(DirConfig(tmp.path() / "wide")),
+              ElementsAre(wide.string() + ": has 1002 features; at most 1000 plus 'nprocs' are "
+                                          "supported"));
+  // 41 workloads x 50045 trials each: more than kMaxTrials.
+  for (int i = 0; i < 41; ++i) {
+    tmp.Write("many/w" + std::to_string(i) + ".json", R"({"pct_a": 0.5, "nprocs": 1})");
+  }
+  StudyConfig cfg = DirConfig(tmp.path() / "many");
+  cfg.active.iterations = 1000;
+  cfg.active.batch_per_iter = 50;
+  EXPECT_THAT(LoadProblems(cfg), ElementsAre(HasSubstr("41 workloads x up to 50045 trials each "
+                                                       "exceed 2000000 trials")));
 }
 
 TEST(WorkloadsTest, DisagreeingFeatureSetsNameTheFile) {

@@ -30,7 +30,9 @@ TEST(ConfigReaderTest, ReadsTypedFieldsAndLeavesDefaultsOnProblems) {
                              {"mode", S("Real")},
                              {"bad_int", S("12", true)},
                              {"low", S("-1")},
-                             {"frac", S("1")}});
+                             {"frac", S("1")},
+                             {"big", S("1000001")},
+                             {"count", S("18446744073709551615")}});
   ConfigReader r("c.yaml");
   const ConfigMap m = r.Map(node, "sec", {});
   int n = 0, bad_int = 7, low = 3;
@@ -39,13 +41,17 @@ TEST(ConfigReaderTest, ReadsTypedFieldsAndLeavesDefaultsOnProblems) {
   std::string name;
   enum class Mode { kA, kReal } mode = Mode::kA;
   r.IntField(m, "sec", "n", n, 1);
-  r.DoubleField(m, "sec", "x", x, ConfigReader::AtLeast(0.0));
+  r.DoubleField(m, "sec", "x", x, ConfigReader::Between(0.0, 1e6));
   r.BoolField(m, "sec", "flag", flag);
   r.StringField(m, "sec", "name", name);
   r.EnumField(m, "sec", "mode", mode, {"a", "real"}, {Mode::kA, Mode::kReal});
   r.IntField(m, "sec", "bad_int", bad_int, 0);
   r.IntField(m, "sec", "low", low, 0);
   r.DoubleField(m, "sec", "frac", frac, ConfigReader::Open01());
+  double big = 1;
+  uint64_t count = 5;
+  r.DoubleField(m, "sec", "big", big, ConfigReader::Between(0.0, 1e6));
+  r.UintField(m, "sec", "count", count, 1000);
   EXPECT_EQ(n, 12);
   EXPECT_DOUBLE_EQ(x, 0.5);
   EXPECT_TRUE(flag);
@@ -54,10 +60,14 @@ TEST(ConfigReaderTest, ReadsTypedFieldsAndLeavesDefaultsOnProblems) {
   EXPECT_EQ(bad_int, 7);
   EXPECT_EQ(low, 3);
   EXPECT_DOUBLE_EQ(frac, 0.25);
+  EXPECT_DOUBLE_EQ(big, 1);
+  EXPECT_EQ(count, 5u);
   EXPECT_THAT(r.problems().items(),
               ElementsAre("c.yaml: sec.bad_int: expected an integer, got the string \"12\"",
                           "c.yaml: sec.low: must be >= 0, got -1",
-                          "c.yaml: sec.frac: must be in (0, 1), got 1"));
+                          "c.yaml: sec.frac: must be in (0, 1), got 1",
+                          "c.yaml: sec.big: must be in [0, 1000000], got 1000001",
+                          "c.yaml: sec.count: must be <= 1000, got 18446744073709551615"));
 }
 
 TEST(ConfigReaderTest, UnknownDuplicateAndNonScalarKeys) {

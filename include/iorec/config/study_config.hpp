@@ -13,6 +13,18 @@
 
 namespace iorec::config {
 
+/// Size limits of a study (README, "Configuration"). Beyond them a study does not fit in
+/// memory or does not finish: the loop's per-workload Gaussian process is cubic in that
+/// workload's trials, and the final model holds every trial as a row.
+inline constexpr int kMaxWorkloads = 10000;
+inline constexpr int kMaxFeatures = 1000;
+inline constexpr size_t kMaxKnobs = 64;
+inline constexpr int64_t kMaxTrialsPerWorkload = 5000;
+inline constexpr int64_t kMaxTrials = 2000000;
+/// Workload features must be finite with |value| <= this (trees split in float precision;
+/// distances square the differences).
+inline constexpr double kMaxFeatureMagnitude = 1e12;
+
 struct DataConfig {
   /// Resolved against the config file's directory, else (when not there) against
   /// runner.io_synth_root as the reference does; empty = synthetic workloads.
@@ -144,6 +156,14 @@ StudyConfig ParseStudyConfig(const std::string& yaml_text, const std::filesystem
 
 /// Number of distinct anchor configs for this space and baseline (for target_size checks).
 size_t CountAnchors(const space::Space& space, const space::Config& baseline);
+
+/// The most trials one workload can get: the warm start, then every iteration's batch and
+/// its replicate runs.
+int64_t MaxTrialsPerWorkload(const StudyConfig& cfg);
+
+/// "" when a workload feature value is usable, else why not ("must be a finite number",
+/// "must be within ±1e12", "'nprocs' must be >= 1").
+std::string FeatureValueProblem(const std::string& name, double value);
 
 /// Loads the workloads the config names: JSON files in data.input_dir (sorted by file
 /// name), or seeded synthetic workloads when input_dir is empty. Throws InputError

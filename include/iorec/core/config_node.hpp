@@ -77,10 +77,13 @@ class ConfigReader {
 
   static std::string Child(const std::string& path, const std::string& key);
   static std::string Index(const std::string& path, size_t i);
-  /// 'text', for values and names in messages.
+  /// 'text', for values and names in messages (bytes that are not UTF-8 text as \xNN).
   static std::string Quote(const std::string& text);
   /// The items separated by `sep`, for lists in messages.
   static std::string Join(const std::vector<std::string>& items, std::string_view sep);
+  /// Records every key and scalar under `node` that is not valid UTF-8 (names and values
+  /// reach JSON outputs, which must be UTF-8).
+  void CheckUtf8(const ConfigNode& node, const std::string& path);
 
   /// Reads a mapping; `known` empty means any key is allowed. Unknown keys are reported with
   /// a "did you mean" suggestion. The nodes must outlive the returned map.
@@ -102,10 +105,10 @@ class ConfigReader {
     std::optional<double> lo, hi;
     bool lo_open = false, hi_open = false;
   };
-  static Range AtLeast(double lo) { return Range{lo, std::nullopt, false, false}; }
-  static Range Above(double lo) { return Range{lo, std::nullopt, true, false}; }
   static Range Open01() { return Range{0.0, 1.0, true, true}; }
   static Range HalfOpen01() { return Range{0.0, 1.0, true, false}; }
+  static Range Between(double lo, double hi) { return Range{lo, hi, false, false}; }
+  static Range AboveUpTo(double lo, double hi) { return Range{lo, hi, true, false}; }
 
   template <class T>
   void IntField(const ConfigMap& m, const std::string& section, const std::string& key, T& out,
@@ -113,7 +116,7 @@ class ConfigReader {
     if (auto v = CheckedInt(m, section, key, lo, hi)) out = static_cast<T>(*v);
   }
   void UintField(const ConfigMap& m, const std::string& section, const std::string& key,
-                 uint64_t& out);
+                 uint64_t& out, uint64_t hi = std::numeric_limits<uint64_t>::max());
   void DoubleField(const ConfigMap& m, const std::string& section, const std::string& key,
                    double& out, Range r);
   void BoolField(const ConfigMap& m, const std::string& section, const std::string& key, bool& out);
