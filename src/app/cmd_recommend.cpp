@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include <spdlog/spdlog.h>
+
 #include "commands.hpp"
 #include "input.hpp"
 #include "iorec/apply/describe.hpp"
@@ -15,6 +17,7 @@
 #include "iorec/darshan/features.hpp"
 #include "iorec/deploy/model_bundle.hpp"
 #include "iorec/deploy/recommender.hpp"
+#include "iorec/report/evaluation_outputs.hpp"
 #include "iorec/space/config_id.hpp"
 #include "iorec/space/json.hpp"
 #include "recommend_emit.hpp"
@@ -30,8 +33,35 @@ struct RecommendOptions {
   int top_k = 0;
   bool json = false;
   std::optional<double> current;
+  std::string map_png;
   EmitOptions emit;
 };
+
+/// --map must name a PNG in an existing directory.
+void CheckMapOption(const std::string& png) {
+  if (png.empty()) return;
+  const std::filesystem::path p(png);
+  if (p.extension() != ".png")
+    throw core::InputError("recommend: --map: the map is a PNG file ending in .png, got '" + png +
+                           "'");
+  const auto dir = p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
+  if (!std::filesystem::is_directory(dir))
+    throw core::InputError("recommend: --map: directory '" + dir.string() + "' does not exist");
+}
+
+/// The map of the model's measured workloads with this one, its nearest ones standing out.
+void WriteMap(const std::string& png, const deploy::ModelBundle& b, const space::Workload& w,
+              const deploy::Recommendation& r) {
+  std::vector<std::string> nearest;
+  for (const auto& n : r.neighbors) nearest.push_back(n.workload_id);
+  const std::string warning = report::WriteWorkloadMapPlot(
+      png, b.known, w, nearest, b.runner_mode == "stub" ? " [synthetic: stub testbed]" : "");
+  if (!warning.empty()) {
+    spdlog::warn("--map: {} (its data and gnuplot script are beside it)", warning);
+  } else {
+    spdlog::info("workload map: {}", png);
+  }
+}
 
 /// The workload features of a Darshan log, in the model's feature order; `layout` receives the
 /// Lustre layout the application ran with, when the log has LUSTRE records.
@@ -166,6 +196,7 @@ void PrintText(const deploy::ModelBundle& b, const space::Workload& w,
 
 void RunRecommend(const RecommendOptions& opt, const GlobalOptions& g) {
   SetupLogging(g);
+  CheckMapOption(opt.map_png);
   deploy::ModelBundle b = deploy::LoadModelBundle(opt.model_dir);
   if (opt.top_k > 0) b.params.return_top_k = opt.top_k;
   std::optional<darshan::LustreLayout> ran_with;
@@ -176,6 +207,7 @@ void RunRecommend(const RecommendOptions& opt, const GlobalOptions& g) {
   deploy::Recommender rec(b.space, b.known, b.matrix, *b.model, b.baseline, b.params);
   const auto r = rec.Recommend(w.features);
   const Explained ex = Explain(b, w, r);
+  if (!opt.map_png.empty()) WriteMap(opt.map_png, b, w, r);
   if (!opt.emit.formats.empty()) {
     CheckEmitOptions(opt.emit, r.configs.size());
     EmitRecommendation(opt.emit, b, w, r, ex, opt.current);
@@ -256,6 +288,10 @@ void AddRecommendCommand(CLI::App& root, GlobalOptions& g) {
                   "for a minimized metric): expected values are then given in absolute terms")
       ->type_name("VALUE")
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--map", opt->map_png,
+                  "Draw where the workload falls among the study's measured workloads (its "
+                  "nearest ones highlighted) into FILE.png, with its .dat and .gp beside")
+      ->type_name("FILE.png");
   AddCommonFlags(cmd, g);
   cmd->callback([opt, &g] {
     if (opt->workload_file.empty() == opt->darshan_log.empty()) {

@@ -198,6 +198,33 @@ void KnobEffectsPlot(const fs::path& dir, const ReportContent& c, std::vector<Pl
        plots, warnings);
 }
 
+/// A workload map's data and script: measured workloads, neighbours (recommend) and new ones.
+void EmitWorkloadMap(const fs::path& dir, const std::string& stem,
+                     const std::vector<WorkloadPoint>& points, const std::vector<MapKind>& kinds,
+                     const std::string& title, const std::string& caption,
+                     std::vector<PlotRef>& plots, std::vector<std::string>& warnings) {
+  std::ostringstream dat;
+  dat << "# pc1\tpc2\tworkload\tkind (0 measured, 1 new, 2 nearest measured)\n";
+  for (size_t i = 0; i < points.size(); ++i) {
+    dat << N(points[i].x) << '\t' << N(points[i].y) << '\t' << DQ(points[i].workload) << '\t'
+        << static_cast<int>(kinds[i]) << '\n';
+  }
+  const std::string file = Q(stem + ".dat");
+  std::ostringstream gp;
+  gp << "set title " << Q(title) << "\n"
+     << "set xlabel 'principal component 1 of the standardized features'\n"
+     << "set ylabel 'principal component 2'\nset grid\nset key outside right top\n"
+     << "set offsets graph 0.03, graph 0.15, graph 0.05, graph 0.05\n"
+     << "plot " << file << " using ($4 == 0 ? $1 : NaN):2 with points pt 7 ps 1.2 "
+     << "lc rgb '#08519c' title 'measured', \\\n"
+     << "     '' using ($4 == 2 ? $1 : NaN):2 with points pt 7 ps 1.6 lc rgb '#31a354' "
+     << "title 'nearest measured', \\\n"
+     << "     '' using ($4 == 1 ? $1 : NaN):2 with points pt 9 ps 1.8 lc rgb '#e6550d' "
+     << "title 'new', \\\n"
+     << "     '' using 1:2:3 with labels offset 0.8,0.6 left font ',7' notitle\n";
+  Emit(dir, stem, dat.str(), gp.str(), 1000, 700, caption, plots, warnings);
+}
+
 /// The workloads on the first two principal components of their standardized features;
 /// workloads held out by the evaluation are drawn as new ones.
 void WorkloadMapPlot(const fs::path& dir, const ReportContent& c, std::vector<PlotRef>& plots,
@@ -207,27 +234,17 @@ void WorkloadMapPlot(const fs::path& dir, const ReportContent& c, std::vector<Pl
   std::vector<std::string> held;
   if (c.evaluation && c.evaluation->split == eval::Split::kPatterns)
     held = c.evaluation->heldout_workloads;
-  std::ostringstream dat;
-  dat << "# pc1\tpc2\tworkload\theld_out (1: treated as new by the evaluation)\n";
-  for (const auto& p : WorkloadMap(ws)) {
+  const auto points = WorkloadMap(ws);
+  std::vector<MapKind> kinds;
+  for (const auto& p : points) {
     const bool is_new = std::find(held.begin(), held.end(), p.workload) != held.end();
-    dat << N(p.x) << '\t' << N(p.y) << '\t' << DQ(p.workload) << '\t' << is_new << '\n';
+    kinds.push_back(is_new ? MapKind::kNew : MapKind::kMeasured);
   }
-  std::ostringstream gp;
-  gp << "set title "
-     << Q("Map of the workloads (first two principal components of the "
-          "standardized features)" +
-          SyntheticTag(*c.cfg))
-     << "\nset xlabel 'component 1'\nset ylabel 'component 2'\nset grid\nset key top right\n"
-     << "plot 'workload_map.dat' using ($4 == 0 ? $1 : NaN):2 with points pt 7 ps 1.2 "
-     << "lc rgb '#08519c' title 'measured', \\\n"
-     << "     '' using ($4 == 1 ? $1 : NaN):2 with points pt 9 ps 1.6 lc rgb '#e6550d' "
-     << "title 'held out (new)', \\\n"
-     << "     '' using 1:2:3 with labels offset 0.8,0.6 left font ',7' notitle\n";
-  Emit(dir, "workload_map", dat.str(), gp.str(), 1000, 700,
-       "Map of the workloads: nearby workloads have similar I/O features (the recommender's "
-       "neighbours)",
-       plots, warnings);
+  EmitWorkloadMap(dir, "workload_map", points, kinds,
+                  "Map of the workloads (new: held out by the evaluation)" + SyntheticTag(*c.cfg),
+                  "Map of the workloads: nearby workloads have similar I/O features (the "
+                  "recommender's neighbours)",
+                  plots, warnings);
 }
 
 void RecommendedHeatmap(const fs::path& dir, const ReportContent& c, std::vector<PlotRef>& plots,
@@ -336,6 +353,27 @@ void KnobImportance(const fs::path& dir, const ReportContent& c, std::vector<Plo
 }
 
 }  // namespace
+
+std::string WriteWorkloadMapPlot(const fs::path& png, const space::WorkloadSet& known,
+                                 const space::Workload& added,
+                                 const std::vector<std::string>& nearest,
+                                 const std::string& title_suffix) {
+  auto points = WorkloadMap(known, {added});
+  std::vector<MapKind> kinds;
+  for (size_t i = 0; i + 1 < points.size(); ++i) {
+    const bool near =
+        std::find(nearest.begin(), nearest.end(), points[i].workload) != nearest.end();
+    kinds.push_back(near ? MapKind::kNearest : MapKind::kMeasured);
+  }
+  kinds.push_back(MapKind::kNew);
+  std::vector<PlotRef> plots;
+  std::vector<std::string> warnings;
+  const fs::path dir = png.has_parent_path() ? png.parent_path() : fs::path(".");
+  EmitWorkloadMap(dir, png.stem().string(), points, kinds,
+                  "Where " + added.id + " falls among the measured workloads" + title_suffix, "",
+                  plots, warnings);
+  return warnings.empty() ? std::string() : warnings.front();
+}
 
 std::vector<PlotRef> WriteReportPlots(const fs::path& out_dir, const ReportContent& c,
                                       std::vector<std::string>& warnings) {

@@ -31,21 +31,32 @@ std::optional<double> RelativeStd(const deploy::MatrixEntry& e) {
   return e.std_perf / e.mean_perf.value;
 }
 
-/// Standardized feature columns (zero-spread columns dropped), one row per workload.
-std::vector<std::vector<double>> Standardized(const space::WorkloadSet& ws) {
-  const size_t n = ws.size(), nf = ws.feature_names.size();
-  std::vector<std::vector<double>> rows(n);
-  for (size_t f = 0; f < nf; ++f) {
-    double mean = 0.0, var = 0.0;
-    for (const auto& w : ws.workloads) mean += w.features[f];
-    mean /= static_cast<double>(n);
-    for (const auto& w : ws.workloads) var += (w.features[f] - mean) * (w.features[f] - mean);
-    const double sd = std::sqrt(var / static_cast<double>(n));
-    if (!(sd > 1e-12)) continue;
-    for (size_t i = 0; i < n; ++i) rows[i].push_back((ws.workloads[i].features[f] - mean) / sd);
+/// Per feature column of a workload set: mean and spread; columns without spread are dropped.
+struct Standardizer {
+  std::vector<size_t> columns;
+  std::vector<double> mean, sd;
+
+  explicit Standardizer(const space::WorkloadSet& ws) {
+    const double n = static_cast<double>(ws.size());
+    for (size_t f = 0; f < ws.feature_names.size(); ++f) {
+      double m = 0.0, var = 0.0;
+      for (const auto& w : ws.workloads) m += w.features[f];
+      m /= n;
+      for (const auto& w : ws.workloads) var += (w.features[f] - m) * (w.features[f] - m);
+      const double s = std::sqrt(var / n);
+      if (!(s > 1e-12)) continue;
+      columns.push_back(f);
+      mean.push_back(m);
+      sd.push_back(s);
+    }
   }
-  return rows;
-}
+  std::vector<double> Row(const std::vector<double>& features) const {
+    std::vector<double> row;
+    for (size_t i = 0; i < columns.size(); ++i)
+      row.push_back((features[columns[i]] - mean[i]) / sd[i]);
+    return row;
+  }
+};
 
 /// The leading eigenvector of X^T X orthogonal to `skip` (power iteration from a fixed
 /// start, so the map is deterministic). Empty when X has no such direction.
@@ -208,15 +219,21 @@ std::vector<KnobEffect> KnobEffects(const state::StudyState& st) {
   return out;
 }
 
-std::vector<WorkloadPoint> WorkloadMap(const space::WorkloadSet& ws) {
-  const auto x = Standardized(ws);
+std::vector<WorkloadPoint> WorkloadMap(const space::WorkloadSet& ws,
+                                       const std::vector<space::Workload>& added) {
+  const Standardizer z(ws);
+  std::vector<std::vector<double>> x;
+  for (const auto& w : ws.workloads) x.push_back(z.Row(w.features));
   const auto first = Component(x, {});
   const auto second = first.empty() ? first : Component(x, first);
   std::vector<WorkloadPoint> out;
-  for (size_t i = 0; i < ws.size(); ++i) {
-    out.push_back({ws.workloads[i].id, first.empty() ? 0.0 : Project(x[i], first),
-                   second.empty() ? 0.0 : Project(x[i], second)});
-  }
+  auto add = [&](const space::Workload& w) {
+    const auto row = z.Row(w.features);
+    out.push_back({w.id, first.empty() ? 0.0 : Project(row, first),
+                   second.empty() ? 0.0 : Project(row, second)});
+  };
+  for (const auto& w : ws.workloads) add(w);
+  for (const auto& w : added) add(w);
   return out;
 }
 

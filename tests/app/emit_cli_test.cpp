@@ -237,4 +237,47 @@ TEST_F(EmitCliTest, RecommendShowsNoiseAndExpectedValuesInJson) {
   EXPECT_NE(text.out.find("noise: runs of one config vary by "), std::string::npos) << text.out;
 }
 
+TEST_F(EmitCliTest, MapShowsTheWorkloadAmongTheMeasuredOnesAndItsNeighbours) {
+  const fs::path png = *dir_ / "maps" / "app-map.png";
+  fs::create_directories(png.parent_path());
+  const auto r = RunShell(Recommend("--json --map " + Q(png)));
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out.substr(r.out.find('{')));
+  std::vector<std::string> neighbours;
+  for (const auto& n : j["neighbors"]) neighbours.push_back(n["workload"]);
+  ASSERT_FALSE(neighbours.empty());
+  // One row per measured workload, then the new one: x, y, name, kind.
+  std::istringstream dat(Slurp(png.parent_path() / "app-map.dat"));
+  std::string line;
+  std::vector<std::vector<std::string>> rows;
+  while (std::getline(dat, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream fields(line);
+    std::vector<std::string> row;
+    for (std::string f; std::getline(fields, f, '\t');) row.push_back(f);
+    rows.push_back(row);
+  }
+  ASSERT_EQ(rows.size(), 4u);  // 3 measured workloads and the app
+  EXPECT_EQ(rows.back()[2], "\"app\"");
+  EXPECT_EQ(rows.back()[3], "1");
+  for (size_t i = 0; i + 1 < rows.size(); ++i) {
+    const std::string name = rows[i][2].substr(1, rows[i][2].size() - 2);
+    const bool near = std::find(neighbours.begin(), neighbours.end(), name) != neighbours.end();
+    EXPECT_EQ(rows[i][3], near ? "2" : "0") << name;
+  }
+  // app.json has the features of the first measured workload: the same point.
+  EXPECT_EQ(rows.back()[0], rows[0][0]);
+  EXPECT_EQ(rows.back()[1], rows[0][1]);
+  EXPECT_NE(Slurp(png.parent_path() / "app-map.gp").find("[synthetic: stub testbed]"),
+            std::string::npos);
+  if (RunShell("command -v gnuplot").code == 0) EXPECT_TRUE(fs::exists(png));
+
+  for (const std::string bad : {"map.svg", "no/such/dir/map.png"}) {
+    const auto b = RunShell(Recommend("--map " + Q(*dir_ / bad)));
+    EXPECT_EQ(b.code, 2) << b.out;
+    EXPECT_NE(b.out.find("--map"), std::string::npos) << b.out;
+  }
+  EXPECT_FALSE(fs::exists(*dir_ / "map.dat"));
+}
+
 }  // namespace

@@ -152,6 +152,13 @@ TEST(StudyInsightsTest, TheWorkloadMapKeepsTheMainDirectionOfTheFeatures) {
   for (size_t i = 1; i < map.size(); ++i) EXPECT_GT(sign * (map[i].x - map[i - 1].x), 0.0);
   EXPECT_NEAR(map[3].x - map[0].x, sign * 2.0 * std::sqrt(2.0) * 3.0 / std::sqrt(5.0), 1e-6);
   for (const auto& p : map) EXPECT_NEAR(p.y, 0.0, 1e-9);
+  // A new workload is projected on the measured ones' axes: with w1's features, w1's point.
+  space::Workload added{"new", {1.0, 2.0, 5.0}, "", {}};
+  const auto with_new = WorkloadMap(ws, {added});
+  ASSERT_EQ(with_new.size(), 5u);
+  EXPECT_EQ(with_new[4].workload, "new");
+  EXPECT_DOUBLE_EQ(with_new[4].x, map[1].x);
+  EXPECT_DOUBLE_EQ(with_new[4].y, map[1].y);
   // Identical workloads all sit at the origin.
   for (const auto& p : WorkloadMap(test_support::Workloads({{1.0}, {1.0}}))) {
     EXPECT_DOUBLE_EQ(p.x, 0.0);

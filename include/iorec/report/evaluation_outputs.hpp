@@ -50,6 +50,18 @@ std::vector<PlotRef> WriteReportPlots(const std::filesystem::path& out_dir,
                                       const ReportContent& content,
                                       std::vector<std::string>& warnings);
 
+/// What a point of a workload map is.
+enum class MapKind { kMeasured = 0, kNew = 1, kNearest = 2 };
+
+/// `png` (with its .dat and .gp beside, named after it): the measured workloads `known` and a
+/// new one, `added`, on the first two principal components of the known workloads'
+/// standardized features; the workloads named in `nearest` stand out. Returns a warning
+/// (e.g. gnuplot missing) or "".
+std::string WriteWorkloadMapPlot(const std::filesystem::path& png, const space::WorkloadSet& known,
+                                 const space::Workload& added,
+                                 const std::vector<std::string>& nearest,
+                                 const std::string& title_suffix);
+
 /// summary.md: the study on one page, plots linked relative to the output directory.
 std::string SummaryMarkdown(const ReportContent& content);
 /// report.html: one self-contained file (inline CSS, plots embedded as base64 data: URIs

@@ -82,7 +82,10 @@ struct WorkloadPoint {
   std::string workload;
   double x = 0.0, y = 0.0;
 };
-std::vector<WorkloadPoint> WorkloadMap(const space::WorkloadSet& ws);
+/// The points of `ws`, then those of `added` (new workloads, in `ws`'s feature order),
+/// projected on the axes of `ws` alone.
+std::vector<WorkloadPoint> WorkloadMap(const space::WorkloadSet& ws,
+                                       const std::vector<space::Workload>& added = {});
 
 /// summary.json's reader fields: "synthetic", "metric", "metrics_reference", "runs_by_phase",
 /// "noise" (with per-workload "top_configs") and "best_measured_by_iteration"
