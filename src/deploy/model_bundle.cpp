@@ -4,6 +4,7 @@
 
 #include "iorec/core/error.hpp"
 #include "iorec/core/file_io.hpp"
+#include "iorec/core/hash.hpp"
 #include "iorec/space/json.hpp"
 
 namespace iorec::deploy {
@@ -11,7 +12,8 @@ namespace {
 
 /// 2: each workload carries its baseline perf and entries their robust perf (format 1 held
 /// perf - baseline differences, from which both are recovered).
-constexpr int kBundleFormat = 2;
+/// 3: each member file is listed with its size and SHA-1, checked before XGBoost reads it.
+constexpr int kBundleFormat = 3;
 
 using Json = nlohmann::ordered_json;
 
@@ -148,6 +150,44 @@ void MatrixRowFrom(const nlohmann::json& e, int format, const space::Space& spac
   m.top.push_back(std::move(top));
 }
 
+/// A member file's bytes. Format 3 entries ({file, bytes, sha1}) are checked: a file of another
+/// size or content is damage, reported before XGBoost (which crashes or runs out of memory on
+/// some damaged models) sees it. Earlier formats list bare names and are read unchecked.
+std::string ReadMember(const nlohmann::json& entry, const std::filesystem::path& dir, int format) {
+  const bool checked = format >= 3;
+  const std::string name = checked ? entry.at("file").get<std::string>() : entry.get<std::string>();
+  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos) {
+    throw core::Error("member file '" + name + "' is not a file name in the model directory");
+  }
+  const std::filesystem::path path = dir / name;
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (!std::filesystem::is_regular_file(status)) {
+    throw core::InputError(
+        path.string() + ": model member file " +
+        (std::filesystem::exists(status) ? "is not a regular file" : "is missing") +
+        "; the model directory is damaged (run the study again or restore "
+        "the directory)");
+  }
+  if (!checked) return core::ReadFile(path);
+  const auto expected_bytes = entry.at("bytes").get<uint64_t>();
+  const auto expected_sha1 = entry.at("sha1").get<std::string>();
+  const uint64_t actual_bytes = std::filesystem::file_size(path, ec);
+  const auto damaged = [&](const std::string& what) {
+    return core::InputError(path.string() + ": model member file is damaged (" + what +
+                            "); run the study again or restore the model directory");
+  };
+  if (ec || actual_bytes != expected_bytes) {
+    throw damaged(std::to_string(actual_bytes) + " bytes, model.json records " +
+                  std::to_string(expected_bytes));
+  }
+  std::string bytes = core::ReadFile(path);
+  if (bytes.size() != expected_bytes || core::Sha1Hex(bytes) != expected_sha1) {
+    throw damaged("its SHA-1 differs from the one model.json records");
+  }
+  return bytes;
+}
+
 std::shared_ptr<model::XgbEnsemble> EnsembleFrom(const nlohmann::json& j,
                                                  const std::filesystem::path& dir, size_t width) {
   model::EnsembleParams p;
@@ -163,7 +203,7 @@ std::shared_ptr<model::XgbEnsemble> EnsembleFrom(const nlohmann::json& j,
   p.min_child_weight = ej.at("min_child_weight").get<double>();
   std::vector<std::string> members;
   for (const auto& m : j.at("members"))
-    members.push_back(core::ReadFile(dir / m.get<std::string>()));
+    members.push_back(ReadMember(m, dir, j.at("format").get<int>()));
   auto model = std::make_shared<model::XgbEnsemble>(p);
   model->LoadMembers(members, width);
   return model;
@@ -171,7 +211,7 @@ std::shared_ptr<model::XgbEnsemble> EnsembleFrom(const nlohmann::json& j,
 
 ModelBundle BundleFrom(const nlohmann::json& j, const std::filesystem::path& dir) {
   const int format = j.at("format").get<int>();
-  if (format != 1 && format != kBundleFormat) {
+  if (format < 1 || format > kBundleFormat) {
     throw core::Error("unsupported bundle format " + j.at("format").dump());
   }
   ModelBundle b;
@@ -230,7 +270,8 @@ void SaveModelBundle(const std::filesystem::path& dir, const ModelBundle& b) {
   for (size_t i = 0; i < members.size(); ++i) {
     const std::string name = "member_" + std::to_string(i) + ".ubj";
     core::WriteFileAtomic(dir / name, members[i]);
-    j["members"].push_back(name);
+    j["members"].push_back(
+        {{"file", name}, {"bytes", members[i].size()}, {"sha1", core::Sha1Hex(members[i])}});
   }
   core::WriteFileAtomic(dir / "model.json", j.dump(2) + "\n");
 }

@@ -301,6 +301,31 @@ std::vector<Case> Cases() {
                "features log.darshan",
                2,
                {"log.darshan: not a regular file (a FIFO)"}});
+  // ---- Issue 15 item 6: damaged model files ----
+  for (const size_t keep : {size_t{2}, size_t{100}}) {
+    c.push_back({"ModelMemberCutTo" + std::to_string(keep) + "Bytes",
+                 "15.6",
+                 [keep](const fs::path& d) {
+                   SharedStudy::CopyTo(d);
+                   const fs::path member = d / "study/model/member_0.ubj";
+                   const std::string bytes = Slurp(member);
+                   std::ofstream(member, std::ios::binary | std::ios::trunc)
+                       << bytes.substr(0, keep);
+                 },
+                 "recommend --model study/model --workload wl/w1.json",
+                 2,
+                 {"study/model/member_0.ubj: model member file is damaged (" +
+                  std::to_string(keep) + " bytes, model.json records"}});
+  }
+  c.push_back({"ModelMemberMissing",
+               "15.6",
+               [](const fs::path& d) {
+                 SharedStudy::CopyTo(d);
+                 fs::remove(d / "study/model/member_0.ubj");
+               },
+               "recommend --model study/model --workload wl/w1.json",
+               2,
+               {"study/model/member_0.ubj: model member file is missing"}});
   // ---- Issue 15 item 1: names that look like shell commands run nothing ----
   c.push_back({"KnobValueIsACommandSubstitution",
                "15.1",

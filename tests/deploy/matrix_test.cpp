@@ -8,6 +8,7 @@
 #include "common/space_util.hpp"
 #include "common/state_util.hpp"
 #include "common/temp_dir.hpp"
+#include "iorec/core/error.hpp"
 #include "iorec/core/file_io.hpp"
 #include "iorec/deploy/model_bundle.hpp"
 #include "iorec/deploy/training.hpp"
@@ -80,12 +81,13 @@ TEST(ModelBundleTest, ReadsFormatOneBundlesOfEarlierVersions) {
   test_support::TempDir dir;
   SaveModelBundle(dir.path(), b);
   auto j = nlohmann::json::parse(core::ReadFile(dir.path() / "model.json"));
-  EXPECT_EQ(j["format"], 2);
+  EXPECT_EQ(j["format"], 3);
   EXPECT_EQ(j["metric"]["direction"], "maximize");
   EXPECT_EQ(j["runner_mode"], "");
   EXPECT_DOUBLE_EQ(j["workloads"][0]["baseline_perf"].get<double>(), 100.0);
   const ModelBundle now = LoadModelBundle(dir.path());
   j["format"] = 1;
+  for (auto& m : j["members"]) m = m["file"];  // bare names before format 3
   for (auto& w : j["workloads"]) {
     const double base = w["baseline_perf"].get<double>();
     w.erase("baseline_perf");
@@ -127,6 +129,65 @@ TEST(ModelBundleTest, KeepsTheStudysMetricAndRunner) {
   EXPECT_EQ(old.metric.direction, state::Direction::kMaximize);
   EXPECT_EQ(old.metric.unit, "");
   EXPECT_EQ(old.runner_mode, "");
+}
+
+/// LoadModelBundle's InputError message for `dir`, or "" when it loads.
+std::string LoadError(const std::filesystem::path& dir) {
+  try {
+    LoadModelBundle(dir);
+  } catch (const core::InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// Issue 15 item 6: `head -c 2 member_0.ubj` crashed XGBoost and 100 bytes of it took 4 GB.
+TEST(ModelBundleTest, DamagedMemberFilesAreInputErrorsNamingTheFile) {
+  test_support::TempDir dir;
+  SaveModelBundle(dir.path(), SmallBundle());
+  const auto member = dir.path() / "member_0.ubj";
+  const std::string good = core::ReadFile(member);
+  ASSERT_GT(good.size(), 100u);
+  const auto j = nlohmann::json::parse(core::ReadFile(dir.path() / "model.json"));
+  EXPECT_EQ(j["members"][0]["file"], "member_0.ubj");
+  EXPECT_EQ(j["members"][0]["bytes"], good.size());
+  EXPECT_EQ(j["members"][0]["sha1"].get<std::string>().size(), 40u);
+  EXPECT_EQ(LoadError(dir.path()), "");
+
+  for (size_t keep : {size_t{2}, size_t{100}, good.size() - 1}) {
+    core::WriteFileAtomic(member, good.substr(0, keep));
+    EXPECT_EQ(LoadError(dir.path()), member.string() + ": model member file is damaged (" +
+                                         std::to_string(keep) + " bytes, model.json records " +
+                                         std::to_string(good.size()) +
+                                         "); run the study again or restore the model directory");
+  }
+  std::string flipped = good;
+  flipped[good.size() / 2] ^= 0x20;
+  core::WriteFileAtomic(member, flipped);
+  EXPECT_EQ(LoadError(dir.path()),
+            member.string() +
+                ": model member file is damaged (its SHA-1 differs from the one model.json "
+                "records); run the study again or restore the model directory");
+  std::filesystem::remove(member);
+  EXPECT_EQ(LoadError(dir.path()),
+            member.string() +
+                ": model member file is missing; the model directory is damaged (run the study "
+                "again or restore the directory)");
+  std::filesystem::create_directory(member);
+  EXPECT_NE(LoadError(dir.path()).find("member_0.ubj: model member file is not a regular file"),
+            std::string::npos);
+}
+
+TEST(ModelBundleTest, MemberFilesMustLieInTheModelDirectory) {
+  test_support::TempDir dir;
+  SaveModelBundle(dir.path(), SmallBundle());
+  auto j = nlohmann::json::parse(core::ReadFile(dir.path() / "model.json"));
+  j["members"][0]["file"] = "../member_0.ubj";
+  core::WriteFileAtomic(dir.path() / "model.json", j.dump());
+  EXPECT_EQ(LoadError(dir.path()),
+            (dir.path() / "model.json").string() +
+                ": invalid model bundle: member file '../member_0.ubj' is not a file name in the "
+                "model directory");
 }
 
 }  // namespace
