@@ -2,7 +2,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <map>
 #include <sstream>
 
 #include "iorec/core/file_io.hpp"
@@ -118,28 +117,26 @@ void BestMeasuredPerWorkload(const fs::path& dir, const ReportContent& c,
   std::ostringstream dat;
   dat << "# one block per workload (gnuplot index = workload order): trial, best so far, "
          "baseline, in the metric's units\n";
-  std::vector<std::optional<state::Perf>> best(nw);
+  const auto best = BestPerfByTrial(st);
   std::vector<std::ostringstream> blocks(nw);
-  std::vector<size_t> n(nw, 0);
-  for (const auto& t : st.trials()) {
-    auto& b = best[t.workload];
-    if (t.ok && (!b || t.perf.value > b->value)) b = t.perf;
-    const auto& rec = st.record(t.workload);
-    blocks[t.workload] << ++n[t.workload] << '\t'
-                       << (b ? N(state::MetricFromPerf(*b, st.direction())) : "NaN") << '\t'
-                       << (rec.has_baseline()
-                               ? N(state::MetricFromPerf(rec.baseline, st.direction()))
-                               : "NaN")
-                       << '\n';
+  for (size_t w = 0; w < nw; ++w) {
+    const auto& rec = st.record(w);
+    const std::string base =
+        rec.has_baseline() ? N(state::MetricFromPerf(rec.baseline, st.direction())) : "NaN";
+    for (size_t i = 0; i < best[w].size(); ++i) {
+      const auto& b = best[w][i];
+      blocks[w] << i + 1 << '\t' << (b ? N(state::MetricFromPerf(*b, st.direction())) : "NaN")
+                << '\t' << base << '\n';
+    }
   }
   for (size_t w = 0; w < nw; ++w) dat << (w ? "\n\n" : "") << blocks[w].str();
   const size_t cols = std::min<size_t>(5, nw), rows = (nw + cols - 1) / cols;
   const std::string unit = metric.unit.empty() ? "" : " (" + metric.unit + ")";
   std::ostringstream gp;
   gp << "set multiplot layout " << rows << "," << cols << " title "
-     << Q("Best measured " + (metric.name.empty() ? std::string("metric") : metric.name) + unit +
-          " so far per workload (one run per trial; dashed: baseline)" + SyntheticTag(*c.cfg))
-     << "\nset grid\nunset key\nset tics font ',7'\nset format y '%.3g'\n";
+     << Q("Best mean " + (metric.name.empty() ? std::string("metric") : metric.name) + unit +
+          " of a config so far, per workload (dashed: baseline)" + SyntheticTag(*c.cfg))
+     << "\nset grid\nunset key\nset tics font ',7'\n";
   for (size_t w = 0; w < nw; ++w) {
     gp << "set title " << Q(st.workload_set().workloads[w].id) << " font ',8'\n"
        << "plot 'best_measured_per_workload.dat' index " << w

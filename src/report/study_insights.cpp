@@ -96,6 +96,28 @@ double Project(const std::vector<double>& row, const std::vector<double>& axis) 
   return s;
 }
 
+/// One workload's configs so far: the best mean perf over them.
+class RunningBest {
+ public:
+  void Add(const state::Trial& t) {
+    if (!t.ok) return;
+    auto& s = sums_[t.config];
+    s.first += t.perf.value;
+    s.second += 1;
+  }
+  std::optional<state::Perf> Best() const {
+    std::optional<state::Perf> best;
+    for (const auto& [cfg, s] : sums_) {
+      const double mean = s.first / s.second;
+      if (!best || mean > best->value) best = state::Perf{mean};
+    }
+    return best;
+  }
+
+ private:
+  std::map<space::Config, std::pair<double, int>> sums_;  ///< sum of perfs, runs
+};
+
 Json Nullable(const std::optional<double>& v) { return v ? Json(*v) : Json(nullptr); }
 
 }  // namespace
@@ -145,25 +167,24 @@ std::vector<std::vector<std::optional<state::Perf>>> BestPerfByIteration(
   const size_t nw = st.num_workloads();
   const int iters = std::max(0, st.iterations());
   std::vector<std::vector<std::optional<state::Perf>>> best(static_cast<size_t>(iters) + 1);
-  // Per workload and config: sum of perfs and runs so far.
-  std::vector<std::map<space::Config, std::pair<double, int>>> sums(nw);
+  std::vector<RunningBest> running(nw);
   size_t o = 0;
   for (int t = 0; t <= iters; ++t) {
     for (; o < st.trials().size() && st.trials()[o].iteration <= t; ++o) {
-      const auto& tr = st.trials()[o];
-      if (!tr.ok) continue;
-      auto& s = sums[tr.workload][tr.config];
-      s.first += tr.perf.value;
-      s.second += 1;
+      running[st.trials()[o].workload].Add(st.trials()[o]);
     }
     auto& row = best[static_cast<size_t>(t)];
-    row.assign(nw, std::nullopt);
-    for (size_t w = 0; w < nw; ++w) {
-      for (const auto& [cfg, s] : sums[w]) {
-        const double mean = s.first / s.second;
-        if (!row[w] || mean > row[w]->value) row[w] = state::Perf{mean};
-      }
-    }
+    for (size_t w = 0; w < nw; ++w) row.push_back(running[w].Best());
+  }
+  return best;
+}
+
+std::vector<std::vector<std::optional<state::Perf>>> BestPerfByTrial(const state::StudyState& st) {
+  std::vector<std::vector<std::optional<state::Perf>>> best(st.num_workloads());
+  std::vector<RunningBest> running(st.num_workloads());
+  for (const auto& t : st.trials()) {
+    running[t.workload].Add(t);
+    best[t.workload].push_back(running[t.workload].Best());
   }
   return best;
 }

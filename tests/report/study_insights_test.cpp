@@ -67,6 +67,23 @@ TEST(StudyInsightsTest, BestPerfSoFarIsTheBestConfigMeanAtTheEndOfEachIteration)
   for (const auto& row : best) EXPECT_DOUBLE_EQ(row[1]->value, 50.0);
 }
 
+TEST(StudyInsightsTest, BestPerfByTrialFollowsEachWorkloadsTrialsAndItsBestConfigMean) {
+  const auto best = BestPerfByTrial(Study());
+  ASSERT_EQ(best.size(), 2u);
+  ASSERT_EQ(best[0].size(), 7u);  // w0's trials, the failed one included
+  std::vector<double> want = {100, 120, 120, 150, 150, 150, 150};
+  for (size_t i = 0; i < want.size(); ++i) EXPECT_DOUBLE_EQ(best[0][i]->value, want[i]) << i;
+  ASSERT_EQ(best[1].size(), 2u);
+  EXPECT_DOUBLE_EQ(best[1][1]->value, 50.0);
+  // A replicate that lowers the best config's mean lowers the best.
+  test_support::StateBuilder b(test_support::IntSpace({3}), Config({0}),
+                               test_support::Workloads({{0.0}}));
+  b.Baseline(0, 100).Run(0, Config({1}), 200).Run(0, Config({1}), 100, Source::kReplicate);
+  const auto lowered = BestPerfByTrial(b.state());
+  EXPECT_DOUBLE_EQ(lowered[0][1]->value, 200.0);
+  EXPECT_DOUBLE_EQ(lowered[0][2]->value, 150.0);
+}
+
 TEST(StudyInsightsTest, AWorkloadWithoutASuccessfulRunHasNoBestYet) {
   test_support::StateBuilder b(test_support::IntSpace({2}), Config({0}),
                                test_support::Workloads({{0.0}}));

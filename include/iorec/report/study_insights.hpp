@@ -43,6 +43,9 @@ std::vector<PhaseRuns> RunsByPhase(const state::StudyState& st);
 /// iteration t (0 = warm start); nullopt while it has no successful run.
 std::vector<std::vector<std::optional<state::Perf>>> BestPerfByIteration(
     const state::StudyState& st);
+/// best[w][i]: the same after workload w's i-th trial (in execution order). A replicate that
+/// lowers the best config's mean lowers it.
+std::vector<std::vector<std::optional<state::Perf>>> BestPerfByTrial(const state::StudyState& st);
 
 /// The noise the study measured and, per workload, whether its top configs are told apart.
 struct RankComparison {
