@@ -1,8 +1,10 @@
 // summary.md and report.html: one document model rendered twice, so both say the same.
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
+#include <string_view>
 
 #include "iorec/apply/describe.hpp"
 #include "iorec/core/file_io.hpp"
@@ -390,15 +392,69 @@ std::vector<Block> BuildDocument(const ReportContent& c) {
   return doc;
 }
 
-std::string MdCell(const std::string& s) {
+/// `s` as inline Markdown that renders as exactly these characters: names and values
+/// (workload ids, knob values) reach summary.md, and none may become HTML, a link, code or
+/// emphasis. `<`, `>` and `&` become entities; Markdown punctuation gets a backslash (`_` only
+/// where it could open or close emphasis, so `stripe_count` stays readable); a line break
+/// becomes `line_break`.
+std::string MdInline(const std::string& s, const char* line_break) {
+  const auto alnum = [&](size_t i) {
+    return i < s.size() && (std::isalnum(static_cast<unsigned char>(s[i])) != 0);
+  };
   std::string out;
-  for (char ch : s) {
-    if (ch == '|')
-      out += "\\|";
-    else if (ch == '\n')
-      out += "<br>";
-    else
-      out += ch;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char ch = s[i];
+    switch (ch) {
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '\\':
+      case '`':
+      case '*':
+      case '[':
+      case ']':
+      case '~':
+      case '|':
+        out += '\\';
+        out += ch;
+        break;
+      case '_':
+        if (!(i > 0 && alnum(i - 1) && alnum(i + 1))) out += '\\';
+        out += ch;
+        break;
+      case '\r':
+        break;
+      case '\n':
+        out += line_break;
+        break;
+      default:
+        out += ch;
+    }
+  }
+  return out;
+}
+
+/// A table cell: inline, its line breaks kept as <br>.
+std::string MdCell(const std::string& s) { return MdInline(s, "<br>"); }
+
+/// A heading's, paragraph's or list item's text on one line that cannot start a block of its
+/// own ("# x", "- x", "+ x", "= x" as a setext underline, "12. x", "12) x").
+std::string MdText(const std::string& s) {
+  std::string out = MdInline(s, " ");
+  size_t digits = 0;
+  while (digits < out.size() && std::isdigit(static_cast<unsigned char>(out[digits])) != 0) {
+    ++digits;
+  }
+  if (digits > 0 && digits < out.size() && (out[digits] == '.' || out[digits] == ')')) {
+    out.insert(digits, "\\");
+  } else if (!out.empty() && std::string_view("#-+=").find(out[0]) != std::string_view::npos) {
+    out.insert(0, "\\");
   }
   return out;
 }
@@ -452,13 +508,13 @@ std::string SummaryMarkdown(const ReportContent& content) {
   for (const auto& b : BuildDocument(content)) {
     switch (b.kind) {
       case Block::Kind::kHeading:
-        md << std::string(static_cast<size_t>(b.level), '#') << ' ' << b.text << "\n\n";
+        md << std::string(static_cast<size_t>(b.level), '#') << ' ' << MdText(b.text) << "\n\n";
         break;
       case Block::Kind::kPara:
-        md << b.text << "\n\n";
+        md << MdText(b.text) << "\n\n";
         break;
       case Block::Kind::kList:
-        for (const auto& i : b.items) md << "- " << i << '\n';
+        for (const auto& i : b.items) md << "- " << MdText(i) << '\n';
         md << '\n';
         break;
       case Block::Kind::kTable:
@@ -475,8 +531,8 @@ std::string SummaryMarkdown(const ReportContent& content) {
         md << '\n';
         break;
       case Block::Kind::kPlot:
-        md << "- [" << b.plot.caption << "](" << b.plot.file << ")\n\n  ![" << b.plot.caption
-           << "](" << b.plot.file << ")\n\n";
+        md << "- [" << MdText(b.plot.caption) << "](" << b.plot.file << ")\n\n  !["
+           << MdText(b.plot.caption) << "](" << b.plot.file << ")\n\n";
         break;
     }
   }
