@@ -15,6 +15,8 @@ class SqliteStore;
 namespace iorec::app {
 
 void AddRunCommand(CLI::App& root, GlobalOptions& g);
+void AddAskCommand(CLI::App& root, GlobalOptions& g);
+void AddTellCommand(CLI::App& root, GlobalOptions& g);
 void AddWarmstartCommand(CLI::App& root, GlobalOptions& g);
 void AddRecommendCommand(CLI::App& root, GlobalOptions& g);
 void AddStatusCommand(CLI::App& root, GlobalOptions& g);

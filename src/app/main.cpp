@@ -134,6 +134,8 @@ int main(int argc, char** argv) {
   app::AddCommonFlags(&cli, g);
   cli.failure_message(ParseFailure);
   app::AddRunCommand(cli, g);
+  app::AddAskCommand(cli, g);
+  app::AddTellCommand(cli, g);
   app::AddWarmstartCommand(cli, g);
   app::AddRecommendCommand(cli, g);
   app::AddStatusCommand(cli, g);

@@ -51,6 +51,15 @@ Testbed MakeTestbed(const config::StudyConfig& cfg, const space::WorkloadSet& ws
                     const std::filesystem::path& out_dir) {
   Testbed tb;
   const config::RunnerConfig& rc = cfg.runner;
+  if (rc.executor == config::ExecutorKind::kExternal) {
+    // An external driver runs the trials; only the stub's truth is still of use.
+    if (rc.mode == config::RunnerMode::kStub) {
+      auto stub = std::make_unique<runner::StubTestbed>(cfg.space, ws, cfg.seed, rc.noise_std);
+      tb.oracle = std::make_unique<StubOracle>(*stub, cfg);
+      tb.runner = std::move(stub);
+    }
+    return tb;
+  }
   const std::filesystem::path trials_root = std::filesystem::absolute(out_dir) / "trials";
   runner::ShellRunner* shell = nullptr;
   switch (rc.mode) {

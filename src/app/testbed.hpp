@@ -11,9 +11,9 @@
 namespace iorec::app {
 
 struct Testbed {
-  std::unique_ptr<runner::Runner> runner;
-  std::unique_ptr<runner::Executor> executor;
-  std::unique_ptr<loop::Oracle> oracle;  ///< null unless the runner knows the truth
+  std::unique_ptr<runner::Runner> runner;      ///< null with runner.executor: external but stub
+  std::unique_ptr<runner::Executor> executor;  ///< null with runner.executor: external
+  std::unique_ptr<loop::Oracle> oracle;        ///< null unless the runner knows the truth
 };
 
 /// The default of runner.parallel_trials: the number of cores.

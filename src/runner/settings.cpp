@@ -222,7 +222,17 @@ const char* ToString(RunnerMode m) {
   return "unknown";
 }
 
-const char* ToString(ExecutorKind e) { return e == ExecutorKind::kSlurm ? "slurm" : "local"; }
+const char* ToString(ExecutorKind e) {
+  switch (e) {
+    case ExecutorKind::kLocal:
+      return "local";
+    case ExecutorKind::kSlurm:
+      return "slurm";
+    case ExecutorKind::kExternal:
+      return "external";
+  }
+  return "unknown";
+}
 
 RunnerSettings ParseRunnerSettings(ConfigReader& p, const ConfigNode& section,
                                    const space::Space* space, const fs::path& config_path) {
@@ -241,8 +251,8 @@ RunnerSettings ParseRunnerSettings(ConfigReader& p, const ConfigNode& section,
   p.DoubleField(m, s, "retry_backoff_s", r.retry_backoff_s, ConfigReader::Between(0.0, 3600.0));
   p.EnumField(m, s, "objective", r.objective, {"maximize", "minimize"},
               {Objective::kMaximize, Objective::kMinimize});
-  p.EnumField(m, s, "executor", r.executor, {"local", "slurm"},
-              {ExecutorKind::kLocal, ExecutorKind::kSlurm});
+  p.EnumField(m, s, "executor", r.executor, {"local", "slurm", "external"},
+              {ExecutorKind::kLocal, ExecutorKind::kSlurm, ExecutorKind::kExternal});
   p.IntField(m, s, "parallel_trials", r.parallel_trials, 1, 4096);
   if (const ConfigNode* n = m.Find("slurm")) ParseSlurm(p, *n, r.slurm);
 

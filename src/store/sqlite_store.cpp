@@ -685,12 +685,43 @@ StatusSummary SqliteStore::Summary() {
 
 // ---- DirLock ----
 
-DirLock DirLock::Acquire(const fs::path& dir) {
-  const fs::path p = dir / ".lock";
+namespace {
+
+int OpenLockFile(const fs::path& p) {
   const int fd = ::open(p.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) {
     throw core::InputError(p.string() + ": cannot create the lock file: " + std::strerror(errno));
   }
+  return fd;
+}
+
+void WritePid(int fd) {
+  const std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) < 0) {
+    // The pid is only informative; the lock itself is held.
+  }
+}
+
+}  // namespace
+
+DirLock DirLock::Wait(const fs::path& dir) {
+  const fs::path p = dir / ".lock";
+  const int fd = OpenLockFile(p);
+  int rc;
+  while ((rc = ::flock(fd, LOCK_EX)) != 0 && errno == EINTR) {
+  }
+  if (rc != 0) {
+    const int err = errno;
+    ::close(fd);
+    throw core::InputError(p.string() + ": cannot lock: " + std::strerror(err));
+  }
+  WritePid(fd);
+  return DirLock(fd);
+}
+
+DirLock DirLock::Acquire(const fs::path& dir) {
+  const fs::path p = dir / ".lock";
+  const int fd = OpenLockFile(p);
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
     char buf[32] = {0};
@@ -706,10 +737,7 @@ DirLock DirLock::Acquire(const fs::path& dir) {
     }
     throw core::InputError(p.string() + ": cannot lock: " + std::strerror(err));
   }
-  const std::string pid = std::to_string(::getpid()) + "\n";
-  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) < 0) {
-    // The pid is only informative; the lock itself is held.
-  }
+  WritePid(fd);
   return DirLock(fd);
 }
 

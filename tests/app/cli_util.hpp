@@ -84,6 +84,39 @@ inline CliResult RunInTerminal(const std::string& cmd) {
   return r;
 }
 
+/// `p` single-quoted for the shell.
+inline std::string ShellQuote(const std::filesystem::path& p) {
+  std::string s = "'";
+  for (char c : p.string()) s += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return s + "'";
+}
+
+/// A small command-runner study: knobs a (1, 2, 3, 4), b (1, 2, 4, 8), c (0, 1); three
+/// synthetic workloads; a warm start of 6; 2 iterations of 2 configs (`active_extra` adds
+/// keys to `active:`); the last number the command prints is the metric; no plots.
+/// `runner_lines` are more `runner:` keys, each "  key: value\n".
+inline std::string SmallCommandStudy(const std::string& command,
+                                     const std::string& active_extra = "",
+                                     const std::string& runner_lines = "") {
+  return "seed: 5\n"
+         "parameters:\n"
+         "  - {name: a, values: [1, 2, 3, 4]}\n"
+         "  - {name: b, values: [1, 2, 4, 8]}\n"
+         "  - {name: c, values: [0, 1]}\n"
+         "data: {input_dir: \"\", n_patterns: 3, n_features: 4}\n"
+         "warm_start: {target_size: 6}\n"
+         "model: {num_rounds: 10}\n"
+         "active: {iterations: 2, batch_per_iter: 2, ensemble_size: 2" +
+         active_extra +
+         "}\n"
+         "reporting: {plots: false}\n"
+         "runner:\n"
+         "  mode: command\n"
+         "  metric: stdout_last_number\n"
+         "  command: '" +
+         command + "'\n" + runner_lines;
+}
+
 inline std::string Slurp(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::stringstream ss;

@@ -4,16 +4,15 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <thread>
 
 #include "app/cli_util.hpp"
+#include "common/process_util.hpp"
 #include "common/temp_dir.hpp"
 
 namespace fs = std::filesystem;
@@ -178,28 +177,25 @@ TEST_F(StoreCliTest, StatusExportAndReport) {
 
 TEST_F(StoreCliTest, SecondProcessIsRefusedWhileTheFirstHoldsTheLock) {
   const fs::path out = dir_ / "locked";
-  const std::string cmd = "IOREC_FAULT_SLEEP_MS=4000 " + std::string(IOREC_BINARY) +
-                          " run -q --config " + cfg_.string() + " --output-dir " + out.string() +
-                          " >/dev/null 2>&1 &";
+  const fs::path release = dir_ / "release";
+  const fs::path pid_file = dir_ / "first.pid";
+  // The first process holds the directory's lock from its first committed trial until
+  // `release` exists (it announces that with release.held).
+  const std::string cmd = "IOREC_FAULT_HOLD_UNTIL=" + release.string() + " " +
+                          std::string(IOREC_BINARY) + " run -q --config " + cfg_.string() +
+                          " --output-dir " + out.string() + " >/dev/null 2>&1 & echo $! > " +
+                          pid_file.string();
   ASSERT_EQ(std::system(cmd.c_str()), 0);
-  // Wait until the first process has committed a trial (it then sleeps holding the lock).
-  for (int i = 0; i < 100; ++i) {
-    const auto st = Iorec("status " + out.string());
-    if (st.code == 0 && st.out.find(" 1 done") != std::string::npos) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  const auto t0 = std::chrono::steady_clock::now();
-  const auto second = Run(out);
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_TRUE(iorec::test_support::WaitForFile(release.string() + ".held"));
+  // Refused at once: a second process that waited for the lock would wait for the release,
+  // which comes only after it returned (`timeout` bounds that hang).
+  const auto second = Run(out, "timeout 120");
   EXPECT_EQ(second.code, 2) << second.out;
   EXPECT_NE(second.out.find("another iorec process"), std::string::npos) << second.out;
-  EXPECT_LT(secs, 3.0);  // refused at once, not after waiting
-  // The first finishes normally and its outputs are intact.
-  for (int i = 0; i < 400 && !fs::exists(out / "timing.json"); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ASSERT_TRUE(fs::exists(out / "timing.json"));
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // Released, the first finishes normally and its outputs are intact.
+  std::ofstream(release) << "go\n";
+  const pid_t first = std::stoi(Slurp(pid_file));
+  ASSERT_TRUE(iorec::test_support::WaitForExit(first));
   ExpectSameOutputs(Clean(), out);
 }
 

@@ -38,6 +38,18 @@ TEST(RunnerSettingsTest, ReadsKeysAndResolvesRealPathsAgainstTheConfig) {
   EXPECT_EQ(s.objective, Objective::kMinimize);
 }
 
+TEST(RunnerSettingsTest, ExternalExecutorAndItsName) {
+  core::ConfigReader reader("c.yaml");
+  const RunnerSettings s =
+      ParseRunnerSettings(reader, Section({{"executor", "external"}}), nullptr, "c.yaml");
+  EXPECT_TRUE(reader.problems().empty());
+  EXPECT_EQ(s.executor, ExecutorKind::kExternal);
+  EXPECT_STREQ(ToString(s.executor), "external");
+  ParseRunnerSettings(reader, Section({{"executor", "elsewhere"}}), nullptr, "c.yaml");
+  ASSERT_EQ(reader.problems().size(), 1u);
+  EXPECT_THAT(reader.problems().items()[0], HasSubstr("external"));
+}
+
 TEST(RunnerSettingsTest, LocatedProblemsForCommandMode) {
   core::ConfigReader reader("c.yaml");
   const space::Space space({space::Knob{"bs", {space::KnobValue::FromText("4k")}, false}});

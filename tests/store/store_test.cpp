@@ -18,6 +18,7 @@
 #include "iorec/loop/study.hpp"
 #include "iorec/runner/stub_testbed.hpp"
 #include "iorec/store/recorder.hpp"
+#include "iorec/store/session.hpp"
 #include "iorec/store/sqlite_store.hpp"
 
 namespace fs = std::filesystem;
@@ -373,6 +374,57 @@ TEST(StoreExecutorTest, RefusesAStoreThatDisagreesAndReportsIncompleteStudies) {
     FAIL();
   } catch (const core::InputError& e) {
     EXPECT_NE(std::string(e.what()).find("incomplete"), std::string::npos);
+  }
+}
+
+TEST(StoreExecutorTest, AnExternalDriverTellsPendingTrialsAndTheReplayGoesOn) {
+  const auto cfg = config::ParseStudyConfig(kConfig, "c.yaml");
+  const auto ws = config::LoadWorkloads(cfg);
+  runner::StubTestbed stub(cfg.space, ws, cfg.seed, cfg.runner.noise_std);
+  store::MemoryStore s;
+  // Replays until trials wait for results; an external driver tells them; again.
+  auto drive = [&]() -> std::vector<store::TrialRecord> {
+    store::StoreExecutor exec(s, cfg.space, store::Unfinished::kLeavePending);
+    try {
+      loop::RunStudy(cfg, ws, exec, nullptr, {});
+    } catch (const store::TrialsPending& p) {
+      return p.trials();
+    }
+    return {};
+  };
+  auto first = drive();
+  ASSERT_FALSE(first.empty());
+  EXPECT_EQ(first.front().trial_id, 1u);
+  EXPECT_EQ(s.Summary().pending, first.size());
+  EXPECT_EQ(drive().size(), first.size());  // not told yet: the same trials again
+  size_t batches = 0, told = 0;
+  for (auto pending = first; !pending.empty(); pending = drive(), ++batches) {
+    for (const auto& t : pending) {
+      runner::TrialRequest r;
+      r.workload_index = t.workload;
+      r.workload = &ws.workloads[t.workload];
+      r.config = space::Config(t.levels);
+      r.replicate = t.replicate;
+      store::TellTrial(s, t.trial_id, stub.Run(r));
+      ++told;
+    }
+    runner::TrialOutcome again;
+    again.ok = true;
+    again.value = 1.0;
+    EXPECT_THROW(store::TellTrial(s, pending.front().trial_id, again), core::InputError);
+  }
+  EXPECT_GT(batches, 2u);
+  EXPECT_THROW(store::TellTrial(s, 99999, runner::TrialOutcome{}), core::InputError);
+  // The told study equals one run by the executor directly.
+  store::MemoryStore direct;
+  const StudyRun clean = RunWith(direct, -1);
+  EXPECT_EQ(told, clean.res.state.trials().size());
+  store::StoreExecutor replay(s, cfg.space, nullptr);
+  const auto res = loop::RunStudy(cfg, ws, replay, nullptr, {});
+  ASSERT_EQ(res.state.trials().size(), clean.res.state.trials().size());
+  for (size_t i = 0; i < res.state.trials().size(); ++i) {
+    EXPECT_EQ(res.state.trials()[i].config, clean.res.state.trials()[i].config);
+    EXPECT_EQ(res.state.trials()[i].perf.value, clean.res.state.trials()[i].perf.value);
   }
 }
 

@@ -17,8 +17,9 @@ enum class RunnerMode { kStub, kCommand, kReal };
 /// Whether larger metric values are better: the study's state::Direction (the study applies
 /// it where a metric enters its state; runners report metrics as measured).
 using Objective = state::Direction;
-/// Where trials run.
-enum class ExecutorKind { kLocal, kSlurm };
+/// Where trials run: local processes, Slurm jobs, or an external driver that gets them from
+/// `iorec ask` and reports them with `iorec tell` (iorec runs none itself).
+enum class ExecutorKind { kLocal, kSlurm, kExternal };
 
 const char* ToString(RunnerMode m);
 const char* ToString(ExecutorKind e);

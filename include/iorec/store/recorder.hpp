@@ -21,12 +21,13 @@ namespace iorec::store {
 ///                                   marked running and half of its trials are committed.
 ///  IOREC_FAULT_EXIT_AT_PHASE=P      _exit(137) when phase P starts ("active", "final",
 ///                                   or "write": after the outputs, before "complete").
-///  IOREC_FAULT_SLEEP_MS=T           sleep T ms after the first committed trial.
+///  IOREC_FAULT_HOLD_UNTIL=F         after the first committed trial, create F.held and
+///                                   wait (holding the directory's lock) until F exists.
 struct FaultPlan {
   long exit_after_trials = -1;
   long exit_mid_batch = -1;
   std::string exit_at_phase;
-  long sleep_ms = 0;
+  std::string hold_until;
   static FaultPlan FromEnv();
   /// Exits the process with 137 if `phase` is the configured one.
   void MaybeExitAtPhase(const std::string& phase) const;
@@ -35,12 +36,32 @@ struct FaultPlan {
 /// The exit code of an injected fault (as after kill -9).
 inline constexpr int kFaultExitCode = 137;
 
+/// Thrown by a StoreExecutor that leaves unfinished trials to an external driver
+/// (`runner.executor: external`): the batch's trials nobody has told yet, now pending in the
+/// store.
+class TrialsPending : public core::Error {
+ public:
+  explicit TrialsPending(std::vector<TrialRecord> trials);
+  const std::vector<TrialRecord>& trials() const { return trials_; }
+
+ private:
+  std::vector<TrialRecord> trials_;
+};
+
+/// What a StoreExecutor does with the trials of a batch the store has not finished.
+enum class Unfinished {
+  kRun,           ///< hand them to the inner executor (iorec run)
+  kRefuse,        ///< the study is incomplete: core::InputError (iorec report)
+  kLeavePending,  ///< record them as pending and throw TrialsPending (ask/tell)
+};
+
 class StoreExecutor final : public runner::Executor {
  public:
-  /// `inner` may be null: then any trial the store has not finished is an error saying
-  /// the study is incomplete (used by `iorec report`).
+  /// Runs unfinished trials on `inner`; with a null `inner` they are refused (kRefuse).
   StoreExecutor(Store& store, const space::Space& space, runner::Executor* inner,
                 FaultPlan faults = {});
+  /// Precondition: `policy` is not kRun (there is no executor to run on).
+  StoreExecutor(Store& store, const space::Space& space, Unfinished policy);
 
   using Executor::RunBatch;
   std::vector<runner::TrialOutcome> RunBatch(const std::vector<runner::TrialRequest>& batch,
@@ -54,10 +75,23 @@ class StoreExecutor final : public runner::Executor {
 
  private:
   TrialRecord RecordFor(const runner::TrialRequest& r) const;
+  /// Batch indices the store answers, and those it has not finished (`fresh`: the records
+  /// of trials it has never seen).
+  void Classify(const std::vector<runner::TrialRequest>& batch, std::vector<size_t>& from_store,
+                std::vector<size_t>& to_run, std::vector<TrialRecord>& fresh) const;
+  /// The warm-start set, from the first batch (the first workload's configs, baseline first).
+  void RecordWarmStart(const std::vector<runner::TrialRequest>& batch);
+  /// Marks `to_run` running, runs them on the inner executor and commits each outcome.
+  void RunUnfinished(const std::vector<runner::TrialRequest>& batch,
+                     const std::vector<size_t>& to_run, const runner::TrialDoneFn& on_done,
+                     std::vector<runner::TrialOutcome>& out);
+  void Commit(TrialRecord& t, const runner::TrialOutcome& o);
+  void AfterCommit(size_t committed_in_batch, size_t half);
 
   Store& store_;
   const space::Space& space_;
   runner::Executor* inner_;
+  Unfinished policy_ = Unfinished::kRun;
   FaultPlan faults_;
   std::map<uint64_t, TrialRecord> known_;
   int batch_ = 0;

@@ -74,6 +74,9 @@ class DirLock {
   /// Takes the lock without waiting. Throws core::InputError naming the directory (and
   /// the holder's pid when known) if another process holds it or the file cannot be made.
   static DirLock Acquire(const std::filesystem::path& dir);
+  /// Waits for the lock (`iorec ask` and `tell`: short commands that take turns). Throws
+  /// core::InputError naming the lock file if it cannot be made.
+  static DirLock Wait(const std::filesystem::path& dir);
   DirLock(DirLock&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
   DirLock& operator=(DirLock&&) = delete;
   ~DirLock();
