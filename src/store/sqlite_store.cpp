@@ -5,7 +5,9 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -274,6 +276,60 @@ sqlite3* OpenRaw(const fs::path& path, int flags) {
   return db;
 }
 
+/// `path` as an SQLite URI ("file:" and the path, percent-encoded where needed).
+std::string FileUri(const fs::path& path) {
+  const std::string abs = fs::absolute(path).string();
+  std::string uri = "file:";
+  for (unsigned char c : abs) {
+    if (std::isalnum(c) != 0 || std::strchr("/._~-", c) != nullptr) {
+      uri += static_cast<char>(c);
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      uri += buf;
+    }
+  }
+  return uri;
+}
+
+/// Whether `rc` says SQLite could not get at the file or its WAL index (-shm) for reading.
+bool IsAccessCode(int rc) {
+  const int primary = rc & 0xff;
+  return primary == SQLITE_READONLY || primary == SQLITE_CANTOPEN || primary == SQLITE_PERM ||
+         primary == SQLITE_AUTH;
+}
+
+/// A read-only connection that can read the study. Reading a WAL database normally makes
+/// SQLite create its -shm file beside it; where this process cannot write the directory (a
+/// read-only disk, another user's study) the database is opened immutable instead, which
+/// needs no file of its own. That is only safe when nothing is waiting in the -wal file, so
+/// a non-empty one (a run writing the study, or killed) is an error that says what to do.
+sqlite3* OpenReadOnly(const fs::path& path) {
+  sqlite3* db = OpenRaw(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
+  const int rc = sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr);
+  const int ext = sqlite3_extended_errcode(db);
+  const fs::path dir = fs::absolute(path).parent_path();
+  if (rc == SQLITE_OK || !(IsAccessCode(rc) || IsAccessCode(ext)) ||
+      ::access(dir.c_str(), W_OK) == 0) {
+    return db;  // readable, or some other problem that the caller reports
+  }
+  sqlite3_close_v2(db);
+  std::error_code ec;
+  const fs::path wal = path.string() + "-wal";
+  const auto wal_bytes = fs::exists(wal, ec) ? fs::file_size(wal, ec) : 0;
+  if (wal_bytes > 0) {
+    throw core::InputError(
+        path.string() + ": cannot read the study: its directory " + dir.string() +
+        " is not writable by this user and " + wal.filename().string() + " holds " +
+        std::to_string(wal_bytes) +
+        " bytes of commits not yet merged into the database (a run is writing the study, or "
+        "one was killed). Run the command as a user who can write the directory, or on a "
+        "copy (cp -a the directory somewhere writable)");
+  }
+  return OpenRaw(FileUri(path) + "?immutable=1",
+                 SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX);
+}
+
 }  // namespace
 
 std::unique_ptr<SqliteStore> SqliteStore::Create(const fs::path& path) {
@@ -298,8 +354,7 @@ std::unique_ptr<SqliteStore> SqliteStore::Open(const fs::path& path, Mode mode, 
   }
   {
     // Validate through a read-only connection so a bad file is never touched.
-    std::unique_ptr<SqliteStore> ro(
-        new SqliteStore(path, OpenRaw(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX)));
+    std::unique_ptr<SqliteStore> ro(new SqliteStore(path, OpenReadOnly(path)));
     sqlite3_stmt* raw = nullptr;
     int rc = sqlite3_prepare_v2(ro->db_, "SELECT version FROM schema_version", -1, &raw, nullptr);
     if (rc != SQLITE_OK) {
@@ -308,6 +363,10 @@ std::unique_ptr<SqliteStore> SqliteStore::Open(const fs::path& path, Mode mode, 
         throw core::InputError(path.string() + ": not a valid study database (" + err +
                                "); it is corrupt or truncated. It was not modified; move it "
                                "aside or use `iorec run --restart`");
+      }
+      if (IsAccessCode(rc) || IsAccessCode(sqlite3_extended_errcode(ro->db_))) {
+        throw core::InputError(path.string() + ": cannot read the study database (" + err +
+                               "); check the permissions of the file and its directory");
       }
       throw core::InputError(path.string() + ": not an iorec study database (" + err +
                              "); it was not modified");
@@ -348,9 +407,9 @@ std::unique_ptr<SqliteStore> SqliteStore::Open(const fs::path& path, Mode mode, 
       }
     }
   }
-  const int flags = (mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
-                    SQLITE_OPEN_NOMUTEX;
-  std::unique_ptr<SqliteStore> s(new SqliteStore(path, OpenRaw(path, flags)));
+  std::unique_ptr<SqliteStore> s(new SqliteStore(
+      path, mode == Mode::kReadOnly ? OpenReadOnly(path)
+                                    : OpenRaw(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX)));
   s->Configure(mode == Mode::kReadWrite);
   return s;
 }
