@@ -55,6 +55,12 @@ void ProgressObserver::OnIteration(const loop::IterationRecord& rec, const state
                "mean best gain %+.1f%%%s\n",
                rec.iteration, rec.runs, rec.regret_at_3, rec.hit_at_3, rec.ndcg_at_3,
                100.0 * rec.best_gain_so_far, rec.failed_runs ? " (some trials failed)" : "");
+  if (rec.iteration == 0 && !rec.against_truth) {
+    std::fprintf(stderr,
+                 "iorec: note: regret@3, hit@3 and ndcg@3 compare with each workload's best "
+                 "warm-start result (no true optimum is known here), so regret@3 stays 0 and "
+                 "hit@3 1; the mean best gain shows what the loop finds\n");
+  }
 }
 
 void ProgressObserver::OnBatchProgress(const runner::BatchProgress& p) {

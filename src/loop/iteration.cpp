@@ -71,6 +71,7 @@ IterationRecord MeasureIteration(const state::StudyState& st, int iteration,
                                  int relevance_levels) {
   IterationRecord rec;
   rec.iteration = iteration;
+  rec.against_truth = ref.oracle != nullptr;
   const size_t nw = st.num_workloads();
   rec.runs = st.trials().size();
   rec.runs_per_workload = nw ? static_cast<double>(rec.runs) / nw : 0.0;
@@ -101,6 +102,7 @@ nlohmann::ordered_json IterationJson(const IterationRecord& r) {
   j["regret_at_3"] = r.regret_at_3;
   j["hit_at_3"] = r.hit_at_3;
   j["ndcg_at_3"] = r.ndcg_at_3;
+  j["metrics_against"] = r.against_truth ? "true_optimum" : "best_warm_start";
   j["candidate_modes"] = r.candidate_modes;
   j["surrogates"] = r.surrogates;
   j["replicate_runs"] = r.replicate_runs;

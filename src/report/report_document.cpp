@@ -202,7 +202,7 @@ std::vector<Block> BuildDocument(const ReportContent& c) {
                   " (warm start) to " + Pct(ct.mean_best_overall_gain) +
                   "; it beat the warm best on " + std::to_string(ct.workloads_active_beat_warm) +
                   " of " + std::to_string(ct.workloads.size()) + " workloads.");
-    if (!MetricsAgainstTruth(cfg)) key.push_back(MetricsReferenceNote(cfg));
+    if (!MetricsAgainstTruth(res)) key.push_back(MetricsReferenceNote(false));
     heading(2, "Key results");
     list(std::move(key));
   }

@@ -134,20 +134,20 @@ std::string SyntheticTag(const config::StudyConfig& cfg) {
   return IsSynthetic(cfg) ? " [synthetic: stub testbed]" : "";
 }
 
-bool MetricsAgainstTruth(const config::StudyConfig& cfg) {
-  // Only the stub knows the true optimum (app/testbed.cpp), and the loop uses it only then.
-  return IsSynthetic(cfg) && cfg.active.oracle_mode == config::OracleMode::kHeldout;
+bool MetricsAgainstTruth(const loop::StudyResult& res) {
+  return !res.history.empty() && res.history.front().against_truth;
 }
 
-std::string MetricsReferenceNote(const config::StudyConfig& cfg) {
-  if (MetricsAgainstTruth(cfg)) {
+std::string MetricsReferenceNote(bool against_truth) {
+  if (against_truth) {
     return "regret@3, hit@3 and NDCG@3 compare each workload's top-3 with the stub's true "
            "optimum (active.oracle_mode: heldout).";
   }
   return "regret@3, hit@3 and NDCG@3 compare each workload's top-3 with its best warm-start "
          "result, because nothing better is known on this testbed: regret@3 stays 0 and hit@3 "
-         "1 at every iteration whatever the loop finds, so they say nothing about how good the "
-         "recommendation is. Read the best measured value per workload instead.";
+         "1 (up to noise in replicated results) at every iteration whatever the loop finds, so "
+         "they say nothing about how good the recommendation is. Read the best measured value "
+         "per workload instead.";
 }
 
 std::vector<PhaseRuns> RunsByPhase(const state::StudyState& st) {
@@ -265,9 +265,9 @@ void AddInsightsJson(const config::StudyConfig& cfg, const loop::StudyResult& re
   j["metric"] = {{"name", metric.name},
                  {"unit", metric.unit},
                  {"direction", state::ToString(metric.direction)}};
-  j["metrics_reference"] = {
-      {"against", MetricsAgainstTruth(cfg) ? "true_optimum" : "best_warm_start"},
-      {"note", MetricsReferenceNote(cfg)}};
+  const bool truth = MetricsAgainstTruth(res);
+  j["metrics_reference"] = {{"against", truth ? "true_optimum" : "best_warm_start"},
+                            {"note", MetricsReferenceNote(truth)}};
   j["runs_by_phase"] = Json::object();
   for (const auto& p : RunsByPhase(st)) {
     j["runs_by_phase"][p.phase] = {{"runs", p.runs}, {"share", p.share}};

@@ -51,14 +51,14 @@ Json BaselineJson(const state::StudyState& st, size_t w) {
 }
 
 void AddPlot(const std::filesystem::path& out, const std::string& name, const Series& s,
-             const std::vector<double>& runs, const config::StudyConfig& cfg,
+             const std::vector<double>& runs, const config::StudyConfig& cfg, bool against_truth,
              std::vector<std::string>& warnings) {
   LinePlot p;
   p.name = name;
   p.title = s.title + " of the top-3 recommendation vs runs" +
-            (MetricsAgainstTruth(cfg) ? std::string(" (against the true optimum)")
-                                      : " (against the best warm-start result: flat when "
-                                        "nothing better is known)") +
+            (against_truth ? std::string(" (against the true optimum)")
+                           : " (against the best warm-start result: flat when "
+                             "nothing better is known)") +
             SyntheticTag(cfg);
   p.xlabel = "runs per workload";
   p.ylabel = s.title + " (mean over workloads)";
@@ -81,9 +81,10 @@ void WriteCurvePlots(const std::filesystem::path& out, const config::StudyConfig
     hit.y.push_back(r.hit_at_3);
     ndcg.y.push_back(r.ndcg_at_3);
   }
-  AddPlot(out, "regret_at_3", regret, runs, cfg, warnings);
-  AddPlot(out, "hit_at_3", hit, runs, cfg, warnings);
-  AddPlot(out, "ndcg_at_3", ndcg, runs, cfg, warnings);
+  const bool truth = MetricsAgainstTruth(res);
+  AddPlot(out, "regret_at_3", regret, runs, cfg, truth, warnings);
+  AddPlot(out, "hit_at_3", hit, runs, cfg, truth, warnings);
+  AddPlot(out, "ndcg_at_3", ndcg, runs, cfg, truth, warnings);
 }
 
 }  // namespace

@@ -183,21 +183,21 @@ TEST(StudyInsightsTest, TheWorkloadMapKeepsTheMainDirectionOfTheFeatures) {
   }
 }
 
-TEST(StudyInsightsTest, RegretAndHitAreAgainstTheTruthOnlyOnTheStubWithTheHeldoutOracle) {
+TEST(StudyInsightsTest, OnlyTheStubIsSyntheticAndTheLoopSaysWhatItsMetricsCompareWith) {
   config::StudyConfig cfg;
   cfg.runner.mode = config::RunnerMode::kStub;
-  cfg.active.oracle_mode = config::OracleMode::kHeldout;
   EXPECT_TRUE(IsSynthetic(cfg));
-  EXPECT_TRUE(MetricsAgainstTruth(cfg));
   EXPECT_NE(SyntheticTag(cfg).find("synthetic"), std::string::npos);
-  cfg.active.oracle_mode = config::OracleMode::kWarmOnly;
-  EXPECT_FALSE(MetricsAgainstTruth(cfg));
-  EXPECT_NE(MetricsReferenceNote(cfg).find("best warm-start result"), std::string::npos);
   cfg.runner.mode = config::RunnerMode::kCommand;
-  cfg.active.oracle_mode = config::OracleMode::kHeldout;  // no oracle outside the stub
   EXPECT_FALSE(IsSynthetic(cfg));
-  EXPECT_FALSE(MetricsAgainstTruth(cfg));
   EXPECT_EQ(SyntheticTag(cfg), "");
+  loop::StudyResult res;
+  EXPECT_FALSE(MetricsAgainstTruth(res));
+  res.history.emplace_back();
+  res.history.back().against_truth = true;
+  EXPECT_TRUE(MetricsAgainstTruth(res));
+  EXPECT_NE(MetricsReferenceNote(true).find("true optimum"), std::string::npos);
+  EXPECT_NE(MetricsReferenceNote(false).find("best warm-start result"), std::string::npos);
 }
 
 /// A small stub study with replicated finalists, written out.

@@ -40,6 +40,9 @@ struct IterationRecord {
   double regret_at_3 = 0.0;       ///< mean over workloads
   double hit_at_3 = 0.0;
   double ndcg_at_3 = 0.0;
+  /// The metrics compare against the testbed's true optimum (an oracle); else against each
+  /// workload's best warm-start result, which the top-3 always holds: regret 0, hit 1.
+  bool against_truth = false;
   std::map<std::string, int> candidate_modes;
   /// Workloads per surrogate used this iteration: "gp" (model.local_gp) or "trees".
   /// Empty after the warm start.

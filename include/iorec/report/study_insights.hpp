@@ -24,12 +24,12 @@ bool IsSynthetic(const config::StudyConfig& cfg);
 /// " [synthetic: stub testbed]" for plot titles of a stub study; else "".
 std::string SyntheticTag(const config::StudyConfig& cfg);
 
-/// True when regret/hit/NDCG compare against the testbed's true optimum (the stub with
-/// `active.oracle_mode: heldout`); else they compare against each workload's best
-/// warm-start result, and read 0 / 1 whenever nothing better is found.
-bool MetricsAgainstTruth(const config::StudyConfig& cfg);
-/// One sentence saying what the regret/hit/NDCG curves compare against.
-std::string MetricsReferenceNote(const config::StudyConfig& cfg);
+/// True when the study's regret/hit/NDCG compared against the testbed's true optimum (the
+/// stub with `active.oracle_mode: heldout`); else against each workload's best warm-start
+/// result, where regret@3 is 0 and hit@3 is 1 at every iteration.
+bool MetricsAgainstTruth(const loop::StudyResult& res);
+/// What the regret/hit/NDCG curves compare against, for readers.
+std::string MetricsReferenceNote(bool against_truth);
 
 /// Trials of one phase (baseline, warm start, active, replicates; failed ones included).
 struct PhaseRuns {
