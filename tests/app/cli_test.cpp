@@ -62,6 +62,27 @@ class CliTest : public ::testing::Test {
   fs::path dir_;
 };
 
+TEST_F(CliTest, WithoutTheTruthTheRunSaysRegretAndHitAreZeroAndOneByConstruction) {
+  std::string text = SmallConfig();
+  text.replace(text.find("oracle_mode: heldout"), 20, "oracle_mode: warm_only");
+  const fs::path cfg = dir_ / "warm_only.yaml";
+  std::ofstream(cfg) << text;
+  const auto r =
+      RunIorec("run --config " + cfg.string() + " --output-dir " + (dir_ / "out").string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("note: regret@3, hit@3 and ndcg@3 compare with each workload's best "
+                       "warm-start result"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("against the best warm-start result: 0 and 1 by construction"),
+            std::string::npos)
+      << r.out;
+  const auto summary = nlohmann::json::parse(Slurp(dir_ / "out" / "summary.json"));
+  EXPECT_EQ(summary["metrics_reference"]["against"], "best_warm_start");
+  for (const auto& h : summary["history"]) EXPECT_EQ(h["metrics_against"], "best_warm_start");
+  EXPECT_NE(Slurp(dir_ / "out" / "summary.md").find("regret@3 stays 0"), std::string::npos);
+}
+
 TEST_F(CliTest, RunWritesAllOutputsAndTheyParse) {
   const auto cfg = WriteConfig();
   const auto out = dir_ / "out";
@@ -77,6 +98,11 @@ TEST_F(CliTest, RunWritesAllOutputsAndTheyParse) {
   EXPECT_EQ(summary["seed"], 3);
   EXPECT_EQ(summary["runner_mode"], "stub");
   EXPECT_EQ(summary["oracle_mode"], "heldout");
+  // The stub's true optimum: the metrics mean something, and the output says against what.
+  EXPECT_EQ(summary["metrics_reference"]["against"], "true_optimum");
+  EXPECT_EQ(summary["history"][0]["metrics_against"], "true_optimum");
+  EXPECT_NE(r.out.find("(against the true optimum)"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("note: regret@3"), std::string::npos) << r.out;
   EXPECT_EQ(summary["n_patterns"], 4);
   EXPECT_EQ(summary["warm_size"], 16);
   EXPECT_EQ(summary["history"].size(), 3u);
