@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -222,6 +223,23 @@ TEST_F(AskTellTest, MinimizingCOverPerfRunsTheSameTrialsAsMaximizingPerf) {
   for (const auto& [w, base] : sa["baseline_perf"].items()) {
     EXPECT_NEAR(sb["baseline_perf"][w].get<double>(), 1048576.0 / base.get<double>(), 1e-6) << w;
   }
+  // summary.md states the same percentages (gains, shares, noise) in the same places; only
+  // the metric values and the line that explains the perf scale differ.
+  auto percentages = [](const fs::path& f) {
+    std::vector<std::string> out;
+    std::istringstream in(Slurp(f));
+    const std::regex pct(R"([+-]?[0-9]+(\.[0-9]+)?%)");
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind("Best found", 0) == 0) continue;
+      for (std::sregex_iterator it(line.begin(), line.end(), pct), end; it != end; ++it)
+        out.push_back(it->str());
+    }
+    return out;
+  };
+  const auto pct_max = percentages(max / "summary.md");
+  EXPECT_GE(pct_max.size(), 10u);
+  EXPECT_EQ(pct_max, percentages(min / "summary.md"));
+  EXPECT_NE(Slurp(min / "summary.md").find("objective: minimize"), std::string::npos);
   // recommend ranks the same configs with the same measured gains.
   const auto wl = dir_.path() / "wl.json";
   ASSERT_EQ(RunShell("cp " + Q(min / "trials") + "/*/1/workload.json " + Q(wl)).code, 0);
