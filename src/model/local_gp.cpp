@@ -5,6 +5,7 @@
 #include <numbers>
 
 #include "iorec/core/error.hpp"
+#include "iorec/model/gp_math.hpp"
 
 namespace iorec::model {
 namespace {
@@ -13,47 +14,6 @@ constexpr double kMinLogLength = -2.995732273553991;  // log 0.05
 constexpr double kMaxLogLength = 2.995732273553991;   // log 20
 constexpr double kMinLogVar = -18.420680743952367;    // log 1e-8
 constexpr double kMaxLogVar = 4.605170185988092;      // log 100
-
-double Matern52(double r2) {
-  const double r = std::sqrt(5.0 * r2);
-  return (1.0 + r + r * r / 3.0) * std::exp(-r);
-}
-
-/// In-place lower Cholesky of a row-major n x n matrix. Returns false if not positive definite.
-bool Cholesky(std::vector<double>& a, size_t n) {
-  for (size_t j = 0; j < n; ++j) {
-    double d = a[j * n + j];
-    for (size_t k = 0; k < j; ++k) d -= a[j * n + k] * a[j * n + k];
-    if (!(d > 0.0)) return false;
-    const double l = std::sqrt(d);
-    a[j * n + j] = l;
-    for (size_t i = j + 1; i < n; ++i) {
-      double s = a[i * n + j];
-      for (size_t k = 0; k < j; ++k) s -= a[i * n + k] * a[j * n + k];
-      a[i * n + j] = s / l;
-    }
-    for (size_t k = j + 1; k < n; ++k) a[j * n + k] = 0.0;
-  }
-  return true;
-}
-
-/// Solves L z = b in place (L lower, row-major).
-void ForwardSolve(const std::vector<double>& l, size_t n, double* b) {
-  for (size_t i = 0; i < n; ++i) {
-    double s = b[i];
-    for (size_t k = 0; k < i; ++k) s -= l[i * n + k] * b[k];
-    b[i] = s / l[i * n + i];
-  }
-}
-
-/// Solves L^T z = b in place.
-void BackSolve(const std::vector<double>& l, size_t n, double* b) {
-  for (size_t i = n; i-- > 0;) {
-    double s = b[i];
-    for (size_t k = i + 1; k < n; ++k) s -= l[k * n + i] * b[k];
-    b[i] = s / l[i * n + i];
-  }
-}
 
 std::vector<double> Pack(const GpHyper& h) {
   std::vector<double> v = h.log_lengthscale;
@@ -98,26 +58,7 @@ LocalGp::LocalGp(const space::Space& space, const GpHyper& hyper, const GpData& 
   if (data.configs.size() != data.y.size()) {
     throw core::Error("LocalGp: configs and targets differ in length");
   }
-  dist_.resize(nk);
-  for (size_t k = 0; k < nk; ++k) {
-    const size_t levels = space.levels(k);
-    const bool ordered = space.knobs()[k].is_ordered;
-    const double inv_l2 = std::exp(-2.0 * hyper.log_lengthscale[k]);
-    dist_[k].assign(levels * levels, 0.0);
-    for (size_t a = 0; a < levels; ++a) {
-      for (size_t b = 0; b < levels; ++b) {
-        double d = 0.0;
-        if (ordered && levels > 1) {
-          const double t =
-              (static_cast<double>(a) - static_cast<double>(b)) / static_cast<double>(levels - 1);
-          d = t * t;
-        } else {
-          d = a == b ? 0.0 : 1.0;
-        }
-        dist_[k][a * levels + b] = d * inv_l2;
-      }
-    }
-  }
+  dist_ = KnobDistances(space, hyper.log_lengthscale);
   const size_t n = x_.size();
   if (n == 0) return;
   const double noise = std::exp(hyper.log_noise_var);

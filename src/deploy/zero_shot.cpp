@@ -1,0 +1,304 @@
+#include "iorec/deploy/zero_shot.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+#include <numeric>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "iorec/core/error.hpp"
+#include "iorec/model/gp_math.hpp"
+#include "iorec/model/local_gp.hpp"
+
+namespace iorec::deploy {
+namespace {
+
+constexpr size_t kMinSharedConfigs = 5;     // configs two workloads both measured, per pair
+constexpr size_t kVarianceCandidates = 64;  // posterior variances for the best means only
+constexpr double kMinLogLength = -3.912023005428146;  // log 0.02
+constexpr double kMaxLogLength = 3.912023005428146;   // log 50
+constexpr double kMinLogVar = -13.815510557964274;    // log 1e-6
+constexpr double kMaxLogVar = 4.605170185988092;      // log 100
+
+using ConfigGains = std::unordered_map<space::Config, double, space::ConfigHash>;
+
+/// Each measured config's log gain (of its mean perf) on a workload with a baseline.
+ConfigGains GainsOf(const state::WorkloadRecord& rec) {
+  ConfigGains out;
+  for (const auto& c : rec.configs) {
+    if (c.measured()) out[c.config] = rec.LogGainOf(c.Mean()).value;
+  }
+  return out;
+}
+
+}  // namespace
+
+ZeroShot::ZeroShot(const state::StudyState& state, ZeroShotParams params, core::Rng& rng)
+    : state_(state), params_(params) {
+  const auto& ws = state.workload_set();
+  for (size_t w = 0; w < state.num_workloads(); ++w) {
+    const auto& rec = state.record(w);
+    if (rec.has_baseline() && rec.has_runs()) known_.push_back(w);
+  }
+  if (known_.size() < 2) {
+    throw core::InputError("zero-shot recommendations need at least two measured workloads, got " +
+                           std::to_string(known_.size()));
+  }
+  const size_t nf = ws.feature_names.size();
+  log_feature_.assign(nf, false);
+  log_span_.assign(nf, 1.0);
+  for (size_t j = 0; j < nf; ++j) {
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t w : known_) {
+      const double v = ws.workloads[w].features[j];
+      lo = std::min(lo, v), hi = std::max(hi, v);
+      log_feature_[j] = log_feature_[j] || v > 1.0;
+    }
+    if (log_feature_[j]) {
+      log_span_[j] = std::max(1.0, std::log2(std::max(1.0, hi)) - std::log2(std::max(1.0, lo)));
+    }
+  }
+  for (size_t w : known_) tf_.push_back(Transform(ws.workloads[w].features));
+  for (size_t i = 0; i < known_.size(); ++i) measured_.push_back(GainsOf(state.record(known_[i])));
+  std::unordered_set<space::Config, space::ConfigHash> seen;
+  for (size_t i = 0; i < known_.size(); ++i) {
+    for (const auto& c : state.record(known_[i]).configs) {
+      if (!c.measured()) continue;
+      rows_.push_back({i, c.config, measured_[i].at(c.config)});
+      if (seen.insert(c.config).second) candidates_.push_back(c.config);
+    }
+  }
+  if (seen.insert(state.baseline_config()).second) candidates_.push_back(state.baseline_config());
+  LearnWeights();
+  FitConfigLengthscales();
+  FitKernel(rng);
+  Condition();
+}
+
+std::vector<double> ZeroShot::Transform(const std::vector<double>& f) const {
+  std::vector<double> t(f.size());
+  for (size_t j = 0; j < f.size(); ++j) {
+    t[j] = log_feature_[j] ? std::log2(std::max(1.0, f[j])) / log_span_[j] : f[j];
+  }
+  return t;
+}
+
+double ZeroShot::WorkloadDist2(const std::vector<double>& a, const std::vector<double>& b) const {
+  double s = 0.0;
+  for (size_t j = 0; j < a.size(); ++j) s += weight_[j] * (a[j] - b[j]) * (a[j] - b[j]);
+  return s;
+}
+
+double ZeroShot::ConfigDist2(const space::Config& a, const space::Config& b) const {
+  double s = 0.0;
+  for (size_t k = 0; k < knob_dist_.size(); ++k) {
+    s += knob_dist_[k][static_cast<size_t>(a[k]) * state_.space().levels(k) + b[k]];
+  }
+  return s;
+}
+
+// Weights w_j >= 0 such that sum_j w_j d_j^2 fits, per pair of known workloads, the mean
+// squared difference of their log gains over the configs both measured (projected gradient
+// descent on the squared error with a small ridge; the warm start gives every pair its
+// shared configs).
+void ZeroShot::LearnWeights() {
+  const size_t nf = tf_.front().size();
+  std::vector<std::vector<double>> dx;
+  std::vector<double> dy;
+  for (size_t a = 0; a < known_.size(); ++a) {
+    for (size_t b = a + 1; b < known_.size(); ++b) {
+      double s = 0.0;
+      size_t n = 0;
+      for (const auto& [c, ya] : measured_[a]) {
+        const auto it = measured_[b].find(c);
+        if (it == measured_[b].end()) continue;
+        s += (ya - it->second) * (ya - it->second);
+        ++n;
+      }
+      if (n < kMinSharedConfigs) continue;
+      std::vector<double> row(nf);
+      for (size_t j = 0; j < nf; ++j) row[j] = (tf_[a][j] - tf_[b][j]) * (tf_[a][j] - tf_[b][j]);
+      dx.push_back(std::move(row));
+      dy.push_back(s / static_cast<double>(n));
+    }
+  }
+  weight_.assign(nf, 0.1);
+  if (dx.empty()) return;  // no pair to learn from: every feature weighs alike
+  const double ridge = 1e-3, rate = 0.05;
+  for (int it = 0; it < 3000; ++it) {
+    std::vector<double> g(nf, 0.0);
+    for (size_t r = 0; r < dx.size(); ++r) {
+      double e = -dy[r];
+      for (size_t j = 0; j < nf; ++j) e += weight_[j] * dx[r][j];
+      for (size_t j = 0; j < nf; ++j) g[j] += 2.0 * e * dx[r][j] / static_cast<double>(dx.size());
+    }
+    for (size_t j = 0; j < nf; ++j) {
+      weight_[j] = std::max(0.0, weight_[j] - rate * (g[j] + 2.0 * ridge * weight_[j]));
+    }
+  }
+}
+
+// Per-knob lengthscales from each workload's own runs (as the loop's GPs fit them).
+void ZeroShot::FitConfigLengthscales() {
+  std::vector<model::GpData> data(known_.size());
+  double sq = 0.0;
+  size_t n = 0;
+  for (const auto& r : rows_) {
+    data[r.workload].configs.push_back(r.config);
+    data[r.workload].y.push_back(r.y);
+  }
+  for (auto& d : data) {
+    const double mean = std::accumulate(d.y.begin(), d.y.end(), 0.0) / d.y.size();
+    for (double& y : d.y) y -= mean, sq += y * y, ++n;
+  }
+  const double var = std::max(1e-6, sq / static_cast<double>(n));
+  const auto hyper =
+      model::FitGpHyper(state_.space(), data, model::DefaultGpHyper(state_.space(), var), 1.0, 400);
+  knob_dist_ = model::KnobDistances(state_.space(), hyper.log_lengthscale);
+}
+
+double ZeroShot::LogMarginal(const std::vector<size_t>& rows, double log_lw, double log_sig,
+                             double log_noise) const {
+  const size_t n = rows.size();
+  const double inv_lw2 = std::exp(-2.0 * log_lw), sig = std::exp(log_sig);
+  std::vector<double> k(n * n, 0.0);
+  for (size_t i = 0; i < n; ++i) {
+    const Row& a = rows_[rows[i]];
+    for (size_t j = 0; j <= i; ++j) {
+      const Row& b = rows_[rows[j]];
+      k[i * n + j] =
+          sig * model::Matern52(WorkloadDist2(tf_[a.workload], tf_[b.workload]) * inv_lw2 +
+                                ConfigDist2(a.config, b.config));
+    }
+    k[i * n + i] += std::exp(log_noise) + 1e-9;
+  }
+  if (!model::Cholesky(k, n)) return -INFINITY;
+  std::vector<double> y(n);
+  for (size_t i = 0; i < n; ++i) y[i] = rows_[rows[i]].y - prior_mean_;
+  model::ForwardSolve(k, n, y.data());
+  double quad = 0.0, log_det = 0.0;
+  for (double v : y) quad += v * v;
+  for (size_t i = 0; i < n; ++i) log_det += 2.0 * std::log(k[i * n + i]);
+  return -0.5 * quad - 0.5 * log_det -
+         0.5 * static_cast<double>(n) * std::log(2.0 * std::numbers::pi);
+}
+
+// Workload lengthscale, signal and noise by coordinate pattern search on the log marginal
+// likelihood of a random subset of rows per workload.
+void ZeroShot::FitKernel(core::Rng& rng) {
+  double sq = 0.0;
+  for (const auto& r : rows_) prior_mean_ += r.y;
+  prior_mean_ /= static_cast<double>(rows_.size());
+  for (const auto& r : rows_) sq += (r.y - prior_mean_) * (r.y - prior_mean_);
+  const double var = std::max(1e-6, sq / static_cast<double>(rows_.size()));
+  std::vector<std::vector<size_t>> per(known_.size());
+  for (size_t i = 0; i < rows_.size(); ++i) per[rows_[i].workload].push_back(i);
+  std::vector<size_t> sub;
+  for (auto& idx : per) {
+    rng.Shuffle(idx);
+    const size_t take = std::min(params_.fit_rows_per_workload, idx.size());
+    sub.insert(sub.end(), idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(take));
+  }
+  std::vector<double> theta = {0.0, std::log(var), std::log(var / 10.0)};
+  const double lo[] = {kMinLogLength, kMinLogVar, kMinLogVar};
+  const double hi[] = {kMaxLogLength, kMaxLogVar, kMaxLogVar};
+  double best = LogMarginal(sub, theta[0], theta[1], theta[2]);
+  int evals = 1;
+  for (double step = 1.0; step > 0.06 && evals < params_.max_fit_evaluations;) {
+    bool improved = false;
+    for (size_t i = 0; i < theta.size(); ++i) {
+      for (double dir : {1.0, -1.0}) {
+        auto t = theta;
+        t[i] = std::clamp(theta[i] + dir * step, lo[i], hi[i]);
+        if (t[i] == theta[i]) continue;
+        const double v = LogMarginal(sub, t[0], t[1], t[2]);
+        ++evals;
+        if (v > best + 1e-9) {
+          best = v, theta = t, improved = true;
+          break;
+        }
+      }
+    }
+    if (!improved) step *= 0.5;
+  }
+  inv_lw2_ = std::exp(-2.0 * theta[0]);
+  sig_ = std::exp(theta[1]);
+  noise_ = std::exp(theta[2]);
+}
+
+void ZeroShot::Condition() {
+  const size_t n = rows_.size();
+  chol_.assign(n * n, 0.0);
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t j = 0; j <= i; ++j) chol_[i * n + j] = Kernel(rows_[i], rows_[j]);
+    chol_[i * n + i] += noise_;
+  }
+  std::vector<double> a = chol_;
+  for (double jitter = 1e-9 * sig_; !model::Cholesky(chol_, n); jitter *= 10.0) {
+    if (jitter > sig_) throw core::Error("ZeroShot: kernel matrix is not positive definite");
+    chol_ = a;
+    for (size_t i = 0; i < n; ++i) chol_[i * n + i] += jitter;
+  }
+  alpha_.resize(n);
+  for (size_t i = 0; i < n; ++i) alpha_[i] = rows_[i].y - prior_mean_;
+  model::ForwardSolve(chol_, n, alpha_.data());
+  model::BackSolve(chol_, n, alpha_.data());
+}
+
+double ZeroShot::Kernel(const Row& a, const Row& b) const {
+  return sig_ * model::Matern52(WorkloadDist2(tf_[a.workload], tf_[b.workload]) * inv_lw2_ +
+                                ConfigDist2(a.config, b.config));
+}
+
+ZeroShotRecommendation ZeroShot::Recommend(const std::vector<double>& features) const {
+  const auto tf = Transform(features);
+  const size_t n = rows_.size(), nc = candidates_.size();
+  std::vector<double> wd(known_.size());
+  for (size_t i = 0; i < known_.size(); ++i) wd[i] = WorkloadDist2(tf, tf_[i]) * inv_lw2_;
+  const size_t nearest = std::min_element(wd.begin(), wd.end()) - wd.begin();
+  auto k_at = [&](const space::Config& c, size_t i) {
+    return sig_ * model::Matern52(wd[rows_[i].workload] + ConfigDist2(c, rows_[i].config));
+  };
+  std::vector<double> mean(nc, prior_mean_);
+  for (size_t c = 0; c < nc; ++c) {
+    for (size_t i = 0; i < n; ++i) mean[c] += k_at(candidates_[c], i) * alpha_[i];
+  }
+  std::vector<size_t> order(nc);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return mean[a] > mean[b]; });
+  order.resize(std::min(kVarianceCandidates, nc));
+  std::vector<ZeroShotPick> ranked;
+  std::vector<double> kx(n);
+  for (size_t c : order) {
+    for (size_t i = 0; i < n; ++i) kx[i] = k_at(candidates_[c], i);
+    model::ForwardSolve(chol_, n, kx.data());
+    double explained = 0.0;
+    for (double v : kx) explained += v * v;
+    ZeroShotPick p{candidates_[c], {mean[c]}, std::sqrt(std::max(0.0, sig_ - explained)), false};
+    const auto seen = measured_[nearest].find(p.config);
+    const bool lost_nearby = seen != measured_[nearest].end() && seen->second < 0.0;
+    p.safe = p.mean.value - params_.safety_z * p.stddev > 0.0 && !lost_nearby;
+    ranked.push_back(std::move(p));
+  }
+  ZeroShotRecommendation rec;
+  const auto first =
+      std::find_if(ranked.begin(), ranked.end(), [](const auto& p) { return p.safe; });
+  if (first != ranked.end()) {
+    rec.configs.push_back(*first);
+  } else {
+    rec.weak_evidence = true;
+    rec.note = "no candidate is predicted to beat the baseline by more than " +
+               std::to_string(params_.safety_z) +
+               " standard deviations at this workload; the baseline comes first";
+    rec.configs.push_back({state_.baseline_config(), {0.0}, 0.0, true});
+  }
+  for (const auto& p : ranked) {
+    if (rec.configs.size() >= static_cast<size_t>(params_.return_top_k)) break;
+    if (p.config != rec.configs.front().config) rec.configs.push_back(p);
+  }
+  return rec;
+}
+
+}  // namespace iorec::deploy
