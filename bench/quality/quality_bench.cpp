@@ -33,7 +33,9 @@
 #include "iorec/config/study_config.hpp"
 #include "iorec/core/error.hpp"
 #include "iorec/core/file_io.hpp"
+#include "iorec/deploy/onboard.hpp"
 #include "iorec/deploy/recommender.hpp"
+#include "iorec/deploy/zero_shot.hpp"
 #include "iorec/loop/local_model.hpp"
 #include "iorec/loop/study.hpp"
 #include "iorec/report/plot.hpp"
@@ -58,6 +60,10 @@ struct Args {
   std::string testbed = "stub";            // or "lustre"
   int unseen_per_workload = 2;             // scaled unseen workloads per training workload
   std::vector<int> unseen_budgets = {69};  // runs per training workload behind recommend
+  // deploy::ZeroShot safety_z values to score; negative: the same z with the most likely
+  // config first when the evidence is weak (the baseline kept among the three).
+  std::vector<double> zero_shot_z = {2.0};
+  int onboard_runs = 0;  // simulated onboarding of each scaled unseen workload: runs each
 };
 
 std::vector<std::string> Split(const std::string& s) {
@@ -94,7 +100,12 @@ Args ParseArgs(int argc, char** argv) {
       a.warm_share = std::stod(next());
     else if (k == "--testbed")
       a.testbed = next();
-    else if (k == "--unseen-per-workload")
+    else if (k == "--onboard-runs")
+      a.onboard_runs = std::stoi(next());
+    else if (k == "--zero-shot-z") {
+      a.zero_shot_z.clear();
+      for (const auto& s : Split(next())) a.zero_shot_z.push_back(std::stod(s));
+    } else if (k == "--unseen-per-workload")
       a.unseen_per_workload = std::stoi(next());
     else if (k == "--unseen-budgets") {
       a.unseen_budgets.clear();
@@ -147,11 +158,68 @@ double TrueRegret(const bench::BenchTestbed& tb, const space::Workload& w, const
   return std::max(0.0, (best - tb.TruePerf(w.features, c)) / best);
 }
 
+/// Simulated onboarding (deploy::Onboarding) of each unseen workload for `runs` runs on the
+/// testbed. Per checkpoint (runs so far): mean true regret of the best measured config and of
+/// the chosen one, and how many chosen configs are truly worse than the baseline.
+nlohmann::ordered_json SimulateOnboarding(bench::BenchTestbed& tb,
+                                          const std::vector<bench::UnseenWorkload>& unseen,
+                                          const deploy::ZeroShot& zs, const space::Config& baseline,
+                                          int runs, uint64_t seed) {
+  const std::vector<int> checkpoints = {5, runs};
+  std::map<int, Stat> best_measured, chosen, chosen_worse, chosen_baseline;
+  for (size_t u = 0; u < unseen.size(); ++u) {
+    const auto& w = unseen[u].workload;
+    const double best = tb.FindOptimum(w.features).perf;
+    const double base = tb.TruePerf(w.features, baseline);
+    const deploy::Onboarding ob(zs, w.features);
+    std::vector<deploy::OnboardRun> done;
+    for (int r = 0; r < runs; ++r) {
+      const auto next = ob.Next(done);
+      if (!next) break;
+      runner::TrialRequest req;
+      req.workload_index = static_cast<uint32_t>(1000000 + u);
+      req.workload = &w;
+      req.config = *next;
+      done.push_back({*next, state::Perf{tb.Run(req).value}});
+      if (std::find(checkpoints.begin(), checkpoints.end(), r + 1) == checkpoints.end()) continue;
+      const auto top = std::max_element(done.begin(), done.end(), [](const auto& a, const auto& b) {
+        return a.perf.value < b.perf.value;
+      });
+      best_measured[r + 1].Add(std::max(0.0, 1.0 - tb.TruePerf(w.features, top->config) / best));
+      const auto choice = ob.Choose(done);
+      const double cp = tb.TruePerf(w.features, choice.config);
+      chosen[r + 1].Add(std::max(0.0, 1.0 - cp / best));
+      chosen_worse[r + 1].Add(cp < base ? 1.0 : 0.0);
+      chosen_baseline[r + 1].Add(choice.is_baseline ? 1.0 : 0.0);
+    }
+  }
+  nlohmann::ordered_json j;
+  for (int c : checkpoints) {
+    auto& e = j[std::to_string(c)];
+    e["best_measured_regret"] = best_measured[c].Mean();
+    e["chosen_regret"] = chosen[c].Mean();
+    e["chosen_worse_than_baseline"] = chosen_worse[c].Mean() * chosen_worse[c].v.size();
+    e["chosen_is_baseline"] = chosen_baseline[c].Mean() * chosen_baseline[c].v.size();
+    e["workloads"] = chosen[c].v.size();
+    std::fprintf(stderr,
+                 "[quality] seed %llu onboarding %d runs: best-measured regret %.4f chosen regret "
+                 "%.4f chosen worse than baseline %.0f chosen baseline %.0f of %zu\n",
+                 static_cast<unsigned long long>(seed), c, best_measured[c].Mean(),
+                 chosen[c].Mean(), chosen_worse[c].Mean() * chosen_worse[c].v.size(),
+                 chosen_baseline[c].Mean() * chosen_baseline[c].v.size(), chosen[c].v.size());
+  }
+  return j;
+}
+
 /// Section 4: the study runs on every workload at `budget` runs each, then `recommend` is
 /// asked for workloads derived from them (perturbed features, nprocs x1/2 .. x8).
+/// `zero_shot` receives, per safety_z in args.zero_shot_z, the scores of deploy::ZeroShot
+/// fitted on the same study.
 bench::UnseenScores ScaledUnseen(const Args& args, const config::StudyConfig& cfg,
                                  const space::WorkloadSet& ws, bench::BenchTestbed& tb,
-                                 uint64_t seed, int budget) {
+                                 uint64_t seed, int budget,
+                                 std::map<double, bench::UnseenScores>& zero_shot,
+                                 nlohmann::ordered_json& onboarding) {
   const config::StudyConfig bc = BudgetConfig(cfg, budget, args.warm_share);
   runner::SerialExecutor exec(tb);
   const auto res = loop::RunStudy(bc, ws, exec, nullptr, {});
@@ -195,6 +263,29 @@ bench::UnseenScores ScaledUnseen(const Args& args, const config::StudyConfig& cf
     for (const auto& e : top) entries += 1.0, warm_entries += warm.count(e.config);
   }
   scores.diagnostics["matrix_warm_share"] = entries > 0.0 ? warm_entries / entries : 0.0;
+  if (!args.zero_shot_z.empty() || args.onboard_runs > 0) {
+    core::Rng rng(seed, "zero_shot");
+    const deploy::ZeroShot zs(res.state, {}, rng);
+    if (args.onboard_runs > 0) {
+      onboarding = SimulateOnboarding(tb, unseen, zs, cfg.baseline, args.onboard_runs, seed);
+    }
+    for (double z : args.zero_shot_z) {
+      deploy::ZeroShotRule rule;
+      rule.safety_z = std::abs(z);
+      rule.baseline_when_weak = z >= 0.0;
+      rule.top_k = cfg.deploy.return_top_k;
+      zero_shot[z] = bench::ScoreUnseen(
+          tb, ws, unseen, cfg.baseline,
+          [&](const std::vector<double>& f) {
+            const auto r = zs.Recommend(f, rule);
+            bench::Picks p;
+            for (const auto& c : r.configs) p.configs.push_back(c.config);
+            p.flagged = r.weak_evidence;
+            return p;
+          },
+          nearest);
+    }
+  }
   return scores;
 }
 
@@ -224,6 +315,7 @@ int main(int argc, char** argv) try {
   std::map<std::string, Stat> deploy_stats;
   Stat difficulty_median, difficulty_mean;
   std::map<int, bench::UnseenTable> unseen_tables;  // by runs per training workload
+  std::map<int, std::map<double, bench::UnseenTable>> zero_shot_tables;  // budget, safety_z
 
   for (uint64_t seed : args.seeds) {
     config::StudyConfig cfg = base_cfg;
@@ -444,17 +536,35 @@ int main(int argc, char** argv) try {
 
     if (args.only.empty() || args.only == "unseen") {
       for (int budget : args.unseen_budgets) {
-        const auto scores = ScaledUnseen(args, cfg, ws, tb, seed, budget);
+        std::map<double, bench::UnseenScores> zero_shot;
+        nlohmann::ordered_json onboarding;
+        const auto scores = ScaledUnseen(args, cfg, ws, tb, seed, budget, zero_shot, onboarding);
+        if (!onboarding.is_null()) {
+          report["onboarding"][std::to_string(budget)]["seed " + std::to_string(seed)] = onboarding;
+        }
         unseen_tables[budget].Add(scores);
         std::fprintf(stderr, "[quality] seed %llu scaled unseen (%d runs/workload): %s\n",
                      static_cast<unsigned long long>(seed), budget,
                      bench::UnseenTable::Line(scores).c_str());
+        for (const auto& [z, zs] : zero_shot) {
+          zero_shot_tables[budget][z].Add(zs);
+          std::fprintf(stderr, "[quality] seed %llu zero-shot z=%g (%d runs/workload): %s\n",
+                       static_cast<unsigned long long>(seed), z, budget,
+                       bench::UnseenTable::Line(zs).c_str());
+        }
       }
     }
   }
 
   for (const auto& [budget, table] : unseen_tables) {
     report["deployment_scaled_unseen"][std::to_string(budget)] = table.Json();
+  }
+  for (const auto& [budget, by_z] : zero_shot_tables) {
+    for (const auto& [z, table] : by_z) {
+      char key[32];
+      std::snprintf(key, sizeof key, "z%g", z);
+      report["deployment_scaled_unseen_zero_shot"][std::to_string(budget)][key] = table.Json();
+    }
   }
   if (!difficulty_median.v.empty()) {
     report["difficulty"] = {{"median_share_within_5pct", StatJson(difficulty_median)},

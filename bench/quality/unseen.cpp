@@ -155,9 +155,10 @@ std::string UnseenTable::Line(const UnseenScores& s) {
   const double worse = std::accumulate(s.top1_worse.begin(), s.top1_worse.end(), 0.0);
   std::snprintf(buf, sizeof buf,
                 "top1 %.4f best3 %.4f top1-worse-than-baseline %.0f of %zu baseline %.4f "
-                "copy-nearest-true %.4f copy-parent-true %.4f",
+                "copy-nearest-true %.4f copy-parent-true %.4f flagged %.0f",
                 Mean(s.top1), Mean(s.best3), worse, s.top1.size(), Mean(s.baseline),
-                Mean(s.copy_nearest_true), Mean(s.copy_parent_true));
+                Mean(s.copy_nearest_true), Mean(s.copy_parent_true),
+                std::accumulate(s.flagged.begin(), s.flagged.end(), 0.0));
   std::string line = buf;
   for (const auto& [k, v] : s.diagnostics) {
     std::snprintf(buf, sizeof buf, " %s %.3f", k.c_str(), v);

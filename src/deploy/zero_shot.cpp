@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <numbers>
 #include <numeric>
 #include <unordered_map>
@@ -153,9 +154,9 @@ void ZeroShot::FitConfigLengthscales() {
     for (double& y : d.y) y -= mean, sq += y * y, ++n;
   }
   const double var = std::max(1e-6, sq / static_cast<double>(n));
-  const auto hyper =
+  config_hyper_ =
       model::FitGpHyper(state_.space(), data, model::DefaultGpHyper(state_.space(), var), 1.0, 400);
-  knob_dist_ = model::KnobDistances(state_.space(), hyper.log_lengthscale);
+  knob_dist_ = model::KnobDistances(state_.space(), config_hyper_.log_lengthscale);
 }
 
 double ZeroShot::LogMarginal(const std::vector<size_t>& rows, double log_lw, double log_sig,
@@ -251,53 +252,98 @@ double ZeroShot::Kernel(const Row& a, const Row& b) const {
                                 ConfigDist2(a.config, b.config));
 }
 
-ZeroShotRecommendation ZeroShot::Recommend(const std::vector<double>& features) const {
+std::vector<double> ZeroShot::WorkloadDistances(const std::vector<double>& features) const {
   const auto tf = Transform(features);
-  const size_t n = rows_.size(), nc = candidates_.size();
   std::vector<double> wd(known_.size());
   for (size_t i = 0; i < known_.size(); ++i) wd[i] = WorkloadDist2(tf, tf_[i]) * inv_lw2_;
-  const size_t nearest = std::min_element(wd.begin(), wd.end()) - wd.begin();
-  auto k_at = [&](const space::Config& c, size_t i) {
-    return sig_ * model::Matern52(wd[rows_[i].workload] + ConfigDist2(c, rows_[i].config));
-  };
-  std::vector<double> mean(nc, prior_mean_);
-  for (size_t c = 0; c < nc; ++c) {
-    for (size_t i = 0; i < n; ++i) mean[c] += k_at(candidates_[c], i) * alpha_[i];
+  return wd;
+}
+
+double ZeroShot::Variance(const std::vector<double>& wd, const space::Config& c) const {
+  const size_t n = rows_.size();
+  std::vector<double> kx(n);
+  for (size_t i = 0; i < n; ++i) {
+    kx[i] = sig_ * model::Matern52(wd[rows_[i].workload] + ConfigDist2(c, rows_[i].config));
   }
-  std::vector<size_t> order(nc);
+  model::ForwardSolve(chol_, n, kx.data());
+  double explained = 0.0;
+  for (double v : kx) explained += v * v;
+  return std::max(0.0, sig_ - explained);
+}
+
+void ZeroShot::Predict(const std::vector<double>& features,
+                       const std::vector<space::Config>& configs, std::vector<double>& mean,
+                       std::vector<double>* stddev) const {
+  const auto wd = WorkloadDistances(features);
+  mean.assign(configs.size(), prior_mean_);
+  for (size_t c = 0; c < configs.size(); ++c) {
+    for (size_t i = 0; i < rows_.size(); ++i) {
+      mean[c] += sig_ *
+                 model::Matern52(wd[rows_[i].workload] + ConfigDist2(configs[c], rows_[i].config)) *
+                 alpha_[i];
+    }
+  }
+  if (stddev == nullptr) return;
+  stddev->resize(configs.size());
+  for (size_t c = 0; c < configs.size(); ++c) (*stddev)[c] = std::sqrt(Variance(wd, configs[c]));
+}
+
+ZeroShotRecommendation ZeroShot::Recommend(const std::vector<double>& features,
+                                           const ZeroShotRule& rule) const {
+  const auto wd = WorkloadDistances(features);
+  const size_t nearest = std::min_element(wd.begin(), wd.end()) - wd.begin();
+  std::vector<double> mean;
+  Predict(features, candidates_, mean, nullptr);
+  std::vector<size_t> order(candidates_.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(),
                    [&](size_t a, size_t b) { return mean[a] > mean[b]; });
-  order.resize(std::min(kVarianceCandidates, nc));
+  order.resize(std::min(kVarianceCandidates, order.size()));
   std::vector<ZeroShotPick> ranked;
-  std::vector<double> kx(n);
   for (size_t c : order) {
-    for (size_t i = 0; i < n; ++i) kx[i] = k_at(candidates_[c], i);
-    model::ForwardSolve(chol_, n, kx.data());
-    double explained = 0.0;
-    for (double v : kx) explained += v * v;
-    ZeroShotPick p{candidates_[c], {mean[c]}, std::sqrt(std::max(0.0, sig_ - explained)), false};
+    ZeroShotPick p{candidates_[c], {mean[c]}, std::sqrt(Variance(wd, candidates_[c])), false};
     const auto seen = measured_[nearest].find(p.config);
     const bool lost_nearby = seen != measured_[nearest].end() && seen->second < 0.0;
-    p.safe = p.mean.value - params_.safety_z * p.stddev > 0.0 && !lost_nearby;
+    p.safe = p.mean.value - rule.safety_z * p.stddev > 0.0 && !lost_nearby;
     ranked.push_back(std::move(p));
   }
   ZeroShotRecommendation rec;
   const auto first =
       std::find_if(ranked.begin(), ranked.end(), [](const auto& p) { return p.safe; });
+  const ZeroShotPick baseline{state_.baseline_config(), {0.0}, 0.0, true};
   if (first != ranked.end()) {
     rec.configs.push_back(*first);
   } else {
     rec.weak_evidence = true;
-    rec.note = "no candidate is predicted to beat the baseline by more than " +
-               std::to_string(params_.safety_z) +
-               " standard deviations at this workload; the baseline comes first";
-    rec.configs.push_back({state_.baseline_config(), {0.0}, 0.0, true});
+    char z[32];
+    std::snprintf(z, sizeof z, "%g", rule.safety_z);
+    rec.note = std::string("no config is predicted to beat the baseline by ") + z +
+               " standard deviations at this workload";
+    if (rule.baseline_when_weak || ranked.empty()) {
+      rec.note += "; the baseline comes first";
+      rec.configs.push_back(baseline);
+    } else {
+      // The config most likely to beat the baseline (highest mean / stddev) comes first;
+      // the baseline stays among the returned configs.
+      rec.note += "; the baseline is kept among the configs";
+      const auto likely =
+          std::max_element(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
+            return a.mean.value / std::max(1e-12, a.stddev) <
+                   b.mean.value / std::max(1e-12, b.stddev);
+          });
+      rec.configs.push_back(*likely);
+    }
   }
+  const size_t top_k = static_cast<size_t>(std::max(1, rule.top_k));
+  const bool keep_baseline = rec.weak_evidence && !rule.baseline_when_weak;
   for (const auto& p : ranked) {
-    if (rec.configs.size() >= static_cast<size_t>(params_.return_top_k)) break;
-    if (p.config != rec.configs.front().config) rec.configs.push_back(p);
+    if (rec.configs.size() + (keep_baseline ? 1 : 0) >= top_k) break;
+    const bool listed = std::any_of(rec.configs.begin(), rec.configs.end(),
+                                    [&](const auto& q) { return q.config == p.config; });
+    if (!listed && p.config != baseline.config) rec.configs.push_back(p);
   }
+  if (keep_baseline && rec.configs.front().config != baseline.config)
+    rec.configs.push_back(baseline);
   return rec;
 }
 

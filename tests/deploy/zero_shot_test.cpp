@@ -4,44 +4,16 @@
 
 #include <cmath>
 
-#include "common/space_util.hpp"
-#include "common/state_util.hpp"
+#include "deploy/scaled_study.hpp"
 #include "iorec/core/error.hpp"
 
 namespace iorec::deploy {
 namespace {
 
-// Knob k0's best level grows with log2(nprocs) (level = log2(P) / 2); level 1 of k1 is worth
-// 5% everywhere. Features: a fraction (alike for all) and nprocs.
-double Perf(double nprocs, const space::Config& c) {
-  const double best = std::log2(nprocs) / 2.0;
-  const double d = static_cast<double>(c[0]) - best;
-  return 100.0 * std::exp(-0.3 * d * d) * (c[1] == 1 ? 1.05 : 1.0);
-}
-
-state::StudyState ScaledStudy(const std::vector<double>& nprocs,
-                              double (*perf)(double, const space::Config&)) {
-  std::vector<std::vector<double>> features;
-  for (double p : nprocs) features.push_back({0.5, p});
-  auto ws = test_support::Workloads(features);
-  ws.feature_names = {"pct_reads", "nprocs"};
-  test_support::StateBuilder b(test_support::IntSpace({6, 3}), space::Config({0, 0}), ws);
-  for (uint32_t w = 0; w < nprocs.size(); ++w) {
-    b.Baseline(w, perf(nprocs[w], space::Config({0, 0})));
-    for (uint8_t l0 = 0; l0 < 6; ++l0) {
-      for (uint8_t l1 = 0; l1 < 3; ++l1) {
-        const space::Config c({l0, l1});
-        if (c != space::Config({0, 0})) b.Run(w, c, perf(nprocs[w], c));
-      }
-    }
-  }
-  return std::move(b.state());
-}
-
 TEST(ZeroShotTest, MovesTheOptimumWithScaleBetweenKnownWorkloads) {
   // Known at 1, 4, 64 and 256 ranks (best k0 level 0, 1, 3, 4); asked for 16 ranks, whose
   // best level (2) is no known workload's best.
-  const auto st = ScaledStudy({1, 4, 64, 256}, Perf);
+  const auto st = test_support::ScaledStudy({1, 4, 64, 256}, test_support::ScaledPerf);
   core::Rng rng(7, "zero_shot");
   const ZeroShot zs(st, {}, rng);
   const auto r = zs.Recommend({0.5, 16});
@@ -62,7 +34,7 @@ double BaselineBest(double nprocs, const space::Config& c) {
 }
 
 TEST(ZeroShotTest, KeepsTheBaselineFirstWhenNothingIsLikelyToBeatIt) {
-  const auto st = ScaledStudy({1, 4, 64, 256}, BaselineBest);
+  const auto st = test_support::ScaledStudy({1, 4, 64, 256}, BaselineBest);
   core::Rng rng(7, "zero_shot");
   const ZeroShot zs(st, {}, rng);
   const auto r = zs.Recommend({0.5, 16});
@@ -76,18 +48,19 @@ TEST(ZeroShotTest, KeepsTheBaselineFirstWhenNothingIsLikelyToBeatIt) {
 
 TEST(ZeroShotTest, ASaferRuleNeedsMoreEvidence) {
   // With a huge z no prediction is certain enough; with z = 0 the best mean is top-1.
-  const auto st = ScaledStudy({1, 4, 64, 256}, Perf);
-  core::Rng rng_a(7, "zero_shot"), rng_b(7, "zero_shot");
-  ZeroShotParams strict;
+  const auto st = test_support::ScaledStudy({1, 4, 64, 256}, test_support::ScaledPerf);
+  core::Rng rng(7, "zero_shot");
+  const ZeroShot zs(st, {}, rng);
+  ZeroShotRule strict;
   strict.safety_z = 1e6;
-  EXPECT_TRUE(ZeroShot(st, strict, rng_a).Recommend({0.5, 16}).weak_evidence);
-  ZeroShotParams bold;
+  EXPECT_TRUE(zs.Recommend({0.5, 16}, strict).weak_evidence);
+  ZeroShotRule bold;
   bold.safety_z = 0.0;
-  EXPECT_FALSE(ZeroShot(st, bold, rng_b).Recommend({0.5, 16}).weak_evidence);
+  EXPECT_FALSE(zs.Recommend({0.5, 16}, bold).weak_evidence);
 }
 
 TEST(ZeroShotTest, SameSeedSameRecommendation) {
-  const auto st = ScaledStudy({1, 4, 64, 256}, Perf);
+  const auto st = test_support::ScaledStudy({1, 4, 64, 256}, test_support::ScaledPerf);
   core::Rng a(3, "zero_shot"), b(3, "zero_shot");
   const auto ra = ZeroShot(st, {}, a).Recommend({0.4, 8});
   const auto rb = ZeroShot(st, {}, b).Recommend({0.4, 8});
@@ -100,7 +73,7 @@ TEST(ZeroShotTest, SameSeedSameRecommendation) {
 }
 
 TEST(ZeroShotTest, NeedsTwoMeasuredWorkloads) {
-  const auto st = ScaledStudy({4}, Perf);
+  const auto st = test_support::ScaledStudy({4}, test_support::ScaledPerf);
   core::Rng rng(7, "zero_shot");
   EXPECT_THROW(ZeroShot(st, {}, rng), core::InputError);
 }

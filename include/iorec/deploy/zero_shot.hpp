@@ -26,17 +26,26 @@
 #include <vector>
 
 #include "iorec/core/rng.hpp"
+#include "iorec/model/local_gp.hpp"
 #include "iorec/space/space.hpp"
 #include "iorec/space/workload.hpp"
 #include "iorec/state/study_state.hpp"
 
 namespace iorec::deploy {
 
+/// How the model is fitted.
 struct ZeroShotParams {
-  double safety_z = 1.0;  ///< top-1 needs mean - z * stddev > 0 (log gain)
-  int return_top_k = 3;
   size_t fit_rows_per_workload = 20;  ///< rows per workload for the hyperparameter search
   int max_fit_evaluations = 80;
+};
+
+/// How a recommendation is chosen from the model's predictions.
+struct ZeroShotRule {
+  double safety_z = 2.0;  ///< top-1 needs mean - z * stddev > 0 (log gain)
+  int top_k = 3;
+  /// When no config passes: the baseline first (true), or the config most likely to beat
+  /// it first with the baseline kept among the returned configs (false).
+  bool baseline_when_weak = true;
 };
 
 struct ZeroShotPick {
@@ -62,8 +71,20 @@ class ZeroShot {
   ZeroShot(const state::StudyState& state, ZeroShotParams params, core::Rng& rng);
 
   /// Precondition: features.size() == the state's feature count.
-  ZeroShotRecommendation Recommend(const std::vector<double>& features) const;
+  ZeroShotRecommendation Recommend(const std::vector<double>& features,
+                                   const ZeroShotRule& rule = {}) const;
 
+  /// The posterior log gain over the baseline of each config at a workload with these
+  /// features: mean, and (when `stddev` is not null) its standard deviation.
+  void Predict(const std::vector<double>& features, const std::vector<space::Config>& configs,
+               std::vector<double>& mean, std::vector<double>* stddev) const;
+
+  const space::Space& space() const { return state_.space(); }
+  const space::Config& baseline() const { return state_.baseline_config(); }
+  /// Every config measured on some known workload, and the baseline.
+  const std::vector<space::Config>& candidates() const { return candidates_; }
+  /// The knob lengthscales (fitted on each workload's own runs) and their signal and noise.
+  const model::GpHyper& config_hyper() const { return config_hyper_; }
   /// Learned weight per feature of the workload distance (diagnostics, docs).
   const std::vector<double>& feature_weights() const { return weight_; }
 
@@ -83,14 +104,18 @@ class ZeroShot {
                      double log_noise) const;
   void Condition();
   double Kernel(const Row& a, const Row& b) const;
+  /// Scaled squared workload distance from these features to each known workload.
+  std::vector<double> WorkloadDistances(const std::vector<double>& features) const;
+  double Variance(const std::vector<double>& wd, const space::Config& c) const;
 
   const state::StudyState& state_;
   ZeroShotParams params_;
-  std::vector<size_t> known_;                   ///< state workload index per known workload
-  std::vector<std::vector<double>> tf_;         ///< transformed features per known workload
-  std::vector<bool> log_feature_;               ///< per feature: a count, on log2
-  std::vector<double> log_span_;                ///< per feature: log2 span over known (>= 1)
-  std::vector<double> weight_;                  ///< per feature, learned
+  std::vector<size_t> known_;            ///< state workload index per known workload
+  std::vector<std::vector<double>> tf_;  ///< transformed features per known workload
+  std::vector<bool> log_feature_;        ///< per feature: a count, on log2
+  std::vector<double> log_span_;         ///< per feature: log2 span over known (>= 1)
+  std::vector<double> weight_;           ///< per feature, learned
+  model::GpHyper config_hyper_;
   std::vector<std::vector<double>> knob_dist_;  ///< model::KnobDistances of the fitted lengths
   double inv_lw2_ = 1.0, sig_ = 1.0, noise_ = 0.1, prior_mean_ = 0.0;
   std::vector<Row> rows_;
