@@ -17,6 +17,7 @@
 #include "iorec/darshan/features.hpp"
 #include "iorec/deploy/model_bundle.hpp"
 #include "iorec/deploy/recommender.hpp"
+#include "iorec/deploy/zero_shot.hpp"
 #include "iorec/report/evaluation_outputs.hpp"
 #include "iorec/space/config_id.hpp"
 #include "iorec/space/json.hpp"
@@ -121,11 +122,12 @@ std::string RanWithLine(const std::optional<darshan::LustreLayout>& ran, const s
 
 void PrintJson(const deploy::ModelBundle& b, const space::Workload& w,
                const deploy::Recommendation& r, const Explained& ex,
-               const std::optional<darshan::LustreLayout>& ran_with,
-               std::optional<double> current) {
+               const std::optional<darshan::LustreLayout>& ran_with, std::optional<double> current,
+               bool zero_shot) {
   nlohmann::ordered_json j;
   j["workload"] = w.id;
   j["exact_match"] = r.exact_match;
+  j["method"] = r.exact_match ? "measured" : zero_shot ? "zero_shot" : "consensus";
   j["synthetic"] = b.runner_mode == "stub";
   j["neighbors"] = nlohmann::ordered_json::array();
   for (const auto& n : r.neighbors) {
@@ -165,12 +167,19 @@ void PrintJson(const deploy::ModelBundle& b, const space::Workload& w,
 }
 
 void PrintText(const deploy::ModelBundle& b, const space::Workload& w,
-               const deploy::Recommendation& r, const Explained& ex, const RecommendOptions& opt) {
+               const deploy::Recommendation& r, const Explained& ex, const RecommendOptions& opt,
+               bool zero_shot) {
   if (r.exact_match && !r.neighbors.empty()) {
     std::printf(
         "workload %s: same features as measured workload %s; its best measured configs "
         "come first\n",
         w.id.c_str(), r.neighbors.front().workload_id.c_str());
+  } else if (zero_shot) {
+    std::printf(
+        "workload %s: not measured; configs predicted at its features and scale by one model "
+        "over every measured workload and config (#1 predicted to beat the current settings by "
+        "2 standard deviations)\n",
+        w.id.c_str());
   } else {
     std::printf(
         "workload %s: not measured; configs from its nearest workloads, ranked by how well "
@@ -186,12 +195,44 @@ void PrintText(const deploy::ModelBundle& b, const space::Workload& w,
     std::printf("    %s\n",
                 apply::DescribeExpectation(ex.expected[i], b.metric, opt.current).c_str());
     std::printf("    source: %s; ", apply::DescribeSource(ex.expected[i]).c_str());
+    if (zero_shot) {
+      std::printf("predicted log gain %.3f ± %.3f [%s]\n", c.model_score, c.model_std,
+                  c.source.c_str());
+      continue;
+    }
     if (!r.exact_match) std::printf("consensus %.1f%%, ", 100.0 * c.consensus);
     std::printf("model score %.4f ± %.4f\n", c.model_score, c.model_std);
   }
   std::printf("%s\n", NoiseLine(ex.noise).c_str());
   for (const auto& line : ex.within_noise) std::printf("%s\n", line.c_str());
   for (const auto& note : ex.notes) std::printf("note: %s\n", note.c_str());
+}
+
+/// A new workload, with a bundle that carries every measured config: deploy::ZeroShot's picks
+/// (one GP over every measured workload and config; top-1 predicted to beat the baseline by
+/// two standard deviations, else the baseline first), as a recommendation whose model
+/// scores are predicted log gains. The neighbours stay those of `consensus`.
+deploy::Recommendation ZeroShotRecommendation(const deploy::ModelBundle& b,
+                                              const space::Workload& w,
+                                              const deploy::Recommendation& consensus) {
+  const state::StudyState st = deploy::MeasuredState(b);
+  core::Rng rng(0, "zero_shot");
+  const deploy::ZeroShot zs(st, {}, rng);
+  deploy::ZeroShotRule rule;
+  rule.top_k = b.params.return_top_k;
+  const auto z = zs.Recommend(w.features, rule);
+  deploy::Recommendation r;
+  r.neighbors = consensus.neighbors;
+  for (const auto& p : z.configs) {
+    deploy::RecommendedConfig c;
+    c.config = p.config;
+    c.model_score = p.mean.value;
+    c.model_std = p.stddev;
+    c.source = p.config == b.baseline ? "baseline" : "zero-shot";
+    r.configs.push_back(std::move(c));
+  }
+  if (z.weak_evidence) r.warnings.push_back("weak evidence: " + z.note);
+  return r;
 }
 
 void RunRecommend(const RecommendOptions& opt, const GlobalOptions& g) {
@@ -205,8 +246,11 @@ void RunRecommend(const RecommendOptions& opt, const GlobalOptions& g) {
           ? LoadWorkloadArg(opt.workload_file, b.known.feature_names, b.feature_prefix)
           : WorkloadFromDarshan(opt, b.known.feature_names, &ran_with);
   deploy::Recommender rec(b.space, b.known, b.matrix, *b.model, b.baseline, b.params);
-  const auto r = rec.Recommend(w.features);
-  const Explained ex = Explain(b, w, r);
+  deploy::Recommendation r = rec.Recommend(w.features);
+  const bool zero_shot = !r.exact_match && !b.measured.empty();
+  if (zero_shot) r = ZeroShotRecommendation(b, w, r);
+  const Explained ex =
+      Explain(b, w, r, zero_shot || b.model->params().objective == model::Objective::kRegression);
   if (!opt.map_png.empty()) WriteMap(opt.map_png, b, w, r);
   if (!opt.emit.formats.empty()) {
     CheckEmitOptions(opt.emit, r.configs.size());
@@ -217,9 +261,9 @@ void RunRecommend(const RecommendOptions& opt, const GlobalOptions& g) {
     }
   }
   if (opt.json) {
-    PrintJson(b, w, r, ex, ran_with, opt.current);
+    PrintJson(b, w, r, ex, ran_with, opt.current, zero_shot);
   } else {
-    PrintText(b, w, r, ex, opt);
+    PrintText(b, w, r, ex, opt, zero_shot);
     if (!opt.darshan_log.empty() && !r.configs.empty())
       std::printf("%s\n", RanWithLine(ran_with, b.space, r.configs.front().config).c_str());
     for (const auto& warn : r.warnings) std::printf("warning: %s\n", warn.c_str());

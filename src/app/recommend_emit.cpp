@@ -87,10 +87,10 @@ const char* FileName(apply::Format f) {
 }  // namespace
 
 Explained Explain(const deploy::ModelBundle& b, const space::Workload& w,
-                  const deploy::Recommendation& r) {
+                  const deploy::Recommendation& r, bool scores_are_log_gains) {
   Explained ex;
   ex.noise = deploy::NoiseOf(b.matrix);
-  const bool regression = b.model->params().objective == model::Objective::kRegression;
+  const bool regression = scores_are_log_gains;
   for (const auto& c : r.configs) {
     ex.expected.push_back(deploy::Expect(b.matrix, r, c, b.baseline, ex.noise, regression));
   }

@@ -29,8 +29,11 @@ struct Explained {
   std::vector<std::string> notes;             ///< synthetic study, interface mismatches
 };
 
+/// `scores_are_log_gains`: the configs' model_score is a log gain over the baseline with
+/// model_std its spread (a regression model, or the zero-shot model), so configs no
+/// neighbour measured get an expectation from it.
 Explained Explain(const deploy::ModelBundle& b, const space::Workload& w,
-                  const deploy::Recommendation& r);
+                  const deploy::Recommendation& r, bool scores_are_log_gains);
 
 /// "runs of one config vary by 8.7% (median ...)" or that the spread is unknown.
 std::string NoiseLine(const deploy::Noise& noise);

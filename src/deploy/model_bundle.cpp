@@ -97,6 +97,12 @@ Json WorkloadsJson(const ModelBundle& b) {
                      {"mean_gain", b.matrix.MeanGain(w, m).value},
                      {"robust_gain", b.matrix.RobustGain(w, m).value}});
     }
+    if (w < b.measured.size()) {
+      auto& measured = e["measured"] = Json::array();
+      for (const auto& m : b.measured[w]) {
+        measured.push_back({{"levels", LevelsJson(m.config)}, {"mean_perf", m.mean_perf.value}});
+      }
+    }
     wl.push_back(e);
   }
   return wl;
@@ -239,6 +245,15 @@ ModelBundle BundleFrom(const nlohmann::json& j, const std::filesystem::path& dir
     }
     b.known.workloads.push_back(std::move(w));
     MatrixRowFrom(e, format, b.space, b.matrix);
+    if (e.contains("measured")) {
+      auto& row = b.measured.emplace_back();
+      for (const auto& m : e.at("measured")) {
+        row.push_back({LevelsFrom(m.at("levels"), b.space), {m.at("mean_perf").get<double>()}});
+      }
+    }
+  }
+  if (!b.measured.empty() && b.measured.size() != b.known.workloads.size()) {
+    throw core::Error("some workloads carry their measured configs and some do not");
   }
   b.params.knn_neighbors = j.at("deploy").at("knn_neighbors").get<int>();
   b.params.return_top_k = j.at("deploy").at("return_top_k").get<int>();
@@ -289,6 +304,40 @@ ModelBundle LoadModelBundle(const std::filesystem::path& dir) {
   } catch (const std::exception& e) {
     throw core::InputError(path.string() + ": invalid model bundle: " + e.what());
   }
+}
+
+state::StudyState MeasuredState(const ModelBundle& b) {
+  state::StudyState st(b.space, b.baseline, b.known, state::Direction::kMaximize);
+  uint64_t id = 1;
+  for (size_t w = 0; w < b.measured.size(); ++w) {
+    auto record = [&](const space::Config& c, double perf, state::Source source) {
+      state::Trial t;
+      t.trial_id = id++;
+      t.workload = static_cast<uint32_t>(w);
+      t.config = c;
+      t.source = source;
+      t.ok = true;
+      t.metric = perf;
+      st.Record(std::move(t));
+    };
+    if (b.matrix.has_baseline[w]) {
+      record(b.baseline, b.matrix.baseline[w].value, state::Source::kBaseline);
+    }
+    for (const auto& m : b.measured[w]) {
+      if (m.config != b.baseline) record(m.config, m.mean_perf.value, state::Source::kWarm);
+    }
+  }
+  return st;
+}
+
+std::vector<std::vector<MeasuredMean>> MeasuredMeans(const state::StudyState& state) {
+  std::vector<std::vector<MeasuredMean>> out(state.num_workloads());
+  for (size_t w = 0; w < state.num_workloads(); ++w) {
+    for (const auto& c : state.record(w).configs) {
+      if (c.measured()) out[w].push_back({c.config, c.Mean()});
+    }
+  }
+  return out;
 }
 
 }  // namespace iorec::deploy

@@ -51,7 +51,8 @@ std::optional<space::Config> Onboarding::Next(const std::vector<OnboardRun>& run
   const auto best = std::max_element(means.begin(), means.end(), [](const auto& a, const auto& b) {
                       return a.second < b.second;
                     })->first;
-  // Candidates: every config measured anywhere, and the single-knob moves of the best here.
+  // Candidates: every config measured anywhere, and the single-knob and knob-pair moves of
+  // the best here.
   std::set<space::Config> pool(model_.candidates().begin(), model_.candidates().end());
   const auto& space = model_.space();
   for (size_t k = 0; k < space.num_knobs(); ++k) {
@@ -59,6 +60,13 @@ std::optional<space::Config> Onboarding::Next(const std::vector<OnboardRun>& run
       space::Config c = best;
       c.set_level(core::KnobIndex(k), core::LevelIndex(l));
       pool.insert(c);
+      for (size_t k2 = k + 1; params_.pair_moves && k2 < space.num_knobs(); ++k2) {
+        for (size_t l2 = 0; l2 < space.levels(k2); ++l2) {
+          space::Config c2 = c;
+          c2.set_level(core::KnobIndex(k2), core::LevelIndex(l2));
+          pool.insert(c2);
+        }
+      }
     }
   }
   std::vector<space::Config> cands;

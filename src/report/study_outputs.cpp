@@ -269,6 +269,7 @@ std::vector<std::string> WriteStudyOutputs(const std::filesystem::path& out,
   bundle.model = res.model;
   bundle.metric = {res.state.direction(), cfg.runner.MetricName(), cfg.runner.MetricUnit()};
   bundle.runner_mode = config::ToString(cfg.runner.mode);
+  bundle.measured = deploy::MeasuredMeans(res.state);
   deploy::SaveModelBundle(out / "model", bundle);
   if (cfg.reporting.plots) WriteCurvePlots(out, cfg, res, warnings);
   core::WriteFileAtomic(out / "summary.json", SummaryJson(cfg, res).dump(2) + "\n");

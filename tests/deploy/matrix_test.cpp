@@ -190,5 +190,44 @@ TEST(ModelBundleTest, MemberFilesMustLieInTheModelDirectory) {
                 "model directory");
 }
 
+TEST(ModelBundleTest, CarriesEveryMeasuredConfigForZeroShotRecommendations) {
+  const auto st = TwoWorkloads();
+  ModelBundle b;
+  b.space = st.space();
+  b.baseline = st.baseline_config();
+  b.known = st.workload_set();
+  b.matrix = BuildMatrix(st, 1, 1.0);  // the matrix lists one config per workload
+  b.measured = MeasuredMeans(st);
+  model::EnsembleParams p;
+  p.members = 1;
+  p.num_rounds = 2;
+  p.objective = model::Objective::kRegression;
+  b.model = std::make_shared<model::XgbEnsemble>(p);
+  core::Rng rng(1, "t");
+  b.model->Fit(TrainingSet(st), rng);
+  test_support::TempDir dir;
+  SaveModelBundle(dir.path(), b);
+  const ModelBundle loaded = LoadModelBundle(dir.path());
+  ASSERT_EQ(loaded.measured.size(), 2u);
+  ASSERT_EQ(loaded.measured[0].size(), 3u);  // baseline, {1} (two runs), {2}
+  EXPECT_EQ(loaded.measured[0][1].config, space::Config({1}));
+  EXPECT_DOUBLE_EQ(loaded.measured[0][1].mean_perf.value, 140.0);
+  ASSERT_EQ(loaded.measured[1].size(), 2u);  // the failed config is not listed
+  // As a study state: one run per config at its mean, the baseline's at the baseline perf.
+  const auto again = MeasuredState(loaded);
+  EXPECT_DOUBLE_EQ(again.record(0).baseline.value, 100.0);
+  EXPECT_DOUBLE_EQ(
+      again.record(0).LogGainOf(again.record(0).Find(space::Config({1}))->Mean()).value,
+      std::log(1.4));
+  EXPECT_DOUBLE_EQ(
+      again.record(1).LogGainOf(again.record(1).Find(space::Config({3}))->Mean()).value,
+      std::log(3.0));
+  // Bundles written before carry none; recommend then uses the neighbours' consensus.
+  auto j = nlohmann::json::parse(core::ReadFile(dir.path() / "model.json"));
+  for (auto& w : j["workloads"]) w.erase("measured");
+  core::WriteFileAtomic(dir.path() / "model.json", j.dump());
+  EXPECT_TRUE(LoadModelBundle(dir.path()).measured.empty());
+}
+
 }  // namespace
 }  // namespace iorec::deploy

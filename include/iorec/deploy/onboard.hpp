@@ -3,7 +3,8 @@
 /// everything the study measured. The baseline first (every gain is relative to it), then
 /// the zero-shot picks, then the best upper bound of the zero-shot model corrected by a GP
 /// on this workload's own runs (its residuals from the zero-shot means), among every
-/// config measured anywhere and the single-knob moves of the best config measured here.
+/// config measured anywhere and the single-knob and knob-pair moves of the best config
+/// measured here.
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,7 +23,8 @@ struct OnboardRun {
 
 struct OnboardParams {
   ZeroShotRule zero_shot;     ///< the zero-shot picks run after the baseline
-  double explore_beta = 1.0;  ///< weight of the residual GP's stddev in the upper bound
+  double explore_beta = 0.3;  ///< weight of the residual GP's stddev in the upper bound
+  bool pair_moves = true;     ///< also consider moving two knobs of the best config at once
   /// The config to apply must beat the baseline's measured perf by `confidence_z` times the
   /// standard deviation of a difference of two runs (the study's noise estimate).
   double confidence_z = 2.0;
