@@ -161,6 +161,26 @@ TEST_F(CliTest, SaveLoadRecommendRoundTrip) {
   EXPECT_EQ(rec["recommendations"][0]["config"], matrix["workloads"][1]["top"][0]["config"]);
   EXPECT_EQ(rec["neighbors"][0]["workload"], summary["workloads"][1]);
 
+  // A workload between two measured ones is new: zero-shot picks from every measured config.
+  nlohmann::json scaled;
+  for (size_t i = 0; i < names.size(); ++i) {
+    scaled[names[i].get<std::string>()] =
+        0.5 * (feats[i].get<double>() + model["workloads"][2]["features"][i].get<double>());
+  }
+  std::ofstream(dir_ / "scaled.json") << scaled.dump();
+  const auto zs = RunIorec("recommend --model " + (out / "model").string() + " --workload " +
+                           (dir_ / "scaled.json").string() + " --json");
+  ASSERT_EQ(zs.code, 0) << zs.out;
+  const auto zrec = nlohmann::json::parse(zs.out);
+  EXPECT_FALSE(zrec["exact_match"].get<bool>());
+  EXPECT_EQ(zrec["method"], "zero_shot");
+  ASSERT_EQ(zrec["recommendations"].size(), 3u);
+  for (const auto& c : zrec["recommendations"]) {
+    EXPECT_TRUE(c["source"] == "zero-shot" || c["source"] == "baseline") << c.dump();
+  }
+  // The model directory carries every measured config, the matrix only the best ones.
+  EXPECT_GE(model["workloads"][1]["measured"].size(), matrix["workloads"][1]["top"].size());
+
   // Feature mismatch: a clear error naming the missing feature, exit 2.
   w.erase(names[0].get<std::string>());
   w["bogus_feature"] = 0.5;

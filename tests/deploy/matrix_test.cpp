@@ -192,19 +192,9 @@ TEST(ModelBundleTest, MemberFilesMustLieInTheModelDirectory) {
 
 TEST(ModelBundleTest, CarriesEveryMeasuredConfigForZeroShotRecommendations) {
   const auto st = TwoWorkloads();
-  ModelBundle b;
-  b.space = st.space();
-  b.baseline = st.baseline_config();
-  b.known = st.workload_set();
+  ModelBundle b = SmallBundle();
   b.matrix = BuildMatrix(st, 1, 1.0);  // the matrix lists one config per workload
   b.measured = MeasuredMeans(st);
-  model::EnsembleParams p;
-  p.members = 1;
-  p.num_rounds = 2;
-  p.objective = model::Objective::kRegression;
-  b.model = std::make_shared<model::XgbEnsemble>(p);
-  core::Rng rng(1, "t");
-  b.model->Fit(TrainingSet(st), rng);
   test_support::TempDir dir;
   SaveModelBundle(dir.path(), b);
   const ModelBundle loaded = LoadModelBundle(dir.path());
