@@ -63,7 +63,9 @@ struct Args {
   // deploy::ZeroShot safety_z values to score; negative: the same z with the most likely
   // config first when the evidence is weak (the baseline kept among the three).
   std::vector<double> zero_shot_z = {2.0};
-  int onboard_runs = 0;  // simulated onboarding of each scaled unseen workload: runs each
+  int onboard_runs = 0;
+  bool zero_shot_levers = false;  // also score: uniform feature weights, no nearest-loss veto  //
+                                  // simulated onboarding of each scaled unseen workload: runs each
 };
 
 std::vector<std::string> Split(const std::string& s) {
@@ -100,6 +102,8 @@ Args ParseArgs(int argc, char** argv) {
       a.warm_share = std::stod(next());
     else if (k == "--testbed")
       a.testbed = next();
+    else if (k == "--zero-shot-levers")
+      a.zero_shot_levers = true;
     else if (k == "--onboard-runs")
       a.onboard_runs = std::stoi(next());
     else if (k == "--zero-shot-z") {
@@ -156,6 +160,17 @@ config::StudyConfig BudgetConfig(config::StudyConfig cfg, int budget, double war
 double TrueRegret(const bench::BenchTestbed& tb, const space::Workload& w, const space::Config& c,
                   double best) {
   return std::max(0.0, (best - tb.TruePerf(w.features, c)) / best);
+}
+
+constexpr double kNoVetoKey = 1002, kUniformWeightsKey = 1003;
+
+/// How the zero-shot variants are named in quality.json and on stderr.
+std::string ZeroShotKey(double z) {
+  if (z == kNoVetoKey) return "z2_no_nearest_loss_veto";
+  if (z == kUniformWeightsKey) return "z2_uniform_feature_weights";
+  char key[32];
+  std::snprintf(key, sizeof key, "z%g", z);
+  return key;
 }
 
 /// Simulated onboarding (deploy::Onboarding) of each unseen workload for `runs` runs on the
@@ -269,21 +284,38 @@ bench::UnseenScores ScaledUnseen(const Args& args, const config::StudyConfig& cf
     if (args.onboard_runs > 0) {
       onboarding = SimulateOnboarding(tb, unseen, zs, cfg.baseline, args.onboard_runs, seed);
     }
-    for (double z : args.zero_shot_z) {
-      deploy::ZeroShotRule rule;
-      rule.safety_z = std::abs(z);
-      rule.baseline_when_weak = z >= 0.0;
-      rule.top_k = cfg.deploy.return_top_k;
-      zero_shot[z] = bench::ScoreUnseen(
+    auto score = [&](const deploy::ZeroShot& model, const deploy::ZeroShotRule& rule) {
+      return bench::ScoreUnseen(
           tb, ws, unseen, cfg.baseline,
           [&](const std::vector<double>& f) {
-            const auto r = zs.Recommend(f, rule);
+            const auto r = model.Recommend(f, rule);
             bench::Picks p;
             for (const auto& c : r.configs) p.configs.push_back(c.config);
             p.flagged = r.weak_evidence;
             return p;
           },
           nearest);
+    };
+    if (args.zero_shot_levers) {
+      // Keyed as ZeroShotKey names them.
+      deploy::ZeroShotRule no_veto;
+      no_veto.veto_nearest_losses = false;
+      no_veto.top_k = cfg.deploy.return_top_k;
+      zero_shot[kNoVetoKey] = score(zs, no_veto);
+      core::Rng rng_uniform(seed, "zero_shot");
+      deploy::ZeroShotParams uniform;
+      uniform.learn_feature_weights = false;
+      deploy::ZeroShotRule rule;
+      rule.top_k = cfg.deploy.return_top_k;
+      zero_shot[kUniformWeightsKey] =
+          score(deploy::ZeroShot(res.state, uniform, rng_uniform), rule);
+    }
+    for (double z : args.zero_shot_z) {
+      deploy::ZeroShotRule rule;
+      rule.safety_z = std::abs(z);
+      rule.baseline_when_weak = z >= 0.0;
+      rule.top_k = cfg.deploy.return_top_k;
+      zero_shot[z] = score(zs, rule);
     }
   }
   return scores;
@@ -548,8 +580,8 @@ int main(int argc, char** argv) try {
                      bench::UnseenTable::Line(scores).c_str());
         for (const auto& [z, zs] : zero_shot) {
           zero_shot_tables[budget][z].Add(zs);
-          std::fprintf(stderr, "[quality] seed %llu zero-shot z=%g (%d runs/workload): %s\n",
-                       static_cast<unsigned long long>(seed), z, budget,
+          std::fprintf(stderr, "[quality] seed %llu zero-shot %s (%d runs/workload): %s\n",
+                       static_cast<unsigned long long>(seed), ZeroShotKey(z).c_str(), budget,
                        bench::UnseenTable::Line(zs).c_str());
         }
       }
@@ -561,9 +593,8 @@ int main(int argc, char** argv) try {
   }
   for (const auto& [budget, by_z] : zero_shot_tables) {
     for (const auto& [z, table] : by_z) {
-      char key[32];
-      std::snprintf(key, sizeof key, "z%g", z);
-      report["deployment_scaled_unseen_zero_shot"][std::to_string(budget)][key] = table.Json();
+      report["deployment_scaled_unseen_zero_shot"][std::to_string(budget)][ZeroShotKey(z)] =
+          table.Json();
     }
   }
   if (!difficulty_median.v.empty()) {

@@ -125,7 +125,8 @@ void ZeroShot::LearnWeights() {
     }
   }
   weight_.assign(nf, 0.1);
-  if (dx.empty()) return;  // no pair to learn from: every feature weighs alike
+  // No pair to learn from, or not asked to: every feature weighs alike.
+  if (dx.empty() || !params_.learn_feature_weights) return;
   const double ridge = 1e-3, rate = 0.05;
   for (int it = 0; it < 3000; ++it) {
     std::vector<double> g(nf, 0.0);
@@ -303,7 +304,8 @@ ZeroShotRecommendation ZeroShot::Recommend(const std::vector<double>& features,
   for (size_t c : order) {
     ZeroShotPick p{candidates_[c], {mean[c]}, std::sqrt(Variance(wd, candidates_[c])), false};
     const auto seen = measured_[nearest].find(p.config);
-    const bool lost_nearby = seen != measured_[nearest].end() && seen->second < 0.0;
+    const bool lost_nearby =
+        rule.veto_nearest_losses && seen != measured_[nearest].end() && seen->second < 0.0;
     p.safe = p.mean.value - rule.safety_z * p.stddev > 0.0 && !lost_nearby;
     ranked.push_back(std::move(p));
   }

@@ -37,6 +37,9 @@ namespace iorec::deploy {
 struct ZeroShotParams {
   size_t fit_rows_per_workload = 20;  ///< rows per workload for the hyperparameter search
   int max_fit_evaluations = 80;
+  /// Learn the feature weights of the workload distance (false: every transformed feature
+  /// weighs alike).
+  bool learn_feature_weights = true;
 };
 
 /// How a recommendation is chosen from the model's predictions.
@@ -46,6 +49,8 @@ struct ZeroShotRule {
   /// When no config passes: the baseline first (true), or the config most likely to beat
   /// it first with the baseline kept among the returned configs (false).
   bool baseline_when_weak = true;
+  /// Top-1 must not have run below the baseline on the nearest known workload.
+  bool veto_nearest_losses = true;
 };
 
 struct ZeroShotPick {
