@@ -71,10 +71,27 @@ ZeroShot::ZeroShot(const state::StudyState& state, ZeroShotParams params, core::
     }
   }
   if (seen.insert(state.baseline_config()).second) candidates_.push_back(state.baseline_config());
+  CapRows();
   LearnWeights();
   FitConfigLengthscales();
   FitKernel(rng);
   Condition();
+}
+
+// The GP costs O(rows^3) time and O(rows^2) memory: above max_rows, each workload keeps its
+// share of rows, evenly spaced over its configs ordered by gain (its best always kept).
+void ZeroShot::CapRows() {
+  if (rows_.size() <= params_.max_rows) return;
+  std::vector<std::vector<Row>> per(known_.size());
+  for (auto& r : rows_) per[r.workload].push_back(std::move(r));
+  const double share = static_cast<double>(params_.max_rows) / static_cast<double>(rows_.size());
+  rows_.clear();
+  for (auto& rows : per) {
+    std::stable_sort(rows.begin(), rows.end(),
+                     [](const Row& a, const Row& b) { return a.y > b.y; });
+    const size_t take = std::max<size_t>(1, static_cast<size_t>(share * rows.size()));
+    for (size_t i = 0; i < take; ++i) rows_.push_back(rows[i * rows.size() / take]);
+  }
 }
 
 std::vector<double> ZeroShot::Transform(const std::vector<double>& f) const {

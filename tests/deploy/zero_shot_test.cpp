@@ -72,6 +72,21 @@ TEST(ZeroShotTest, SameSeedSameRecommendation) {
   }
 }
 
+TEST(ZeroShotTest, CapsTheRowsOfLargeStudiesKeepingEachWorkloadsBest) {
+  const auto st = test_support::ScaledStudy({1, 4, 64, 256}, test_support::ScaledPerf);
+  core::Rng all_rng(7, "zero_shot"), capped_rng(7, "zero_shot");
+  const ZeroShot all(st, {}, all_rng);
+  EXPECT_EQ(all.rows(), 4u * 18u);
+  ZeroShotParams params;
+  params.max_rows = 36;
+  const ZeroShot capped(st, params, capped_rng);
+  EXPECT_EQ(capped.rows(), 36u);
+  EXPECT_EQ(capped.candidates().size(), all.candidates().size());
+  // Each workload keeps its best rows: asked at a known scale, top-1 has that scale's best
+  // k0 level (k1's 5% may blur with half the rows).
+  EXPECT_EQ(capped.Recommend({0.5, 64}).configs[0].config[0], 3);
+}
+
 TEST(ZeroShotTest, NeedsTwoMeasuredWorkloads) {
   const auto st = test_support::ScaledStudy({4}, test_support::ScaledPerf);
   core::Rng rng(7, "zero_shot");

@@ -40,6 +40,10 @@ struct ZeroShotParams {
   /// Learn the feature weights of the workload distance (false: every transformed feature
   /// weighs alike).
   bool learn_feature_weights = true;
+  /// At most this many (workload, config) rows condition the GP (time grows with the cube,
+  /// memory with the square); larger studies keep an evenly spaced share of each workload's
+  /// configs by gain, its best included. The candidates stay every measured config.
+  size_t max_rows = 4000;
 };
 
 /// How a recommendation is chosen from the model's predictions.
@@ -90,6 +94,8 @@ class ZeroShot {
   const std::vector<space::Config>& candidates() const { return candidates_; }
   /// The knob lengthscales (fitted on each workload's own runs) and their signal and noise.
   const model::GpHyper& config_hyper() const { return config_hyper_; }
+  /// The (workload, config) rows the GP is conditioned on.
+  size_t rows() const { return rows_.size(); }
   /// Learned weight per feature of the workload distance (diagnostics, docs).
   const std::vector<double>& feature_weights() const { return weight_; }
 
@@ -102,6 +108,7 @@ class ZeroShot {
   std::vector<double> Transform(const std::vector<double>& f) const;
   double WorkloadDist2(const std::vector<double>& a, const std::vector<double>& b) const;
   double ConfigDist2(const space::Config& a, const space::Config& b) const;
+  void CapRows();
   void LearnWeights();
   void FitConfigLengthscales();
   void FitKernel(core::Rng& rng);
