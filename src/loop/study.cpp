@@ -28,13 +28,18 @@ struct Study::Impl {
   enum class Phase { kStart, kWarmStart, kActive, kReplicates, kDone };
 
   Impl(const config::StudyConfig& c, const space::WorkloadSet& w, const Oracle* o,
-       std::vector<LoopObserver*> obs)
+       std::vector<LoopObserver*> obs, std::vector<ImportedTrial> imp)
       : cfg(c),
         ws(w),
         oracle(c.active.oracle_mode == config::OracleMode::kHeldout ? o : nullptr),
         observers(std::move(obs)),
         state(c.space, c.baseline, w, c.runner.objective),
-        stops(StopCriteriaFrom(c)) {}
+        stops(StopCriteriaFrom(c)),
+        imported(std::move(imp)) {
+    std::stable_sort(imported.begin(), imported.end(), [](const auto& a, const auto& b) {
+      return a.enters_before_batch < b.enters_before_batch;
+    });
+  }
 
   template <class F>
   void Notify(F&& f) {
@@ -54,7 +59,26 @@ struct Study::Impl {
 
   void Hand(std::vector<runner::TrialRequest> reqs) {
     for (auto& r : reqs) r.trial_id = next_trial_id++;
+    batches += !reqs.empty();
     pending = std::move(reqs);
+  }
+
+  /// Records the imported trials due before batch `next_batch` (called where the study is
+  /// about to learn from its state: before an active batch, or before the final model).
+  void AdmitImports(int next_batch) {
+    for (; admitted < imported.size() && imported[admitted].enters_before_batch <= next_batch;
+         ++admitted) {
+      const ImportedTrial& in = imported[admitted];
+      state::Trial trial;
+      trial.trial_id = next_trial_id++;
+      trial.workload = in.workload;
+      trial.config = in.config;
+      trial.source = state::Source::kImported;
+      trial.iteration = state.iterations();
+      trial.ok = true;
+      trial.metric = in.metric;
+      state.Record(std::move(trial));
+    }
   }
 
   void AskWarmStart();
@@ -74,6 +98,9 @@ struct Study::Impl {
   Phase phase = Phase::kStart;
   std::vector<runner::TrialRequest> pending;
   uint64_t next_trial_id = 1;
+  int batches = 0;  ///< non-empty batches handed out
+  std::vector<ImportedTrial> imported;
+  size_t admitted = 0;      ///< imported trials recorded so far
   int t = 0;                ///< the active iteration in progress
   model::GpHyper gp_hyper;  ///< the local GPs' hyperparameters, refined every iteration
   sampling::WarmStartResult warm;
@@ -237,14 +264,17 @@ void Study::Impl::CheckStop(const IterationRecord& rec) {
 }
 
 Study::Study(const config::StudyConfig& cfg, const space::WorkloadSet& workloads,
-             const Oracle* oracle, std::vector<LoopObserver*> observers)
-    : impl_(std::make_unique<Impl>(cfg, workloads, oracle, std::move(observers))) {}
+             const Oracle* oracle, std::vector<LoopObserver*> observers,
+             std::vector<ImportedTrial> imported)
+    : impl_(std::make_unique<Impl>(cfg, workloads, oracle, std::move(observers),
+                                   std::move(imported))) {}
 
 Study::~Study() = default;
 
 const std::vector<runner::TrialRequest>& Study::Ask() {
   Impl& s = *impl_;
   while (s.pending.empty() && s.phase != Impl::Phase::kDone) {
+    s.AdmitImports(s.batches);
     if (s.phase == Impl::Phase::kStart) {
       s.AskWarmStart();
     } else {
@@ -290,6 +320,7 @@ StudyResult Study::Finish() {
   Impl& s = *impl_;
   if (!Done()) throw core::Error("Study::Finish: the study is not done");
   s.Notify([&](LoopObserver* o) { o->OnPhase("final", 1); });
+  s.AdmitImports(std::numeric_limits<int>::max());
   const model::Dataset data = deploy::TrainingSet(s.state);
   if (data.num_rows() == 0) {
     throw core::Error("no trial of the study succeeded; nothing to learn from (" + s.stop_reason +
@@ -315,8 +346,9 @@ StudyResult Study::Finish() {
 
 StudyResult RunStudy(const config::StudyConfig& cfg, const space::WorkloadSet& workloads,
                      runner::Executor& executor, const Oracle* oracle,
-                     const std::vector<LoopObserver*>& observers) {
-  Study study(cfg, workloads, oracle, observers);
+                     const std::vector<LoopObserver*>& observers,
+                     std::vector<ImportedTrial> imported) {
+  Study study(cfg, workloads, oracle, observers, std::move(imported));
   while (!study.Done()) {
     const auto& batch = study.Ask();
     if (batch.empty()) break;

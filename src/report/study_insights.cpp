@@ -21,6 +21,8 @@ const char* PhaseName(state::Source s) {
       return "active";
     case state::Source::kReplicate:
       return "replicates";
+    case state::Source::kImported:
+      return "imported";
   }
   return "";
 }
@@ -156,7 +158,15 @@ std::vector<PhaseRuns> RunsByPhase(const state::StudyState& st) {
                           state::Source::kReplicate}) {
     out.push_back({PhaseName(s), 0, 0.0});
   }
-  for (const auto& t : st.trials()) ++out[static_cast<size_t>(t.source)].runs;
+  size_t imported = 0;
+  for (const auto& t : st.trials()) {
+    if (t.source == state::Source::kImported) {
+      ++imported;
+    } else {
+      ++out[static_cast<size_t>(t.source)].runs;
+    }
+  }
+  if (imported) out.push_back({PhaseName(state::Source::kImported), imported, 0.0});
   const double total = static_cast<double>(st.trials().size());
   for (auto& p : out) p.share = total > 0 ? static_cast<double>(p.runs) / total : 0.0;
   return out;

@@ -16,6 +16,8 @@ const char* ToString(Source s) {
       return "active";
     case Source::kReplicate:
       return "replicate";
+    case Source::kImported:
+      return "imported";
   }
   return "?";
 }

@@ -304,7 +304,9 @@ void StoreObserver::OnIteration(const loop::IterationRecord& rec, const state::S
   const auto& trials = state.trials();
   for (; applied_ < trials.size(); ++applied_) {
     const auto& t = trials[applied_];
-    if (t.ok) gains.emplace_back(t.trial_id, state.Gain(t).value);
+    // Imported runs are not in the trials table (Store::AddImported keeps them).
+    if (t.ok && t.source != state::Source::kImported)
+      gains.emplace_back(t.trial_id, state.Gain(t).value);
   }
   const ScopeTimer timer(store_seconds_);
   store_.PutDerived(gains, {ToHistoryRow(rec)});

@@ -91,7 +91,23 @@ CREATE TABLE history (
   ndcg_at_3 REAL NOT NULL,
   record_json TEXT NOT NULL
 );
+)sql"
+                                   R"sql(
+CREATE TABLE imported (
+  seq INTEGER PRIMARY KEY,
+  workload INTEGER NOT NULL REFERENCES workloads(idx),
+  levels TEXT NOT NULL,
+  config_json TEXT NOT NULL,
+  metric REAL NOT NULL,
+  enters_before_batch INTEGER NOT NULL,
+  origin TEXT NOT NULL,
+  file_hash TEXT NOT NULL,
+  imported_at REAL NOT NULL
+);
 )sql";
+
+/// What version 2 added to version 1: the `imported` table (the tail of kSchemaSql).
+const char* ImportedTableSql() { return std::strstr(kSchemaSql, "CREATE TABLE imported"); }
 
 bool IsBadFileCode(int rc) {
   const int primary = rc & 0xff;
@@ -352,6 +368,7 @@ std::unique_ptr<SqliteStore> SqliteStore::Open(const fs::path& path, Mode mode, 
   if (!fs::is_regular_file(path, ec)) {
     throw core::InputError(path.string() + ": no study database here");
   }
+  int version = kSchemaVersion;
   {
     // Validate through a read-only connection so a bad file is never touched.
     std::unique_ptr<SqliteStore> ro(new SqliteStore(path, OpenReadOnly(path)));
@@ -383,13 +400,15 @@ std::unique_ptr<SqliteStore> SqliteStore::Open(const fs::path& path, Mode mode, 
                              std::to_string(versions.size()) +
                              " rows; not a valid study database; it was not modified");
     }
-    if (versions[0] != kSchemaVersion) {
+    if (versions[0] < kOldestSchemaVersion || versions[0] > kSchemaVersion) {
       throw core::InputError(path.string() + ": study database schema version " +
                              std::to_string(versions[0]) + ", but this iorec (" + IOREC_VERSION +
-                             ") reads version " + std::to_string(kSchemaVersion) +
+                             ") reads versions " + std::to_string(kOldestSchemaVersion) + " to " +
+                             std::to_string(kSchemaVersion) +
                              "; it was not modified. Use a matching iorec, or `iorec run "
                              "--restart` to move it aside and start over");
     }
+    version = static_cast<int>(versions[0]);
     if (quick_check) {
       auto qc = ro->Prepare("PRAGMA quick_check");
       std::string problems;
@@ -411,7 +430,21 @@ std::unique_ptr<SqliteStore> SqliteStore::Open(const fs::path& path, Mode mode, 
       path, mode == Mode::kReadOnly ? OpenReadOnly(path)
                                     : OpenRaw(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX)));
   s->Configure(mode == Mode::kReadWrite);
+  if (version < kSchemaVersion) {
+    if (mode == Mode::kReadWrite) {
+      s->Upgrade(version);
+    } else {
+      s->has_imported_ = false;  // version 1: nothing was imported
+    }
+  }
   return s;
+}
+
+void SqliteStore::Upgrade(int from_version) {
+  Tx tx(*this);
+  if (from_version < 2) Exec(ImportedTableSql());
+  Prepare("UPDATE schema_version SET version = ?").Bind(1, int64_t{kSchemaVersion}).Run();
+  tx.Commit();
 }
 
 std::optional<StudyInfo> SqliteStore::Study() {
@@ -630,6 +663,58 @@ void SqliteStore::PutDerived(const std::vector<std::pair<uint64_t, double>>& gai
   tx.Commit();
 }
 
+int SqliteStore::AddImported(std::vector<ImportedRecord> records) {
+  Tx tx(*this);
+  auto batches = Prepare("SELECT COALESCE(MAX(batch) + 1, 0) FROM trials");
+  batches.Step();
+  const int enters = static_cast<int>(batches.Int(0));
+  auto next = Prepare("SELECT COALESCE(MAX(seq), 0) FROM imported");
+  next.Step();
+  int64_t seq = next.Int(0);
+  auto st = Prepare(
+      "INSERT INTO imported(seq, workload, levels, config_json, metric, enters_before_batch, "
+      "origin, file_hash, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  for (auto& r : records) {
+    r.seq = static_cast<uint64_t>(++seq);
+    r.enters_before_batch = enters;
+    st.Bind(1, seq)
+        .Bind(2, static_cast<int64_t>(r.workload))
+        .Bind(3, EncodeLevels(r.levels))
+        .Bind(4, r.values_json)
+        .Bind(5, r.metric)
+        .Bind(6, int64_t{enters})
+        .Bind(7, r.origin)
+        .Bind(8, r.file_hash)
+        .Bind(9, r.imported_at)
+        .Run();
+    st.Reset();
+  }
+  tx.Commit();
+  return enters;
+}
+
+std::vector<ImportedRecord> SqliteStore::Imported() {
+  std::vector<ImportedRecord> out;
+  if (!has_imported_) return out;
+  auto st = Prepare(
+      "SELECT seq, workload, levels, config_json, metric, enters_before_batch, origin, "
+      "file_hash, imported_at FROM imported ORDER BY seq");
+  while (st.Step()) {
+    ImportedRecord r;
+    r.seq = static_cast<uint64_t>(st.Int(0));
+    r.workload = static_cast<uint32_t>(st.Int(1));
+    r.levels = DecodeLevels(st.Text(2));
+    r.values_json = st.Text(3);
+    r.metric = st.Double(4);
+    r.enters_before_batch = static_cast<int>(st.Int(5));
+    r.origin = st.Text(6);
+    r.file_hash = st.Text(7);
+    r.imported_at = st.Double(8);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 std::vector<TrialRecord> SqliteStore::Trials() {
   std::vector<TrialRecord> out;
   auto st = Prepare(
@@ -738,6 +823,10 @@ StatusSummary SqliteStore::Summary() {
     s.max_iteration = agg.IsNull(0) ? -1 : static_cast<int>(agg.Int(0));
     s.last_trial_end = agg.IsNull(1) ? 0.0 : agg.Double(1);
     s.last_history_iteration = agg.IsNull(2) ? -1 : static_cast<int>(agg.Int(2));
+  }
+  if (has_imported_) {
+    auto imported = Prepare("SELECT COUNT(*) FROM imported");
+    if (imported.Step()) s.imported = static_cast<uint64_t>(imported.Int(0));
   }
   return s;
 }

@@ -183,6 +183,23 @@ std::vector<HistoryRow> MemoryStore::History() {
   return out;
 }
 
-StatusSummary MemoryStore::Summary() { return SummarizeTrials(Trials(), ws_, History()); }
+StatusSummary MemoryStore::Summary() {
+  StatusSummary s = SummarizeTrials(Trials(), ws_, History());
+  s.imported = imported_.size();
+  return s;
+}
+
+int MemoryStore::AddImported(std::vector<ImportedRecord> records) {
+  int enters = 0;
+  for (const auto& [id, t] : trials_) enters = std::max(enters, t.batch + 1);
+  for (auto& r : records) {
+    r.seq = imported_.size() + 1;
+    r.enters_before_batch = enters;
+    imported_.push_back(std::move(r));
+  }
+  return enters;
+}
+
+std::vector<ImportedRecord> MemoryStore::Imported() { return imported_; }
 
 }  // namespace iorec::store

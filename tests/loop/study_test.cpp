@@ -419,3 +419,145 @@ TEST(StudyTest, MinimizingCOverPerfRunsTheSameTrialsAsMaximizingPerf) {
 
 }  // namespace
 }  // namespace iorec::loop
+
+namespace iorec::loop {
+namespace {
+
+/// Counts the batches it runs, and which batch ran each trial.
+class BatchCounter final : public runner::Executor {
+ public:
+  explicit BatchCounter(runner::Executor& inner) : inner_(inner) {}
+  using Executor::RunBatch;
+  std::vector<runner::TrialOutcome> RunBatch(const std::vector<runner::TrialRequest>& batch,
+                                             const runner::TrialDoneFn& on_done) override {
+    for (const auto& r : batch) batch_of[r.trial_id] = batches;
+    ++batches;
+    return inner_.RunBatch(batch, on_done);
+  }
+  int batches = 0;
+  std::map<uint64_t, int> batch_of;
+
+ private:
+  runner::Executor& inner_;
+};
+
+/// A config of workload 0 that the study without imports never measured.
+space::Config Unmeasured(const StudyResult& res) {
+  for (const auto& c : res.state.space().Enumerate(100000)) {
+    if (!res.state.record(0).Find(c)) return c;
+  }
+  ADD_FAILURE() << "every config was measured";
+  return {};
+}
+
+TEST(StudyImportTest, ImportedRunsEnterBeforeTheirBatchAndEarlierBatchesStayTheSame) {
+  const auto cfg = SmallConfig();
+  const auto ws = SmallWorkloads();
+  runner::StubTestbed stub(cfg.space, ws, cfg.seed, 0.0);
+  runner::SerialExecutor serial(stub);
+  BatchCounter plain(serial);
+  const auto a = RunStudy(cfg, ws, plain, nullptr, {});
+  ASSERT_GE(plain.batches, 3);
+  // A run of workload 0, twice as fast as its best, enters before batch 2 (iteration 2).
+  ImportedTrial in;
+  in.workload = 0;
+  in.config = Unmeasured(a);
+  double best = 0.0;
+  for (const auto& c : a.state.record(0).configs) best = std::max(best, c.Mean().value);
+  in.metric = 2.0 * best;
+  in.enters_before_batch = 2;
+  BatchCounter counted(serial);
+  const auto b = RunStudy(cfg, ws, counted, nullptr, {}, {in});
+
+  // Batches 0 and 1 are the same trials; the imported one comes right after them.
+  size_t i = 0;
+  for (; i < a.state.trials().size() && plain.batch_of.at(a.state.trials()[i].trial_id) < 2; ++i) {
+    const auto& x = a.state.trials()[i];
+    const auto& y = b.state.trials()[i];
+    EXPECT_EQ(x.trial_id, y.trial_id);
+    EXPECT_EQ(x.config, y.config);
+    EXPECT_EQ(x.source, y.source);
+  }
+  ASSERT_LT(i, b.state.trials().size());
+  const state::Trial& imported = b.state.trials()[i];
+  EXPECT_EQ(imported.source, state::Source::kImported);
+  EXPECT_EQ(imported.config, in.config);
+  EXPECT_EQ(imported.workload, 0u);
+  EXPECT_EQ(imported.iteration, 1);                            // after iteration 1
+  EXPECT_EQ(imported.trial_id, a.state.trials()[i].trial_id);  // the next id
+  EXPECT_EQ(counted.batch_of.count(imported.trial_id), 0u);    // nobody ran it
+  // Used like any trial from there on: never picked again, best of the matrix.
+  size_t measured = 0;
+  for (const auto& t : b.state.trials()) measured += t.workload == 0 && t.config == in.config;
+  EXPECT_EQ(measured, 1u);
+  ASSERT_FALSE(b.matrix.top[0].empty());
+  EXPECT_EQ(b.matrix.top[0].front().config, in.config);
+  EXPECT_NEAR(b.state.Gain(imported).value, in.metric / b.state.record(0).baseline.value - 1.0,
+              1e-12);
+}
+
+TEST(StudyImportTest, AnImportDueBeforeAReplicateBatchEntersBeforeTheNextActiveBatch) {
+  auto cfg = SmallConfig();
+  cfg.active.replicate_top_n = 1;  // batches: 0 warm, 1 active 1, 2 its replicates, 3 active 2
+  const auto ws = SmallWorkloads();
+  runner::StubTestbed stub(cfg.space, ws, cfg.seed, 0.0);
+  runner::SerialExecutor serial(stub);
+  BatchCounter plain(serial);
+  const auto a = RunStudy(cfg, ws, plain, nullptr, {});
+  ASSERT_GE(plain.batches, 4);
+  ImportedTrial in;
+  in.workload = 1;
+  in.config = Unmeasured(a);
+  in.metric = 50.0;
+  in.enters_before_batch = 2;
+  BatchCounter counted(serial);
+  const auto b = RunStudy(cfg, ws, counted, nullptr, {}, {in});
+  // The replicate batch is a's; the import follows it, with the next id, after iteration 1.
+  size_t i = 0;
+  for (; i < a.state.trials().size() && plain.batch_of.at(a.state.trials()[i].trial_id) < 3; ++i) {
+    EXPECT_EQ(a.state.trials()[i].config, b.state.trials()[i].config);
+    EXPECT_EQ(a.state.trials()[i].trial_id, b.state.trials()[i].trial_id);
+  }
+  EXPECT_EQ(a.state.trials()[i - 1].source, state::Source::kReplicate);
+  ASSERT_LT(i, b.state.trials().size());
+  EXPECT_EQ(b.state.trials()[i].source, state::Source::kImported);
+  EXPECT_EQ(b.state.trials()[i].iteration, 1);
+  EXPECT_EQ(b.state.trials()[i + 1].source, state::Source::kActive);
+  EXPECT_EQ(b.state.trials()[i + 1].iteration, 2);
+}
+
+TEST(StudyImportTest, ImportedBaselineConfigNeverSetsTheBaselineAndLateImportsEnterInFinish) {
+  const auto cfg = SmallConfig();
+  const auto ws = SmallWorkloads();
+  runner::StubTestbed stub(cfg.space, ws, cfg.seed, 0.0);
+  runner::SerialExecutor serial(stub);
+  const auto a = RunStudy(cfg, ws, serial, nullptr, {});
+  ImportedTrial early;  // before the warm start, of the baseline config
+  early.workload = 1;
+  early.config = cfg.baseline;
+  early.metric = 123456.0;
+  early.enters_before_batch = 0;
+  ImportedTrial late;  // after every batch the study asks
+  late.workload = 2;
+  late.config = Unmeasured(a);
+  late.metric = 1.0;
+  late.enters_before_batch = 1000;
+  const auto b = RunStudy(cfg, ws, serial, nullptr, {}, {late, early});
+  ASSERT_EQ(b.state.trials().size(), a.state.trials().size() + 2);
+  EXPECT_EQ(b.state.trials().front().source, state::Source::kImported);
+  EXPECT_EQ(b.state.trials().front().trial_id, 1u);
+  EXPECT_DOUBLE_EQ(b.state.record(1).baseline.value, a.state.record(1).baseline.value);
+  EXPECT_EQ(b.state.trials().back().source, state::Source::kImported);
+  EXPECT_EQ(b.state.trials().back().workload, 2u);
+  EXPECT_EQ(b.history.size(), a.history.size());
+  // The warm start is a's, one id later (the early import took id 1); what follows may
+  // differ, since the loop knows the imported run.
+  for (size_t i = 0; i < a.state.trials().size() && a.state.trials()[i].iteration == 0; ++i) {
+    EXPECT_EQ(b.state.trials()[i + 1].config, a.state.trials()[i].config);
+    EXPECT_EQ(b.state.trials()[i + 1].trial_id, a.state.trials()[i].trial_id + 1);
+  }
+  EXPECT_TRUE(b.state.record(2).Find(late.config));
+}
+
+}  // namespace
+}  // namespace iorec::loop

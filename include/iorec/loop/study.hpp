@@ -48,13 +48,28 @@ struct StudyResult {
   int iterations_run() const { return state.iterations(); }
 };
 
+/// A run measured outside the study (`iorec import`): workload, config and metric. It enters
+/// the study's state as an imported trial (never as the baseline) when the study next plans
+/// from what it knows, once it has handed out `enters_before_batch` batches of trials (the
+/// warm start is batch 0): before the warm start or an iteration's active batch (an
+/// iteration's replicate batch is planned without it), else before Finish. So a study that is
+/// replayed with it makes the same choices up to that point, and uses it from there on like
+/// any trial.
+struct ImportedTrial {
+  uint32_t workload = 0;
+  space::Config config;
+  double metric = 0.0;  ///< as measured, in the runner's units
+  int enters_before_batch = 0;
+};
+
 class Study {
  public:
   /// `oracle` may be null: the metrics then compare against the best measured config
   /// whatever `oracle_mode` says. The oracle only feeds the metrics, never the choice of
-  /// configs. All arguments must outlive the study.
+  /// configs. `imported` enter in their batch order, then in the given order. All arguments
+  /// must outlive the study.
   Study(const config::StudyConfig& cfg, const space::WorkloadSet& workloads, const Oracle* oracle,
-        std::vector<LoopObserver*> observers);
+        std::vector<LoopObserver*> observers, std::vector<ImportedTrial> imported = {});
   ~Study();
   Study(const Study&) = delete;
   Study& operator=(const Study&) = delete;
@@ -82,7 +97,8 @@ class Study {
 /// Drives a Study to its end: ask, execute, tell, then Finish.
 StudyResult RunStudy(const config::StudyConfig& cfg, const space::WorkloadSet& workloads,
                      runner::Executor& executor, const Oracle* oracle,
-                     const std::vector<LoopObserver*>& observers);
+                     const std::vector<LoopObserver*>& observers,
+                     std::vector<ImportedTrial> imported = {});
 
 model::EnsembleParams EnsembleParamsFrom(const config::StudyConfig& cfg);
 

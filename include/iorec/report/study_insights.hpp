@@ -31,9 +31,10 @@ bool MetricsAgainstTruth(const loop::StudyResult& res);
 /// What the regret/hit/NDCG curves compare against, for readers.
 std::string MetricsReferenceNote(bool against_truth);
 
-/// Trials of one phase (baseline, warm start, active, replicates; failed ones included).
+/// Trials of one phase (baseline, warm start, active, replicates; failed ones included), and
+/// the runs brought in with `iorec import` when there are any.
 struct PhaseRuns {
-  std::string phase;  ///< "baseline", "warm_start", "active", "replicates"
+  std::string phase;  ///< "baseline", "warm_start", "active", "replicates", "imported"
   size_t runs = 0;
   double share = 0.0;  ///< of all trials, 0..1
 };

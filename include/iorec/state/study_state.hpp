@@ -14,8 +14,8 @@
 
 namespace iorec::state {
 
-/// Why a trial ran.
-enum class Source { kBaseline, kWarm, kActive, kReplicate };
+/// Why a trial ran; kImported: measured elsewhere and brought in with `iorec import`.
+enum class Source { kBaseline, kWarm, kActive, kReplicate, kImported };
 const char* ToString(Source s);
 
 /// One finished trial.
@@ -98,7 +98,8 @@ class StudyState {
 
   /// Records a finished trial. `trial.ok` and `trial.metric` are the runner's; the metric
   /// becomes `trial.perf` here, or the trial fails when it cannot be a perf. A successful
-  /// run of the baseline source sets the workload's baseline.
+  /// run of the baseline source sets the workload's baseline (an imported run of the
+  /// baseline config does not: the study's own run does).
   const Trial& Record(Trial trial);
 
   /// For each workload whose baseline did not run successfully but which has successful

@@ -23,9 +23,10 @@ class SqliteStore final : public Store {
   static std::unique_ptr<SqliteStore> Create(const std::filesystem::path& path);
 
   /// Opens an existing study database. It is first checked through a read-only
-  /// connection (is a SQLite file, has a schema_version row equal to kSchemaVersion,
-  /// passes `PRAGMA quick_check` unless `quick_check` is false), so a bad file is
-  /// refused with core::InputError naming the path and is never modified.
+  /// connection (is a SQLite file, has a schema_version row from kOldestSchemaVersion to
+  /// kSchemaVersion, passes `PRAGMA quick_check` unless `quick_check` is false), so a bad
+  /// file is refused with core::InputError naming the path and is never modified. An older
+  /// schema opened for writing is upgraded (one transaction).
   static std::unique_ptr<SqliteStore> Open(const std::filesystem::path& path, Mode mode,
                                            bool quick_check = true);
 
@@ -46,6 +47,8 @@ class SqliteStore final : public Store {
   void CommitTrial(const TrialRecord& trial) override;
   void PutDerived(const std::vector<std::pair<uint64_t, double>>& gains,
                   const std::vector<HistoryRow>& history) override;
+  int AddImported(std::vector<ImportedRecord> records) override;
+  std::vector<ImportedRecord> Imported() override;
   std::vector<TrialRecord> Trials() override;
   std::vector<HistoryRow> History() override;
   StatusSummary Summary() override;
@@ -59,8 +62,12 @@ class SqliteStore final : public Store {
   [[noreturn]] void Fail(const std::string& what, int rc) const;
   Stmt Prepare(const char* sql);
 
+  /// Upgrades an older schema to kSchemaVersion.
+  void Upgrade(int from_version);
+
   std::filesystem::path path_;
   sqlite3* db_ = nullptr;
+  bool has_imported_ = true;  ///< false for a version 1 database opened read-only
 };
 
 /// Encodes level indices as "0,2,1"; the inverse throws core::Error on bad text.

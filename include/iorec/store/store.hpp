@@ -15,8 +15,10 @@
 
 namespace iorec::store {
 
-/// Version of the study.db schema this build reads and writes.
-inline constexpr int kSchemaVersion = 1;
+/// Version of the study.db schema this build writes. Version 1 (before `imported`) is read
+/// too, and upgraded in place when opened for writing.
+inline constexpr int kSchemaVersion = 2;
+inline constexpr int kOldestSchemaVersion = 1;
 
 enum class TrialStatus { kPending, kRunning, kDone, kFailed };
 const char* ToString(TrialStatus s);
@@ -53,6 +55,21 @@ struct TrialRecord {
   bool SameKey(const TrialRecord& o) const;
   /// The stored outcome as the runner returned it.
   runner::TrialOutcome Outcome() const;
+};
+
+/// A run measured outside the study and brought in with `iorec import` (loop::ImportedTrial).
+struct ImportedRecord {
+  uint64_t seq = 0;  ///< import order, from 1
+  uint32_t workload = 0;
+  std::vector<uint8_t> levels;
+  std::string values_json;  ///< the config as knob -> value text (JSON object)
+  double metric = 0.0;      ///< as measured, in the runner's units
+  /// The study's batches of trials recorded when it was imported: it enters the study
+  /// before the next one (set by Store::AddImported).
+  int enters_before_batch = 0;
+  std::string origin;     ///< "<file>:<line>"
+  std::string file_hash;  ///< SHA-1 of the imported file's text
+  double imported_at = 0.0;
 };
 
 /// The study row: config, seed, version and progress.
@@ -94,6 +111,7 @@ struct WorkloadStatus {
 struct StatusSummary {
   std::vector<WorkloadStatus> workloads;
   uint64_t total = 0, done = 0, pending = 0, running = 0, failed = 0;
+  uint64_t imported = 0;   ///< runs brought in with `iorec import` (not in `total`)
   int max_iteration = -1;  ///< highest iteration with any trial
   int last_history_iteration = -1;
   double last_trial_end = 0.0;
@@ -127,6 +145,13 @@ class Store {
   virtual void PutDerived(const std::vector<std::pair<uint64_t, double>>& gains,
                           const std::vector<HistoryRow>& history) = 0;
 
+  /// Appends imported runs (one transaction) and returns the batch they enter before: the
+  /// number of batches of trials recorded so far. Sets each record's seq and
+  /// enters_before_batch.
+  virtual int AddImported(std::vector<ImportedRecord> records) = 0;
+  /// Every imported run, in import order.
+  virtual std::vector<ImportedRecord> Imported() = 0;
+
   /// All trials, by trial id.
   virtual std::vector<TrialRecord> Trials() = 0;
   virtual std::vector<HistoryRow> History() = 0;
@@ -147,6 +172,8 @@ class MemoryStore final : public Store {
   void CommitTrial(const TrialRecord& trial) override;
   void PutDerived(const std::vector<std::pair<uint64_t, double>>& gains,
                   const std::vector<HistoryRow>& history) override;
+  int AddImported(std::vector<ImportedRecord> records) override;
+  std::vector<ImportedRecord> Imported() override;
   std::vector<TrialRecord> Trials() override;
   std::vector<HistoryRow> History() override;
   StatusSummary Summary() override;
@@ -160,6 +187,7 @@ class MemoryStore final : public Store {
   std::vector<std::vector<uint8_t>> warm_;
   std::map<uint64_t, TrialRecord> trials_;
   std::map<int, HistoryRow> history_;
+  std::vector<ImportedRecord> imported_;
   size_t commits_ = 0;
 };
 
