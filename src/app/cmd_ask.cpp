@@ -8,6 +8,7 @@
 
 #include "commands.hpp"
 #include "drive.hpp"
+#include "iorec/store/import.hpp"
 #include "iorec/store/recorder.hpp"
 #include "progress.hpp"
 #include "testbed.hpp"
@@ -51,7 +52,8 @@ void AskCommand(const AskOptions& opt, const GlobalOptions& g) {
   store::StoreExecutor executor(*db, cfg.space, store::Unfinished::kLeavePending);
   store::StoreObserver recorder(*db, faults);
   ProgressObserver progress(false, /*quiet=*/true);  // warnings are still logged
-  const DriveResult d = DriveStudy(cfg, ws, executor, tb.oracle.get(), {&recorder, &progress});
+  const DriveResult d = DriveStudy(cfg, ws, executor, tb.oracle.get(), {&recorder, &progress},
+                                   store::ToImportedTrials(db->Imported()));
   if (d.result) {
     WriteFinishedStudy(opt.dir, cfg, *d.result, *db, faults);
     if (!d.result->workloads_without_runs.empty()) spdlog::warn("{}", d.result->stop_reason);

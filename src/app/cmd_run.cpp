@@ -18,6 +18,7 @@
 #include "iorec/core/error.hpp"
 #include "iorec/core/file_io.hpp"
 #include "iorec/loop/study.hpp"
+#include "iorec/store/import.hpp"
 #include "iorec/store/recorder.hpp"
 #include "iorec/store/session.hpp"
 #include "progress.hpp"
@@ -124,7 +125,9 @@ void RunStudyCommand(const RunOptions& opt, const GlobalOptions& g) {
         [&progress](const runner::BatchProgress& p) { progress.OnBatchProgress(p); });
   }
   t.push_back(std::chrono::steady_clock::now());
-  const DriveResult d = DriveStudy(cfg, in.ws, *executor, tb.oracle.get(), {&recorder, &progress});
+  // Runs brought in with `iorec import` enter where they were imported (store/import.hpp).
+  const DriveResult d = DriveStudy(cfg, in.ws, *executor, tb.oracle.get(), {&recorder, &progress},
+                                   store::ToImportedTrials(session.db->Imported()));
   if (!d.result) {
     std::printf(
         "study waiting: %zu trial(s) pending for an external driver (runner.executor: "

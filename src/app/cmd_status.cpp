@@ -104,6 +104,7 @@ nlohmann::ordered_json StatusJson(store::SqliteStore& db, const store::StudyInfo
                  {"pending", s.pending},
                  {"running", s.running},
                  {"failed", s.failed}};
+  j["imported_runs"] = s.imported;
   j["workloads"] = nlohmann::ordered_json::array();
   for (const auto& w : s.workloads) {
     j["workloads"].push_back({{"workload", w.id},
@@ -142,6 +143,10 @@ void PrintStatus(store::SqliteStore& db, const store::StudyInfo& info,
               static_cast<unsigned long long>(s.pending),
               static_cast<unsigned long long>(s.running),
               static_cast<unsigned long long>(s.failed));
+  if (s.imported) {
+    std::printf("  imported %llu runs (iorec import)\n",
+                static_cast<unsigned long long>(s.imported));
+  }
   std::printf("\n  %-24s %7s %7s %7s %7s %14s %14s %10s\n", "workload", "done", "pending",
               "running", "failed", "baseline", "best perf", "best gain");
   for (const auto& w : s.workloads) {

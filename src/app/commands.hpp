@@ -23,6 +23,12 @@ void AddStatusCommand(CLI::App& root, GlobalOptions& g);
 void AddExportCommand(CLI::App& root, GlobalOptions& g);
 void AddReportCommand(CLI::App& root, GlobalOptions& g);
 void AddDarshanCommand(CLI::App& root, GlobalOptions& g);
+void AddImportCommand(CLI::App& root, GlobalOptions& g);
+
+/// Replays the finished study in `dir` from `store` (no trial runs; an unfinished one is an
+/// InputError) and rewrites its outputs (`iorec report`, and `iorec import` into a finished
+/// study). The caller holds the directory's lock. Returns the trials replayed.
+size_t RewriteStudyOutputs(const std::string& dir, store::SqliteStore& store);
 
 /// Opens `<dir>/study.db` (status, export, report). Throws core::InputError naming the path.
 std::unique_ptr<store::SqliteStore> OpenStudyDir(const std::string& dir, bool read_only,

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <utility>
+
 #include "commands.hpp"
 #include "iorec/core/error.hpp"
 #include "iorec/core/file_io.hpp"
@@ -29,12 +31,14 @@ config::StudyConfig StoredStudyConfig(const std::string& dir, bool require_exter
 
 DriveResult DriveStudy(const config::StudyConfig& cfg, const space::WorkloadSet& workloads,
                        store::StoreExecutor& executor, const loop::Oracle* oracle,
-                       const std::vector<loop::LoopObserver*>& observers) {
+                       const std::vector<loop::LoopObserver*>& observers,
+                       std::vector<loop::ImportedTrial> imported) {
   DriveResult out;
   // The testbed's truth scores the loop only with oracle_mode: heldout.
   const bool heldout = cfg.active.oracle_mode == config::OracleMode::kHeldout;
   try {
-    out.result = loop::RunStudy(cfg, workloads, executor, heldout ? oracle : nullptr, observers);
+    out.result = loop::RunStudy(cfg, workloads, executor, heldout ? oracle : nullptr, observers,
+                                std::move(imported));
   } catch (const store::TrialsPending& p) {
     out.pending = p.trials();
   }

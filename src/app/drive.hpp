@@ -27,10 +27,12 @@ struct DriveResult {
 
 /// Runs the study through `executor` (which answers stored trials and handles the others
 /// by its policy). `oracle` (the testbed's truth, may be null) is used only with
-/// oracle_mode: heldout. Trials left pending end the drive instead of the study.
+/// oracle_mode: heldout. `imported` are the study's runs brought in with `iorec import`
+/// (store::ToImportedTrials). Trials left pending end the drive instead of the study.
 DriveResult DriveStudy(const config::StudyConfig& cfg, const space::WorkloadSet& workloads,
                        store::StoreExecutor& executor, const loop::Oracle* oracle,
-                       const std::vector<loop::LoopObserver*>& observers);
+                       const std::vector<loop::LoopObserver*>& observers,
+                       std::vector<loop::ImportedTrial> imported);
 
 /// Writes every output file of a finished study into `dir` and marks it complete in `db`
 /// (phases "write", then "complete"). Logs the writers' warnings.

@@ -142,6 +142,7 @@ int main(int argc, char** argv) {
   app::AddExportCommand(cli, g);
   app::AddReportCommand(cli, g);
   app::AddDarshanCommand(cli, g);
+  app::AddImportCommand(cli, g);
   app::AddFeaturesCommand(cli, g);
   // Set after the commands so that only `iorec --help` shows it.
   cli.footer(
