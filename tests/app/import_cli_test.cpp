@@ -161,6 +161,7 @@ TEST_F(ImportCliTest, ExportImportedIntoAnotherStudyIsUsedLikeItsOwnTrials) {
   // The finished study's model and recommendations were rebuilt with them.
   const auto summary = nlohmann::json::parse(Slurp(Path("B/summary.json")));
   EXPECT_EQ(summary["total_observations"].get<size_t>(), b_own + imported);
+  EXPECT_EQ(summary["runs_by_phase"]["imported"]["runs"].get<size_t>(), imported);
   const std::string matrix = Slurp(Path("B/recommendation_matrix.json"));
   EXPECT_NE(matrix, matrix_before);
   std::map<std::string, std::set<std::string>> own;  // B's own configs per workload
