@@ -270,7 +270,9 @@ TEST_F(EmitCliTest, MapShowsTheWorkloadAmongTheMeasuredOnesAndItsNeighbours) {
   EXPECT_EQ(rows.back()[1], rows[0][1]);
   EXPECT_NE(Slurp(png.parent_path() / "app-map.gp").find("[synthetic: stub testbed]"),
             std::string::npos);
-  if (RunShell("command -v gnuplot").code == 0) EXPECT_TRUE(fs::exists(png));
+  if (RunShell("command -v gnuplot").code == 0) {
+    EXPECT_TRUE(fs::exists(png));
+  }
 
   for (const std::string bad : {"map.svg", "no/such/dir/map.png"}) {
     const auto b = RunShell(Recommend("--map " + Q(*dir_ / bad)));

@@ -276,7 +276,9 @@ TEST(StudyTest, ABatchWhereEveryTrialFailsIsDataAndTheLoopGoesOn) {
   // The failed configs were tried, so iteration 3 does not hand them out again.
   std::set<std::pair<uint32_t, space::Config>> tried;
   for (const auto& t : res.state.trials()) {
-    if (t.iteration == 3) EXPECT_EQ(tried.count({t.workload, t.config}), 0u);
+    if (t.iteration == 3) {
+      EXPECT_EQ(tried.count({t.workload, t.config}), 0u);
+    }
     tried.insert({t.workload, t.config});
   }
 }
