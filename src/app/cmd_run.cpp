@@ -33,6 +33,7 @@ struct RunOptions {
   std::string config_path;
   std::string out_dir;
   bool restart = false;
+  bool allow_other_files = false;
 };
 
 /// What `iorec run` loads and checks before it writes anything.
@@ -106,8 +107,9 @@ void RunStudyCommand(const RunOptions& opt, const GlobalOptions& g) {
   const RunInputs in = LoadRunInputs(opt);
   const config::StudyConfig& cfg = in.cfg;
   Testbed tb = MakeTestbed(cfg, in.ws, opt.out_dir);
-  store::RunSession session = store::OpenForRun(
-      opt.out_dir, store::DescribeStudy(cfg, in.canonical, in.recorded), in.ws, opt.restart);
+  store::RunSession session =
+      store::OpenForRun(opt.out_dir, store::DescribeStudy(cfg, in.canonical, in.recorded), in.ws,
+                        opt.restart, opt.allow_other_files);
   if (!session.moved_to.empty()) {
     spdlog::info("--restart: moved the previous study to {}", session.moved_to.string());
   }
@@ -165,8 +167,11 @@ void AddRunCommand(CLI::App& root, GlobalOptions& g) {
       ->type_name("DIR")
       ->required();
   cmd->add_flag("--restart", opt->restart,
-                "Move the study already in --output-dir to previous-<time>/ (nothing is "
-                "deleted) and start over");
+                "Move the study already in --output-dir (only the files iorec wrote) to "
+                "previous-<time>/ (nothing is deleted) and start over");
+  cmd->add_flag("--allow-other-files", opt->allow_other_files,
+                "Start or restart a study in an --output-dir that also holds files iorec did "
+                "not write (refused otherwise); they are left where they are");
   AddCommonFlags(cmd, g);
   cmd->callback([opt, &g] { RunStudyCommand(*opt, g); });
 }

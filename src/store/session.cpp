@@ -4,41 +4,14 @@
 
 #include <cmath>
 #include <cstdio>
-#include <ctime>
 
 #include "iorec/core/error.hpp"
+#include "iorec/store/study_dir.hpp"
 
 namespace fs = std::filesystem;
 
 namespace iorec::store {
 namespace {
-
-/// Moves everything in `dir` (but the lock file and earlier previous-* directories) into
-/// `dir/previous-<UTC time>/`. Never deletes anything. Returns the new directory.
-fs::path MoveStudyAside(const fs::path& dir) {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  ::gmtime_r(&now, &tm);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-  fs::path dest = dir / (std::string("previous-") + stamp);
-  for (int i = 2; fs::exists(dest); ++i) {
-    dest = dir / (std::string("previous-") + stamp + "-" + std::to_string(i));
-  }
-  std::error_code ec;
-  fs::create_directory(dest, ec);
-  if (ec) throw core::InputError(dest.string() + ": cannot create: " + ec.message());
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    const std::string name = entry.path().filename().string();
-    if (name == ".lock" || name.rfind("previous-", 0) == 0) continue;
-    fs::rename(entry.path(), dest / name, ec);
-    if (ec) {
-      throw core::Error(entry.path().string() + ": cannot move to " + dest.string() + ": " +
-                        ec.message());
-    }
-  }
-  return dest;
-}
 
 /// Names the workloads that differ between the study database and the config's.
 std::vector<std::string> WorkloadDifferences(const space::WorkloadSet& stored,
@@ -110,8 +83,13 @@ StudyInfo DescribeStudy(const config::StudyConfig& cfg, const std::string& canon
 }
 
 RunSession OpenForRun(const fs::path& dir, const StudyInfo& info,
-                      const space::WorkloadSet& workloads, bool restart) {
+                      const space::WorkloadSet& workloads, bool restart, bool allow_other_files) {
+  const fs::path db_path = dir / kStudyDbName;
   std::error_code ec;
+  if (fs::is_directory(dir, ec)) {
+    const bool new_study = !fs::exists(db_path, ec);
+    if (new_study || restart) CheckStudyDirFree(dir, new_study, allow_other_files);
+  }
   fs::create_directories(dir, ec);
   if (ec || ::access(dir.c_str(), W_OK) != 0) {
     throw core::InputError(dir.string() +
@@ -119,7 +97,6 @@ RunSession OpenForRun(const fs::path& dir, const StudyInfo& info,
                                : ": the output directory is not writable"));
   }
   RunSession s{DirLock::Acquire(dir), nullptr, false, {}};
-  const fs::path db_path = dir / kStudyDbName;
   if (restart && fs::exists(db_path)) s.moved_to = MoveStudyAside(dir);
   if (!fs::exists(db_path)) {
     s.db = SqliteStore::Create(db_path);

@@ -28,10 +28,12 @@ StudyInfo DescribeStudy(const config::StudyConfig& cfg, const std::string& canon
 /// Opens `dir` for `iorec run`: takes its lock (refused at once while another process holds
 /// it), then creates the study described by `info`, or resumes the one there when it was
 /// started with the same config and workloads. A different study is refused, listing the
-/// changed keys or workloads, and left exactly as it was; `restart` first moves it to
-/// `dir/previous-<UTC time>/` (nothing is deleted). Throws core::InputError.
+/// changed keys or workloads, and left exactly as it was; `restart` first moves what iorec
+/// wrote there to `dir/previous-<UTC time>/` (nothing is deleted). A new study or a restart
+/// in a directory holding files iorec did not write is refused unless `allow_other_files`
+/// (CheckStudyDirFree). Throws core::InputError.
 RunSession OpenForRun(const std::filesystem::path& dir, const StudyInfo& info,
-                      const space::WorkloadSet& workloads, bool restart);
+                      const space::WorkloadSet& workloads, bool restart, bool allow_other_files);
 
 /// Records what an external driver measured for a pending trial (`iorec tell`): `outcome`
 /// done with its metric, or failed with its reason. Throws core::InputError naming the
