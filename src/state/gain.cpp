@@ -4,6 +4,11 @@
 #include <cstdio>
 
 namespace iorec::state {
+namespace {
+/// Metrics beyond 1e100 (or below 1e-100) are misreadings: their ratios to a baseline would
+/// overflow a percentage (a metric of 1.5e308 showed as "+inf%").
+constexpr double kMaxMetric = 1e100;
+}  // namespace
 
 const char* ToString(Direction d) { return d == Direction::kMinimize ? "minimize" : "maximize"; }
 
@@ -17,6 +22,14 @@ std::optional<Perf> PerfFromMetric(double metric, Direction direction, std::stri
       char buf[96];
       std::snprintf(buf, sizeof buf, "metric %.6g is not > 0 (gains are ratios to the baseline)",
                     metric);
+      *why = buf;
+    }
+    return std::nullopt;
+  }
+  if (metric > kMaxMetric || metric < 1.0 / kMaxMetric) {
+    if (why) {
+      char buf[96];
+      std::snprintf(buf, sizeof buf, "metric %.6g is outside [1e-100, 1e100]", metric);
       *why = buf;
     }
     return std::nullopt;

@@ -191,10 +191,15 @@ class SqliteStore::Stmt {
     sqlite3_reset(s_);
     sqlite3_clear_bindings(s_);
   }
-  int64_t Int(int c) const { return sqlite3_column_int64(s_, c); }
+  int64_t Int(int c) const {
+    CheckNumber(c);
+    return sqlite3_column_int64(s_, c);
+  }
   bool IsNull(int c) const { return sqlite3_column_type(s_, c) == SQLITE_NULL; }
   double Double(int c) const {
-    return IsNull(c) ? std::numeric_limits<double>::quiet_NaN() : sqlite3_column_double(s_, c);
+    if (IsNull(c)) return std::numeric_limits<double>::quiet_NaN();
+    CheckNumber(c);
+    return sqlite3_column_double(s_, c);
   }
   std::string Text(int c) const {
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, c));
@@ -204,6 +209,22 @@ class SqliteStore::Stmt {
  private:
   void Check(int rc) const {
     if (rc != SQLITE_OK) owner_.Fail("bind", rc);
+  }
+  /// A numeric column holding text or bytes was changed outside iorec: SQLite would read it
+  /// as 0 ("perf = 'abc'"). Refused, naming the column and value.
+  void CheckNumber(int c) const {
+    const int type = sqlite3_column_type(s_, c);
+    if (type == SQLITE_INTEGER || type == SQLITE_FLOAT || type == SQLITE_NULL) return;
+    const auto* name = sqlite3_column_name(s_, c);
+    std::string value = type == SQLITE_TEXT
+                            ? Text(c)
+                            : "<" + std::to_string(sqlite3_column_bytes(s_, c)) + " bytes>";
+    if (value.size() > 40) value = value.substr(0, 40) + "...";
+    throw core::InputError(owner_.path_.string() + ": column '" + (name ? name : "?") +
+                           "' holds '" + value +
+                           "', not a number: the study database was changed outside iorec. It "
+                           "was not modified; restore it, or move it aside with `iorec run "
+                           "--restart`");
   }
   const SqliteStore& owner_;
   sqlite3_stmt* s_;

@@ -283,6 +283,24 @@ std::vector<Case> Cases() {
                "recommend --model study/model --workload big.json",
                2,
                {"big.json: feature 'pct_a' must be within +-1e12, got 1e+300"}});
+  c.push_back(
+      {"MetricOf1p5e308",
+       "15.7",
+       config_with("runner: {mode: command, command: \"if [ {a} = 4 ]; then echo 1.5e308; "
+                   "else echo {a}; fi\", metric: stdout_last_number}\n"),
+       "run -c c.yaml -o out --quiet",
+       0,
+       {"study finished"},
+       Writes::kItsOutput,
+       [](const fs::path& d, const CliResult&) {
+         // The trials that printed it failed, saying why; no +inf% anywhere.
+         const std::string csv = Slurp(d / "out/observations.csv");
+         EXPECT_NE(csv.find("metric 1.5e+308 is outside [1e-100, 1e100]"), std::string::npos)
+             << csv;
+         for (const char* f : {"summary.json", "summary.md", "report.html"}) {
+           EXPECT_EQ(Slurp(d / "out" / f).find("inf%"), std::string::npos) << f;
+         }
+       }});
   c.push_back({"DarshanTextWithoutNprocs",
                "15.7",
                [](const fs::path& d) {

@@ -158,6 +158,45 @@ TEST_F(StoreTest, RefusesUnknownSchemaVersionWithoutModifying) {
   EXPECT_TRUE(Slurp(db) == before);
 }
 
+// Issue 15 item 7: `perf = 'abc'` written into the store read back as 0.
+TEST_F(StoreTest, ANumberChangedToTextOutsideIorecIsRefusedNamingTheColumn) {
+  const fs::path db = dir_ / "study.db";
+  {
+    auto s = store::SqliteStore::Create(db);
+    store::StudyInfo info;
+    info.config_yaml = "seed: 1\n";
+    info.config_hash = "abc";
+    info.config_path = "/x/c.yaml";
+    info.runner = "stub";
+    info.knob_names = {"k0", "k1"};
+    info.knob_values = {{"1", "2"}, {"64K", "1M", "4M"}};
+    info.phase = "created";
+    s->CreateStudy(info, TwoWorkloads());
+    auto t = Trial(1, 0, {0, 1});
+    s->AddPending({t});
+    t.status = store::TrialStatus::kDone;
+    t.ok = true;
+    t.value = 42.0;
+    s->CommitTrial(t);
+  }
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &raw), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw, "UPDATE trials SET perf = 'abc'", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(raw);
+  auto s = store::SqliteStore::Open(db, store::SqliteStore::Mode::kReadOnly);
+  try {
+    s->Trials();
+    FAIL() << "expected InputError";
+  } catch (const core::InputError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              db.string() +
+                  ": column 'perf' holds 'abc', not a number: the study database was changed "
+                  "outside iorec. It was not modified; restore it, or move it aside with `iorec "
+                  "run --restart`");
+  }
+}
+
 TEST_F(StoreTest, RefusesGarbageAndTruncatedFiles) {
   const fs::path garbage = dir_ / "garbage.db";
   std::ofstream(garbage) << std::string(8192, 'x');

@@ -33,7 +33,8 @@ struct LogGain {
 };
 
 /// The perf of a measured metric. Returns nullopt and sets `why` when the metric cannot be
-/// one: not finite, or not > 0 (gains are ratios).
+/// one: not finite, not > 0 (gains are ratios), or outside [1e-100, 1e100] (a misreading
+/// whose ratio to a baseline would overflow).
 std::optional<Perf> PerfFromMetric(double metric, Direction direction, std::string* why);
 
 /// The metric a perf stands for (the inverse of PerfFromMetric), for outputs in the
