@@ -25,24 +25,15 @@ namespace {
 
 using iorec::test_support::CliResult;
 using iorec::test_support::RunShell;
+using iorec::test_support::ShellQuote;
 using iorec::test_support::Slurp;
-
-std::string Quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-void Write(const fs::path& p, const std::string& content) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << content;
-}
+using iorec::test_support::WriteFile;
 
 /// Three small workloads in `dir`/wl: features pct_a, pct_b and nprocs.
 void WriteWorkloads(const fs::path& dir) {
-  Write(dir / "wl/w1.json", R"({"pct_a": 0.1, "pct_b": 0.9, "nprocs": 4})");
-  Write(dir / "wl/w2.json", R"({"pct_a": 0.5, "pct_b": 0.5, "nprocs": 8})");
-  Write(dir / "wl/w3.json", R"({"pct_a": 0.9, "pct_b": 0.2, "nprocs": 16})");
+  WriteFile(dir / "wl/w1.json", R"({"pct_a": 0.1, "pct_b": 0.9, "nprocs": 4})");
+  WriteFile(dir / "wl/w2.json", R"({"pct_a": 0.5, "pct_b": 0.5, "nprocs": 8})");
+  WriteFile(dir / "wl/w3.json", R"({"pct_a": 0.9, "pct_b": 0.2, "nprocs": 16})");
 }
 
 /// A study config that runs in well under a second on the stub. Each line of `extra` is a
@@ -129,9 +120,9 @@ class SharedStudy {
     fs::remove_all(dir);
     fs::create_directories(dir);
     WriteWorkloads(dir);
-    Write(dir / "c.yaml", Config());
-    const CliResult r = RunShell("cd " + Quote(dir.string()) + " && " + Quote(IOREC_BINARY) +
-                                 " run -c c.yaml -o study --quiet");
+    WriteFile(dir / "c.yaml", Config());
+    const CliResult r = RunShell("cd " + ShellQuote(dir.string()) + " && " +
+                                 ShellQuote(IOREC_BINARY) + " run -c c.yaml -o study --quiet");
     if (r.code != 0) ADD_FAILURE() << "the shared study failed: " << r.out;
     return dir;
   }
@@ -142,7 +133,7 @@ std::vector<Case> Cases() {
   const auto config_with = [](const std::string& extra, const std::string& knobs = "") {
     return [extra, knobs](const fs::path& d) {
       WriteWorkloads(d);
-      Write(d / "c.yaml", Config(extra, knobs));
+      WriteFile(d / "c.yaml", Config(extra, knobs));
     };
   };
   // ---- Earlier checks (config and workload validation) ----
@@ -161,13 +152,13 @@ std::vector<Case> Cases() {
                {"nope.yaml: config file does not exist"}});
   c.push_back({"MalformedYaml",
                "earlier",
-               [](const fs::path& d) { Write(d / "c.yaml", "seed: [1,\nparameters: x\n"); },
+               [](const fs::path& d) { WriteFile(d / "c.yaml", "seed: [1,\nparameters: x\n"); },
                "run -c c.yaml -o out",
                2,
                {"c.yaml: line ", "malformed YAML"}});
   c.push_back({"MissingWorkloadDirectory",
                "earlier",
-               [](const fs::path& d) { Write(d / "c.yaml", Config()); },
+               [](const fs::path& d) { WriteFile(d / "c.yaml", Config()); },
                "run -c c.yaml -o out",
                2,
                {"c.yaml: data.input_dir: workload directory 'wl'", "does not exist"}});
@@ -175,8 +166,8 @@ std::vector<Case> Cases() {
                "earlier",
                [](const fs::path& d) {
                  WriteWorkloads(d);
-                 Write(d / "wl/w4.json", R"({"pct_a": 0.3, "nprocs": 2})");
-                 Write(d / "c.yaml", Config());
+                 WriteFile(d / "wl/w4.json", R"({"pct_a": 0.3, "nprocs": 2})");
+                 WriteFile(d / "c.yaml", Config());
                },
                "run -c c.yaml -o out",
                2,
@@ -193,9 +184,9 @@ std::vector<Case> Cases() {
   c.push_back({"TwoBillionPatterns",
                "15.7",
                [](const fs::path& d) {
-                 Write(d / "c.yaml",
-                       "parameters:\n  - {name: a, values: [1, 2]}\n"
-                       "data: {input_dir: \"\", n_patterns: 2000000000}\n");
+                 WriteFile(d / "c.yaml",
+                           "parameters:\n  - {name: a, values: [1, 2]}\n"
+                           "data: {input_dir: \"\", n_patterns: 2000000000}\n");
                },
                "run -c c.yaml -o out",
                2,
@@ -228,8 +219,8 @@ std::vector<Case> Cases() {
                "15.7",
                [](const fs::path& d) {
                  WriteWorkloads(d);
-                 Write(d / "wl/w2.json", R"({"pct_a": 1e300, "pct_b": 0.5, "nprocs": 8})");
-                 Write(d / "c.yaml", Config());
+                 WriteFile(d / "wl/w2.json", R"({"pct_a": 1e300, "pct_b": 0.5, "nprocs": 8})");
+                 WriteFile(d / "c.yaml", Config());
                },
                "run -c c.yaml -o out",
                2,
@@ -238,8 +229,8 @@ std::vector<Case> Cases() {
                "15.7",
                [](const fs::path& d) {
                  WriteWorkloads(d);
-                 Write(d / "wl/w2.json", R"({"pct_a": 1e400, "pct_b": 0.5, "nprocs": 8})");
-                 Write(d / "c.yaml", Config());
+                 WriteFile(d / "wl/w2.json", R"({"pct_a": 1e400, "pct_b": 0.5, "nprocs": 8})");
+                 WriteFile(d / "c.yaml", Config());
                },
                "run -c c.yaml -o out",
                2,
@@ -262,7 +253,7 @@ std::vector<Case> Cases() {
                [](const fs::path& d) {
                  WriteWorkloads(d);
                  fs::rename(d / "wl/w3.json", d / "wl/w3\xff.json");
-                 Write(d / "c.yaml", Config());
+                 WriteFile(d / "c.yaml", Config());
                },
                "run -c c.yaml -o out",
                2,
@@ -278,7 +269,7 @@ std::vector<Case> Cases() {
                "15.7",
                [](const fs::path& d) {
                  SharedStudy::CopyTo(d);
-                 Write(d / "big.json", R"({"pct_a": 1e300, "pct_b": 0.5, "nprocs": 8})");
+                 WriteFile(d / "big.json", R"({"pct_a": 1e300, "pct_b": 0.5, "nprocs": 8})");
                },
                "recommend --model study/model --workload big.json",
                2,
@@ -308,7 +299,7 @@ std::vector<Case> Cases() {
                  const auto at = text.find("# nprocs:");
                  ASSERT_NE(at, std::string::npos);
                  text.erase(at, text.find('\n', at) + 1 - at);
-                 Write(d / "log.txt", text);
+                 WriteFile(d / "log.txt", text);
                },
                "features log.txt",
                2,
@@ -365,9 +356,9 @@ std::vector<Case> Cases() {
                [](const fs::path& d) {
                  WriteWorkloads(d);
                  fs::rename(d / "wl/w3.json", d / "wl/x;touch P.json");
-                 Write(d / "c.yaml",
-                       Config("runner: {mode: command, command: \"cat {workload_file} > "
-                              "/dev/null; echo 1\", metric: stdout_last_number}\n"));
+                 WriteFile(d / "c.yaml",
+                           Config("runner: {mode: command, command: \"cat {workload_file} > "
+                                  "/dev/null; echo 1\", metric: stdout_last_number}\n"));
                },
                "run -c c.yaml -o out --quiet",
                0,
@@ -386,9 +377,9 @@ std::vector<Case> Cases() {
                [](const fs::path& d) {
                  const fs::path cfg_dir = d / "my study 'x'";
                  WriteWorkloads(cfg_dir);
-                 Write(cfg_dir / "c.yaml",
-                       Config("runner: {mode: command, command: \"test -d {trial_dir} && echo "
-                              "1\", metric: stdout_last_number}\n"));
+                 WriteFile(cfg_dir / "c.yaml",
+                           Config("runner: {mode: command, command: \"test -d {trial_dir} && echo "
+                                  "1\", metric: stdout_last_number}\n"));
                },
                "run -c \"my study 'x'/c.yaml\" -o \"out dir 'y'\" --quiet",
                0,
@@ -412,8 +403,8 @@ TEST_P(BadInputTest, ExitCodeMessageAndWhatIsWritten) {
   c.setup(dir);
   if (HasFatalFailure()) return;
   const auto before = Snapshot(dir);
-  const CliResult r = RunShell("cd " + Quote(dir.string()) + " && " + Quote(IOREC_BINARY) + " " +
-                               c.args + " < /dev/null");
+  const CliResult r = RunShell("cd " + ShellQuote(dir.string()) + " && " +
+                               ShellQuote(IOREC_BINARY) + " " + c.args + " < /dev/null");
   EXPECT_EQ(r.code, c.code) << "issue row " << c.row << ": " << r.out;
   for (const auto& m : c.message) EXPECT_NE(r.out.find(m), std::string::npos) << m << "\n" << r.out;
   if (c.writes == Writes::kNothing) {

@@ -117,6 +117,12 @@ inline std::string SmallCommandStudy(const std::string& command,
          command + "'\n" + runner_lines;
 }
 
+/// Writes `content` to `p` (parents created).
+inline void WriteFile(const std::filesystem::path& p, const std::string& content) {
+  std::filesystem::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary) << content;
+}
+
 inline std::string Slurp(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::stringstream ss;

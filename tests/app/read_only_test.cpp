@@ -19,12 +19,7 @@ namespace {
 
 using iorec::test_support::CliResult;
 using iorec::test_support::RunShell;
-
-std::string Quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
+using iorec::test_support::ShellQuote;
 
 /// Prefix that runs a command as a user without write access to files root made read-only.
 std::string AsReader() {
@@ -56,7 +51,8 @@ class ReadOnlyStudyTest : public ::testing::Test {
  protected:
   void SetUp() override {
     fs::permissions(tmp_.path(), fs::perms::all);  // the reader must reach the study
-    if (::geteuid() == 0 && RunShell(AsReader() + Quote(IOREC_BINARY) + " --version").code != 0) {
+    if (::geteuid() == 0 &&
+        RunShell(AsReader() + ShellQuote(IOREC_BINARY) + " --version").code != 0) {
       GTEST_SKIP() << "\n*** SKIPPED: running as root, and `setpriv` cannot run the iorec "
                       "binary as nobody, so a read-only study cannot be tested. ***";
     }
@@ -81,12 +77,13 @@ class ReadOnlyStudyTest : public ::testing::Test {
   }
 
   CliResult Run(const fs::path& out, const std::string& env = "") {
-    return RunShell(env + " " + Quote(IOREC_BINARY) + " run -q -c " +
-                    Quote((tmp_.path() / "c.yaml").string()) + " -o " + Quote(out.string()));
+    return RunShell(env + " " + ShellQuote(IOREC_BINARY) + " run -q -c " +
+                    ShellQuote((tmp_.path() / "c.yaml").string()) + " -o " +
+                    ShellQuote(out.string()));
   }
   CliResult Read(const std::string& command, const fs::path& study) {
-    return RunShell(AsReader() + Quote(IOREC_BINARY) + " " + command + " " + Quote(study.string()) +
-                    " < /dev/null");
+    return RunShell(AsReader() + ShellQuote(IOREC_BINARY) + " " + command + " " +
+                    ShellQuote(study.string()) + " < /dev/null");
   }
 
   iorec::test_support::TempDir tmp_;
@@ -95,7 +92,8 @@ class ReadOnlyStudyTest : public ::testing::Test {
 TEST_F(ReadOnlyStudyTest, StatusAndExportReadAFinishedStudy) {
   const fs::path study = tmp_.path() / "study";
   ASSERT_EQ(Run(study).code, 0);
-  const CliResult want_export = RunShell(Quote(IOREC_BINARY) + " export " + Quote(study.string()));
+  const CliResult want_export =
+      RunShell(ShellQuote(IOREC_BINARY) + " export " + ShellQuote(study.string()));
   ASSERT_EQ(want_export.code, 0) << want_export.out;
   MakeReadOnly(study);
   const auto before = Listing(study);
@@ -116,7 +114,8 @@ TEST_F(ReadOnlyStudyTest, AKilledRunsCommitsAreReadFromItsWal) {
   ASSERT_NE(Run(study, "IOREC_FAULT_EXIT_AFTER_TRIALS=3").code, 0);
   ASSERT_GT(fs::file_size(study / "study.db-wal"), 0u);
   ASSERT_TRUE(fs::exists(study / "study.db-shm"));
-  const CliResult want_export = RunShell(Quote(IOREC_BINARY) + " export " + Quote(study.string()));
+  const CliResult want_export =
+      RunShell(ShellQuote(IOREC_BINARY) + " export " + ShellQuote(study.string()));
   ASSERT_EQ(want_export.code, 0) << want_export.out;
   MakeReadOnly(study);
   const auto before = Listing(study);

@@ -18,37 +18,28 @@ namespace {
 
 using iorec::test_support::CliResult;
 using iorec::test_support::RunShell;
+using iorec::test_support::ShellQuote;
 using iorec::test_support::Slurp;
-
-std::string Quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-void Write(const fs::path& p, const std::string& content) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << content;
-}
+using iorec::test_support::WriteFile;
 
 /// A small study config with its workloads in `wl/`; `runner` replaces the stub runner.
 void WriteStudyInputs(const fs::path& dir, const std::string& runner = "{mode: stub}") {
-  Write(dir / "wl/w1.json", R"({"pct_a": 0.1, "nprocs": 4})");
-  Write(dir / "wl/w2.json", R"({"pct_a": 0.6, "nprocs": 8})");
-  Write(dir / "wl/w3.json", R"({"pct_a": 0.9, "nprocs": 16})");
-  Write(dir / "c.yaml",
-        "seed: 5\n"
-        "parameters:\n"
-        "  - {name: a, values: [1, 2, 4]}\n"
-        "  - {name: b, values: [x, y]}\n"
-        "data: {input_dir: wl}\n"
-        "warm_start: {target_size: 5}\n"
-        "model: {num_rounds: 5, max_depth: 2}\n"
-        "active: {iterations: 1, batch_per_iter: 2}\n"
-        "evaluation: {enabled: false}\n"
-        "reporting: {plots: false}\n"
-        "runner: " +
-            runner + "\n");
+  WriteFile(dir / "wl/w1.json", R"({"pct_a": 0.1, "nprocs": 4})");
+  WriteFile(dir / "wl/w2.json", R"({"pct_a": 0.6, "nprocs": 8})");
+  WriteFile(dir / "wl/w3.json", R"({"pct_a": 0.9, "nprocs": 16})");
+  WriteFile(dir / "c.yaml",
+            "seed: 5\n"
+            "parameters:\n"
+            "  - {name: a, values: [1, 2, 4]}\n"
+            "  - {name: b, values: [x, y]}\n"
+            "data: {input_dir: wl}\n"
+            "warm_start: {target_size: 5}\n"
+            "model: {num_rounds: 5, max_depth: 2}\n"
+            "active: {iterations: 1, batch_per_iter: 2}\n"
+            "evaluation: {enabled: false}\n"
+            "reporting: {plots: false}\n"
+            "runner: " +
+                runner + "\n");
 }
 
 /// Every file under `dir` (relative path -> bytes), skipping the `skip` top-level entries.
@@ -75,8 +66,8 @@ std::set<std::string> TopLevel(const fs::path& dir) {
 class StudyDirTest : public ::testing::Test {
  protected:
   CliResult Iorec(const std::string& args) {
-    return RunShell("cd " + Quote(dir_.string()) + " && " + Quote(IOREC_BINARY) + " " + args +
-                    " < /dev/null");
+    return RunShell("cd " + ShellQuote(dir_.string()) + " && " + ShellQuote(IOREC_BINARY) + " " +
+                    args + " < /dev/null");
   }
 
   iorec::test_support::TempDir tmp_;
@@ -85,7 +76,7 @@ class StudyDirTest : public ::testing::Test {
 
 TEST_F(StudyDirTest, ANewStudyBesideOtherFilesIsRefusedAndWritesNothing) {
   WriteStudyInputs(dir_);
-  Write(dir_ / "run.log", "my notes\n");
+  WriteFile(dir_ / "run.log", "my notes\n");
   const auto before = Files(dir_, {});
   const CliResult r = Iorec("run -c c.yaml -o .");
   EXPECT_EQ(r.code, 2) << r.out;
@@ -100,7 +91,7 @@ TEST_F(StudyDirTest, ANewStudyBesideOtherFilesIsRefusedAndWritesNothing) {
 TEST_F(StudyDirTest, RestartInTheConfigDirectoryMovesOnlyWhatIorecWrote) {
   // The issue's reproduction: the study in the directory of the config, the data and a log.
   WriteStudyInputs(dir_);
-  Write(dir_ / "run.log", "my notes\n");
+  WriteFile(dir_ / "run.log", "my notes\n");
   const auto user_files = Files(dir_, {});
   const CliResult first = Iorec("run -c c.yaml -o . --allow-other-files --quiet");
   ASSERT_EQ(first.code, 0) << first.out;
@@ -140,7 +131,7 @@ TEST_F(StudyDirTest, RestartInTheConfigDirectoryMovesOnlyWhatIorecWrote) {
 TEST_F(StudyDirTest, RestartRefusesAFileAddedToAStudyDirectoryUnlessAsked) {
   WriteStudyInputs(dir_);
   ASSERT_EQ(Iorec("run -c c.yaml -o out --quiet").code, 0);
-  Write(dir_ / "out/notes.txt", "mine\n");
+  WriteFile(dir_ / "out/notes.txt", "mine\n");
   const auto before = Files(dir_ / "out", {});
   const CliResult refused = Iorec("run -c c.yaml -o out --restart");
   EXPECT_EQ(refused.code, 2) << refused.out;
@@ -157,8 +148,8 @@ TEST_F(StudyDirTest, RestartRefusesAFileAddedToAStudyDirectoryUnlessAsked) {
 TEST_F(StudyDirTest, ANewStudyDoesNotWriteIntoEntriesItDidNotCreate) {
   // `plots/` and `workloads/` are names iorec writes; without a study.db they are not its.
   WriteStudyInputs(dir_);
-  Write(dir_ / "out/plots/mine.png", "png");
-  Write(dir_ / "out/notes.txt", "mine\n");
+  WriteFile(dir_ / "out/plots/mine.png", "png");
+  WriteFile(dir_ / "out/notes.txt", "mine\n");
   const auto before = Files(dir_, {});
   const CliResult r = Iorec("run -c c.yaml -o out --allow-other-files");
   EXPECT_EQ(r.code, 2) << r.out;

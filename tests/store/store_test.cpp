@@ -62,6 +62,21 @@ space::WorkloadSet TwoWorkloads() {
   return ws;
 }
 
+/// A study row with knobs k0 (1, 2) and k1 (64K, 1M, 4M).
+store::StudyInfo TwoKnobStudy() {
+  store::StudyInfo info;
+  info.config_yaml = "seed: 1\n";
+  info.config_hash = "abc";
+  info.config_path = "/x/c.yaml";
+  info.seed = 1;
+  info.iorec_version = "t";
+  info.runner = "stub";
+  info.knob_names = {"k0", "k1"};
+  info.knob_values = {{"1", "2"}, {"64K", "1M", "4M"}};
+  info.phase = "created";
+  return info;
+}
+
 store::TrialRecord Trial(uint64_t id, uint32_t w, std::vector<uint8_t> levels) {
   store::TrialRecord t;
   t.trial_id = id;
@@ -77,17 +92,7 @@ TEST_F(StoreTest, SqliteRoundTripAndSummary) {
   {
     auto s = store::SqliteStore::Create(db);
     EXPECT_FALSE(s->Study().has_value());
-    store::StudyInfo info;
-    info.config_yaml = "seed: 1\n";
-    info.config_hash = "abc";
-    info.config_path = "/x/c.yaml";
-    info.seed = 1;
-    info.iorec_version = "t";
-    info.runner = "stub";
-    info.knob_names = {"k0", "k1"};
-    info.knob_values = {{"1", "2"}, {"64K", "1M", "4M"}};
-    info.phase = "created";
-    s->CreateStudy(info, TwoWorkloads());
+    s->CreateStudy(TwoKnobStudy(), TwoWorkloads());
     auto base = Trial(1, 0, {0, 1});
     base.source = runner::TrialSource::kBaseline;
     s->AddPending({base, Trial(2, 0, {1, 2}), Trial(3, 1, {0, 0})});
@@ -163,15 +168,7 @@ TEST_F(StoreTest, ANumberChangedToTextOutsideIorecIsRefusedNamingTheColumn) {
   const fs::path db = dir_ / "study.db";
   {
     auto s = store::SqliteStore::Create(db);
-    store::StudyInfo info;
-    info.config_yaml = "seed: 1\n";
-    info.config_hash = "abc";
-    info.config_path = "/x/c.yaml";
-    info.runner = "stub";
-    info.knob_names = {"k0", "k1"};
-    info.knob_values = {{"1", "2"}, {"64K", "1M", "4M"}};
-    info.phase = "created";
-    s->CreateStudy(info, TwoWorkloads());
+    s->CreateStudy(TwoKnobStudy(), TwoWorkloads());
     auto t = Trial(1, 0, {0, 1});
     s->AddPending({t});
     t.status = store::TrialStatus::kDone;
