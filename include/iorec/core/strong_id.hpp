@@ -15,6 +15,5 @@ struct StrongIndex {
 
 using KnobIndex = StrongIndex<struct KnobTag>;
 using LevelIndex = StrongIndex<struct LevelTag>;
-using WorkloadIndex = StrongIndex<struct WorkloadTag>;
 
 }  // namespace iorec::core
