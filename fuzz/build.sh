@@ -13,7 +13,8 @@ mkdir -p "$out"
 CXX="${CXX:-clang++}"
 flags=(-std=c++20 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
        -fno-sanitize-recover=undefined -I"$root/include")
-lib_srcs=("$root"/src/darshan/*.cpp "$root"/src/core/error.cpp "$root"/src/core/file_io.cpp)
+lib_srcs=("$root"/src/darshan/*.cpp "$root"/src/core/error.cpp "$root"/src/core/text.cpp
+          "$root"/src/core/file_io.cpp)
 for target in binary_reader_fuzz text_reader_fuzz; do
   "$CXX" "${flags[@]}" "$here/$target.cpp" "${lib_srcs[@]}" -ldeflate -lz -lbz2 -o "$out/$target"
 done
