@@ -138,76 +138,87 @@ void NoiseSection(std::vector<Block>& doc, const ReportContent& c) {
                  {}});
 }
 
-std::vector<Block> BuildDocument(const ReportContent& c) {
+/// Appends blocks to a report document.
+struct DocWriter {
+  std::vector<Block>& doc;
+  void Heading(int level, std::string t) {
+    doc.push_back({Block::Kind::kHeading, level, std::move(t), {}, {}, {}});
+  }
+  void Para(std::string t) { doc.push_back({Block::Kind::kPara, 0, std::move(t), {}, {}, {}}); }
+  void List(std::vector<std::string> items) {
+    doc.push_back({Block::Kind::kList, 0, "", std::move(items), {}, {}});
+  }
+  void Table(std::vector<std::string> header, std::vector<std::vector<std::string>> rows) {
+    doc.push_back({Block::Kind::kTable, 0, "", std::move(header), std::move(rows), {}});
+  }
+};
+
+/// Title, what the study was, and its warnings.
+void OverviewSection(std::vector<Block>& doc, const ReportContent& c) {
+  DocWriter out{doc};
   const auto& cfg = *c.cfg;
   const auto& res = *c.res;
-  const auto& st = res.state;
-  const auto& ws = st.workload_set();
-  const auto& space = cfg.space;
-  std::vector<Block> doc;
-  auto heading = [&](int level, std::string t) {
-    doc.push_back({Block::Kind::kHeading, level, std::move(t), {}, {}, {}});
-  };
-  auto para = [&](std::string t) {
-    doc.push_back({Block::Kind::kPara, 0, std::move(t), {}, {}, {}});
-  };
-  auto list = [&](std::vector<std::string> items) {
-    doc.push_back({Block::Kind::kList, 0, "", std::move(items), {}, {}});
-  };
-  auto table = [&](std::vector<std::string> header, std::vector<std::vector<std::string>> rows) {
-    doc.push_back({Block::Kind::kTable, 0, "", std::move(header), std::move(rows), {}});
-  };
-
-  size_t n_failed = 0;
-  for (const auto& t : st.trials()) n_failed += !t.ok;
-
-  heading(1, "iorec study report");
-  para(std::to_string(ws.size()) + " workloads, " + std::to_string(space.num_knobs()) + " knobs (" +
-       std::to_string(space.Size()) + " configurations), " + std::to_string(st.trials().size()) +
-       " trials in " + std::to_string(res.iterations_run()) + " active iterations (" +
-       res.stop_reason + "). Seed " + std::to_string(cfg.seed) + ", runner " +
-       config::ToString(cfg.runner.mode) + ", model " + config::ToString(cfg.model.mode) + "." +
-       (IsSynthetic(cfg) ? " These results come from the synthetic stub testbed (runner.mode: "
-                           "stub): modelled performance, not measurements."
-                         : ""));
+  const auto& st = c.res->state;
+  const auto& ws = c.res->state.workload_set();
+  const auto& space = c.cfg->space;
+  out.Heading(1, "iorec study report");
+  out.Para(std::to_string(ws.size()) + " workloads, " + std::to_string(space.num_knobs()) +
+           " knobs (" + std::to_string(space.Size()) + " configurations), " +
+           std::to_string(st.trials().size()) + " trials in " +
+           std::to_string(res.iterations_run()) + " active iterations (" + res.stop_reason +
+           "). Seed " + std::to_string(cfg.seed) + ", runner " + config::ToString(cfg.runner.mode) +
+           ", model " + config::ToString(cfg.model.mode) + "." +
+           (IsSynthetic(cfg) ? " These results come from the synthetic stub testbed (runner.mode: "
+                               "stub): modelled performance, not measurements."
+                             : ""));
 
   if (!res.warnings.empty()) {
-    heading(2, "Warnings");
-    list(res.warnings);
+    out.Heading(2, "Warnings");
+    out.List(res.warnings);
   }
+}
 
-  {
-    std::vector<std::string> key;
-    double sum_gain = 0.0;
-    size_t n_gain = 0;
-    for (size_t w = 0; w < res.matrix.size(); ++w) {
-      if (res.matrix.top[w].empty()) continue;
-      sum_gain += res.matrix.MeanGain(w, res.matrix.top[w].front()).value;
-      ++n_gain;
-    }
-    if (n_gain)
-      key.push_back(
-          "Mean gain of the recommended config over the baseline: " + Pct(sum_gain / n_gain) + ".");
-    if (c.evaluation && !c.evaluation->workloads.empty()) {
-      const auto& ev = *c.evaluation;
-      const std::string k = std::to_string(ev.params.top_k);
-      key.push_back(std::string("Held-out (") + eval::ToString(ev.split) + "): NDCG@" + k + " " +
-                    Ci(ev.model.ndcg) + " vs random " + F3(ev.random.ndcg.estimate) + "; regret@" +
-                    k + " " + Ci(ev.model.regret) + " vs nearest-workload copy " +
-                    F3(ev.nearest.regret.estimate) + " (mean [CI], " +
-                    std::to_string(ev.workloads.size()) + " workloads).");
-    }
-    const auto& ct = *c.contribution;
-    key.push_back("Active learning raised the mean best gain from " + Pct(ct.mean_best_warm_gain) +
-                  " (warm start) to " + Pct(ct.mean_best_overall_gain) +
-                  "; it beat the warm best on " + std::to_string(ct.workloads_active_beat_warm) +
-                  " of " + std::to_string(ct.workloads.size()) + " workloads.");
-    if (!MetricsAgainstTruth(res)) key.push_back(MetricsReferenceNote(false));
-    heading(2, "Key results");
-    list(std::move(key));
+/// The few numbers a reader looks for first.
+void KeyResultsSection(std::vector<Block>& doc, const ReportContent& c) {
+  DocWriter out{doc};
+  const auto& res = *c.res;
+  std::vector<std::string> key;
+  double sum_gain = 0.0;
+  size_t n_gain = 0;
+  for (size_t w = 0; w < res.matrix.size(); ++w) {
+    if (res.matrix.top[w].empty()) continue;
+    sum_gain += res.matrix.MeanGain(w, res.matrix.top[w].front()).value;
+    ++n_gain;
   }
+  if (n_gain)
+    key.push_back(
+        "Mean gain of the recommended config over the baseline: " + Pct(sum_gain / n_gain) + ".");
+  if (c.evaluation && !c.evaluation->workloads.empty()) {
+    const auto& ev = *c.evaluation;
+    const std::string k = std::to_string(ev.params.top_k);
+    key.push_back(std::string("Held-out (") + eval::ToString(ev.split) + "): NDCG@" + k + " " +
+                  Ci(ev.model.ndcg) + " vs random " + F3(ev.random.ndcg.estimate) + "; regret@" +
+                  k + " " + Ci(ev.model.regret) + " vs nearest-workload copy " +
+                  F3(ev.nearest.regret.estimate) + " (mean [CI], " +
+                  std::to_string(ev.workloads.size()) + " workloads).");
+  }
+  const auto& ct = *c.contribution;
+  key.push_back("Active learning raised the mean best gain from " + Pct(ct.mean_best_warm_gain) +
+                " (warm start) to " + Pct(ct.mean_best_overall_gain) +
+                "; it beat the warm best on " + std::to_string(ct.workloads_active_beat_warm) +
+                " of " + std::to_string(ct.workloads.size()) + " workloads.");
+  if (!MetricsAgainstTruth(res)) key.push_back(MetricsReferenceNote(false));
+  out.Heading(2, "Key results");
+  out.List(std::move(key));
+}
 
-  heading(2, "Setup");
+/// The space, the baseline and the loop settings.
+void SetupSection(std::vector<Block>& doc, const ReportContent& c) {
+  DocWriter out{doc};
+  const auto& cfg = *c.cfg;
+  const auto& res = *c.res;
+  const auto& space = c.cfg->space;
+  out.Heading(2, "Setup");
   std::vector<std::string> setup;
   for (const auto& k : space.knobs()) {
     std::string v;
@@ -228,9 +239,17 @@ std::vector<Block> BuildDocument(const ReportContent& c) {
                   std::to_string(cfg.active.replicate_repeats));
   setup.push_back(std::string("Runner noise (relative stddev): ") +
                   Fmt("%.3g", cfg.runner.noise_std));
-  list(std::move(setup));
+  out.List(std::move(setup));
+}
 
-  heading(2, "Coverage and trial counts");
+/// Runs per phase, failures and their shares.
+void TrialCountsSection(std::vector<Block>& doc, const ReportContent& c) {
+  DocWriter out{doc};
+  const auto& st = c.res->state;
+  const auto& ws = c.res->state.workload_set();
+  size_t n_failed = 0;
+  for (const auto& t : st.trials()) n_failed += !t.ok;
+  out.Heading(2, "Coverage and trial counts");
   const double nw = std::max<size_t>(1, ws.size());
   std::vector<std::vector<std::string>> phase_rows;
   for (const auto& p : RunsByPhase(st)) {
@@ -242,17 +261,26 @@ std::vector<Block> BuildDocument(const ReportContent& c) {
        Fmt("%.0f%%", st.trials().empty() ? 0.0 : 100.0 * n_failed / st.trials().size())});
   phase_rows.push_back(
       {"all", std::to_string(st.trials().size()), Fmt("%.1f", st.trials().size() / nw), "100%"});
-  table({"trials", "total", "per workload", "share of runs"}, std::move(phase_rows));
+  out.Table({"trials", "total", "per workload", "share of runs"}, std::move(phase_rows));
+}
 
-  heading(2, "Per-workload results");
-  para("Best found = the top config by robust score (mean - " +
-       Fmt("%.3g", cfg.active.robust_score_z) +
-       " x std over replicates); gain = best / baseline - 1" +
-       (st.direction() == state::Direction::kMinimize
-            ? std::string(" on the perf scale (objective: minimize, perf = 1 / metric), so a "
-                          "run twice as fast is +100%; perfs are shown as measured")
-            : std::string()) +
-       ". The top-3 lists only the knobs changed from the baseline.");
+/// Baseline, best found, gain and top-3 per workload.
+void PerWorkloadSection(std::vector<Block>& doc, const ReportContent& c) {
+  DocWriter out{doc};
+  const auto& cfg = *c.cfg;
+  const auto& res = *c.res;
+  const auto& st = c.res->state;
+  const auto& ws = c.res->state.workload_set();
+  const auto& space = c.cfg->space;
+  out.Heading(2, "Per-workload results");
+  out.Para("Best found = the top config by robust score (mean - " +
+           Fmt("%.3g", cfg.active.robust_score_z) +
+           " x std over replicates); gain = best / baseline - 1" +
+           (st.direction() == state::Direction::kMinimize
+                ? std::string(" on the perf scale (objective: minimize, perf = 1 / metric), so a "
+                              "run twice as fast is +100%; perfs are shown as measured")
+                : std::string()) +
+           ". The top-3 lists only the knobs changed from the baseline.");
   auto metric = [&](state::Perf p) { return Perf(state::MetricFromPerf(p, st.direction())); };
   std::vector<std::vector<std::string>> rows;
   for (size_t w = 0; w < ws.size(); ++w) {
@@ -271,13 +299,16 @@ std::vector<Block> BuildDocument(const ReportContent& c) {
     }
     rows.push_back({ws.workloads[w].id, base, best, gain, rec});
   }
-  table({"workload", "baseline perf", "best found", "gain", "recommended top-3"}, std::move(rows));
-  BestMeasuredSection(doc, c);
-  NoiseSection(doc, c);
+  out.Table({"workload", "baseline perf", "best found", "gain", "recommended top-3"},
+            std::move(rows));
+}
 
+/// How far real trials were from their workloads' features.
+void FidelitySection(std::vector<Block>& doc, const ReportContent& c) {
+  DocWriter out{doc};
   if (!c.fidelity.empty()) {
-    heading(2, "Does the testbed reproduce the application? Fidelity");
-    para(
+    out.Heading(2, "Does the testbed reproduce the application? Fidelity");
+    out.Para(
         "For each real trial, the features of its own Darshan log against the workload's "
         "target features: the largest absolute difference over the pct_* fractions, over all "
         "of the workload's trials. Above " +
@@ -290,12 +321,17 @@ std::vector<Block> BuildDocument(const ReportContent& c) {
                        f.worst_feature.empty() ? "-" : f.worst_feature,
                        f.flagged ? "FLAGGED" : "ok"});
     }
-    table({"workload", "trials", "largest deviation", "in feature", "fidelity"}, std::move(frows));
+    out.Table({"workload", "trials", "largest deviation", "in feature", "fidelity"},
+              std::move(frows));
   }
+}
 
-  heading(2, "How good are the recommendations? Held-out evaluation");
+/// The held-out evaluation, or why there is none.
+void EvaluationSection(std::vector<Block>& doc, const ReportContent& c) {
+  DocWriter out{doc};
+  out.Heading(2, "How good are the recommendations? Held-out evaluation");
   if (!c.evaluation) {
-    para("Held-out evaluation is disabled (evaluation.enabled: false).");
+    out.Para("Held-out evaluation is disabled (evaluation.enabled: false).");
   } else {
     const auto& ev = *c.evaluation;
     const auto& p = ev.params;
@@ -318,25 +354,27 @@ std::vector<Block> BuildDocument(const ReportContent& c) {
              std::to_string(p.bootstrap_iters) + " resamples). " +
              std::to_string(ev.workloads.size()) + " workloads evaluated, " +
              std::to_string(ev.skipped.size()) + " skipped (fewer than 2 held-out configs).";
-    para(split);
+    out.Para(split);
     const std::string k = std::to_string(p.top_k);
     auto agg_row = [&](const std::string& name, const eval::StrategyAggregate& a) {
       return std::vector<std::string>{name, Ci(a.ndcg), Ci(a.regret), Ci(a.hit),
                                       a.spearman ? Ci(*a.spearman) : "n/a"};
     };
-    table({"strategy", "NDCG@" + k, "regret@" + k + " (lower is better)", "hit@" + k, "Spearman"},
-          {agg_row("model (retrained ensemble)", ev.model), agg_row("random order", ev.random),
-           agg_row("baseline config", ev.baseline),
-           agg_row("copy nearest workload's best", ev.nearest)});
+    out.Table(
+        {"strategy", "NDCG@" + k, "regret@" + k + " (lower is better)", "hit@" + k, "Spearman"},
+        {agg_row("model (retrained ensemble)", ev.model), agg_row("random order", ev.random),
+         agg_row("baseline config", ev.baseline),
+         agg_row("copy nearest workload's best", ev.nearest)});
     std::vector<std::vector<std::string>> lift_rows;
     for (const auto& l : ev.lifts)
       lift_rows.push_back({l.over, Ci(l.ndcg), Ci(l.regret), Ci(l.hit)});
-    para(
+    out.Para(
         "Lift of the model over each baseline (model minus baseline per workload; for regret, "
         "the reduction; positive = model better):");
-    table({"over", "NDCG@" + k, "regret@" + k + " reduction", "hit@" + k}, std::move(lift_rows));
+    out.Table({"over", "NDCG@" + k, "regret@" + k + " reduction", "hit@" + k},
+              std::move(lift_rows));
     if (ev.split == eval::Split::kPatterns) {
-      para(
+      out.Para(
           "Deployment through the kNN recommender (training workloads only): regret of the "
           "best measured recommended config " +
           (ev.deploy_regret
@@ -355,24 +393,29 @@ std::vector<Block> BuildDocument(const ReportContent& c) {
       per.push_back(
           {s.id, std::to_string(s.n_heldout), "skipped: " + s.reason, "", "", "", "", ""});
     }
-    table({"workload", "held out", "best held-out gain", "NDCG@" + k, "regret@" + k, "hit@" + k,
-           "Spearman", "nearest-copy regret@" + k},
-          std::move(per));
+    out.Table({"workload", "held out", "best held-out gain", "NDCG@" + k, "regret@" + k, "hit@" + k,
+               "Spearman", "nearest-copy regret@" + k},
+              std::move(per));
   }
+}
 
-  heading(2, "Did active learning pay off? Contribution");
+/// What the active loop added over the warm start.
+void ContributionSection(std::vector<Block>& doc, const ReportContent& c) {
+  DocWriter out{doc};
+  out.Heading(2, "Did active learning pay off? Contribution");
   const auto& ct = *c.contribution;
-  para("Over " + std::to_string(ct.workloads.size()) +
-       " workloads the warm start reached a mean best gain of " + Pct(ct.mean_best_warm_gain) +
-       "; with the active loop it is " + Pct(ct.mean_best_overall_gain) + " (mean improvement " +
-       Pct(ct.mean_active_improvement) + "). Active search beat the warm best on " +
-       std::to_string(ct.workloads_active_beat_warm) + " workloads (median first iteration " +
-       Fmt("%.1f", ct.median_first_beat_iteration) + "); " +
-       Fmt("%.0f%%", 100 * ct.topk_active_share) +
-       " of the final top-k came from active trials. Mean gain per trial: warm " +
-       Pct(ct.warm_mean_gain_per_trial) + " over " + std::to_string(ct.warm_trials) +
-       " trials, active " + Pct(ct.active_mean_gain_per_trial) + " over " +
-       std::to_string(ct.active_trials) + " trials.");
+  out.Para("Over " + std::to_string(ct.workloads.size()) +
+           " workloads the warm start reached a mean best gain of " + Pct(ct.mean_best_warm_gain) +
+           "; with the active loop it is " + Pct(ct.mean_best_overall_gain) +
+           " (mean improvement " + Pct(ct.mean_active_improvement) +
+           "). Active search beat the warm best on " +
+           std::to_string(ct.workloads_active_beat_warm) + " workloads (median first iteration " +
+           Fmt("%.1f", ct.median_first_beat_iteration) + "); " +
+           Fmt("%.0f%%", 100 * ct.topk_active_share) +
+           " of the final top-k came from active trials. Mean gain per trial: warm " +
+           Pct(ct.warm_mean_gain_per_trial) + " over " + std::to_string(ct.warm_trials) +
+           " trials, active " + Pct(ct.active_mean_gain_per_trial) + " over " +
+           std::to_string(ct.active_trials) + " trials.");
   std::vector<std::vector<std::string>> crow;
   for (const auto& w : ct.workloads) {
     crow.push_back({w.id, Pct(w.best_warm_gain), Pct(w.best_active_gain), Pct(w.active_improvement),
@@ -382,13 +425,32 @@ std::vector<Block> BuildDocument(const ReportContent& c) {
                         : "never",
                     Pct(w.warm_mean_gain_per_trial), Pct(w.active_mean_gain_per_trial)});
   }
-  table({"workload", "best warm gain", "best active gain", "improvement", "top-k from active",
-         "first beat (iteration)", "mean gain/trial warm", "mean gain/trial active"},
-        std::move(crow));
+  out.Table({"workload", "best warm gain", "best active gain", "improvement", "top-k from active",
+             "first beat (iteration)", "mean gain/trial warm", "mean gain/trial active"},
+            std::move(crow));
+}
 
-  heading(2, "Plots");
-  if (c.plots.empty()) para("No plots (reporting.plots: false, or gnuplot unavailable).");
+/// The plots written beside the report.
+void PlotsSection(std::vector<Block>& doc, const ReportContent& c) {
+  DocWriter out{doc};
+  out.Heading(2, "Plots");
+  if (c.plots.empty()) out.Para("No plots (reporting.plots: false, or gnuplot unavailable).");
   for (const auto& p : c.plots) doc.push_back({Block::Kind::kPlot, 0, "", {}, {}, p});
+}
+
+std::vector<Block> BuildDocument(const ReportContent& c) {
+  std::vector<Block> doc;
+  OverviewSection(doc, c);
+  KeyResultsSection(doc, c);
+  SetupSection(doc, c);
+  TrialCountsSection(doc, c);
+  PerWorkloadSection(doc, c);
+  BestMeasuredSection(doc, c);
+  NoiseSection(doc, c);
+  FidelitySection(doc, c);
+  EvaluationSection(doc, c);
+  ContributionSection(doc, c);
+  PlotsSection(doc, c);
   return doc;
 }
 
