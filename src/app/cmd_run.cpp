@@ -79,8 +79,9 @@ void WriteTiming(const fs::path& dir, const std::vector<std::chrono::steady_cloc
   core::WriteFileAtomic(dir / "timing.json", timing.dump(2) + "\n");
 }
 
-void PrintFinished(const RunOptions& opt, const loop::StudyResult& res,
-                   const store::RunSession& session, const store::StoreExecutor& executor) {
+void PrintFinished(const RunOptions& opt, const config::StudyConfig& cfg,
+                   const loop::StudyResult& res, const store::RunSession& session,
+                   const store::StoreExecutor& executor) {
   const auto& last = res.history.back();
   std::printf("study finished: %zu trials, %d iterations (%s)\n", res.state.trials().size(),
               res.iterations_run(), res.stop_reason.c_str());
@@ -93,10 +94,11 @@ void PrintFinished(const RunOptions& opt, const loop::StudyResult& res,
               last.against_truth ? "against the true optimum"
                                  : "regret and hit against the best warm-start result: 0 and 1 "
                                    "by construction");
-  std::printf(
-      "  outputs in %s: study.db summary.json recommendation_matrix.json "
-      "observations.csv model/ plots/\n",
-      opt.out_dir.c_str());
+  std::string files = "study.db summary.json report.html";
+  if (cfg.reporting.write_markdown_summary) files += " summary.md";
+  files += " recommendation_matrix.json observations.csv model/";
+  if (cfg.reporting.plots) files += " plots/";
+  std::printf("  outputs in %s: %s\n", opt.out_dir.c_str(), files.c_str());
 }
 
 void RunStudyCommand(const RunOptions& opt, const GlobalOptions& g) {
@@ -143,7 +145,7 @@ void RunStudyCommand(const RunOptions& opt, const GlobalOptions& g) {
   WriteFinishedStudy(opt.out_dir, cfg, res, *session.db, faults);
   t.push_back(std::chrono::steady_clock::now());
   WriteTiming(opt.out_dir, t, res, *executor, recorder);
-  PrintFinished(opt, res, session, *executor);
+  PrintFinished(opt, cfg, res, session, *executor);
   if (!res.workloads_without_runs.empty()) {
     throw core::Error(res.stop_reason + "; the outputs for the other workloads are in " +
                       opt.out_dir);

@@ -124,6 +124,31 @@ TEST_F(CliTest, RunWritesAllOutputsAndTheyParse) {
   }
 }
 
+TEST_F(CliTest, TheLastLineListsExactlyTheOutputsWritten) {
+  for (const std::string reporting :
+       {"", "reporting: {plots: false, write_markdown_summary: false}\n"}) {
+    const auto out = dir_ / (reporting.empty() ? "all" : "lean");
+    const auto r = RunIorec("run -q --config " + WriteConfig(reporting).string() +
+                            " --output-dir " + out.string());
+    ASSERT_EQ(r.code, 0) << r.out;
+    const std::string prefix = "  outputs in " + out.string() + ": ";
+    const size_t at = r.out.find(prefix);
+    ASSERT_NE(at, std::string::npos) << r.out;
+    const std::string listed =
+        r.out.substr(at + prefix.size(), r.out.find('\n', at) - at - prefix.size());
+    size_t named = 0;
+    for (size_t b = 0; b < listed.size();) {
+      const size_t e = std::min(listed.find(' ', b), listed.size());
+      EXPECT_TRUE(fs::exists(out / listed.substr(b, e - b))) << listed.substr(b, e - b);
+      b = e + 1, ++named;
+    }
+    EXPECT_EQ(listed.find("plots/") == std::string::npos, !reporting.empty()) << listed;
+    EXPECT_EQ(listed.find("summary.md") == std::string::npos, !reporting.empty()) << listed;
+    EXPECT_EQ(fs::exists(out / "plots"), reporting.empty());
+    EXPECT_EQ(named, reporting.empty() ? 8u : 6u) << listed;
+  }
+}
+
 TEST_F(CliTest, SameSeedGivesByteIdenticalOutputs) {
   const auto cfg = WriteConfig();
   ASSERT_EQ(
