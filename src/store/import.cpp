@@ -75,7 +75,7 @@ const std::set<std::string>& MetadataColumns() {
   static const std::set<std::string> kColumns = {
       // iorec: observations.csv and `iorec export`
       "trial_id", "workload", "source", "iteration", "replicate", "batch", "status", "perf", "gain",
-      "attempts", "started_at", "ended_at", "wall_seconds", "failure_reason", "config_id",
+      "attempts", "started_at", "ended_at", "wall_seconds", "failure_reason", "origin", "config_id",
       // the reference's observations (warm-start and active-sampling orchestrators)
       "timestamp", "workload_key", "pattern_id", "workload_json", "config_index", "metric_key",
       "metric", "metric_fallback_mib_per_s", "darshan_file", "analysis_dir",

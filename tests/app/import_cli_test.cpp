@@ -4,6 +4,7 @@
 // keep them through `report` and resume.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -157,6 +158,30 @@ TEST_F(ImportCliTest, ExportImportedIntoAnotherStudyIsUsedLikeItsOwnTrials) {
   }
   EXPECT_EQ(imported, a_done);
   EXPECT_TRUE(exported.empty());
+
+  // `iorec export B` lists them after B's own trials, with where each came from.
+  const auto b_export = RunShell(Iorec("export " + Q(Path("B").string())));
+  ASSERT_EQ(b_export.code, 0) << b_export.out;
+  size_t exported_imported = 0;
+  for (const auto& row : Rows(b_export.out)) {
+    if (row.at("source") != "imported") {
+      EXPECT_FALSE(row.at("trial_id").empty());
+      EXPECT_TRUE(row.at("origin").empty());
+      continue;
+    }
+    ++exported_imported;
+    EXPECT_TRUE(row.at("trial_id").empty());
+    EXPECT_EQ(row.at("status"), "done");
+    EXPECT_EQ(row.at("origin").rfind(csv.string() + ":", 0), 0u) << row.at("origin");
+  }
+  EXPECT_EQ(exported_imported, a_done);
+  const auto b_json =
+      nlohmann::json::parse(RunShell(Iorec("export --json " + Q(Path("B").string()))).out);
+  EXPECT_EQ(
+      static_cast<size_t>(std::count_if(
+          b_json.begin(), b_json.end(),
+          [](const auto& t) { return t["source"] == "imported" && t["trial_id"].is_null(); })),
+      a_done);
 
   // The finished study's model and recommendations were rebuilt with them.
   const auto summary = nlohmann::json::parse(Slurp(Path("B/summary.json")));
