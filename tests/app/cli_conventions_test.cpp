@@ -353,7 +353,12 @@ TEST_F(CliConventions, BashCompletionFollowsTheHelp) {
                                "comp $B status o\n"
                                "comp $B run --config o\n"
                                "comp $B run --output-dir o\n"
-                               "comp $B features --jobs ''\n";
+                               "comp $B features --jobs ''\n"
+                               "comp $B import o\n"
+                               "comp $B import --json odir o\n"
+                               "comp $B import odir ofile o\n"
+                               "comp $B tell odir o\n"
+                               "comp $B features --jobs 2 ofile o\n";
   const auto r = iorec::test_support::RunShell("bash " + script.string());
   ASSERT_EQ(r.code, 0) << r.out;
   std::string commands;
@@ -367,13 +372,20 @@ TEST_F(CliConventions, BashCompletionFollowsTheHelp) {
            "recommend --module | auto posix mpiio",
            "status o| odir",  // a study is a directory
            "run --output-dir o| odir",
-           "features --jobs | ",  // a number: nothing to offer
+           "features --jobs | ",     // a number: nothing to offer
+           "import o| odir",         // import DIR FILE: first the study ...
+           "import odir ofile o| ",  // ... and nothing after the file
+           "tell odir o| ",          // a trial id: nothing to offer
        })
     EXPECT_NE(r.out.find(line + "\n"), std::string::npos) << line << "\n" << r.out;
-  // A config is a file (or a path through a directory), in the file system's order.
-  EXPECT_TRUE(r.out.find("run --config o| odir ofile\n") != std::string::npos ||
-              r.out.find("run --config o| ofile odir\n") != std::string::npos)
-      << r.out;
+  // A file (config, import file, Darshan log) completes files and directories (a path through
+  // one), in the file system's order.
+  for (const std::string& line :
+       {"run --config o|", "import --json odir o|", "features --jobs 2 ofile o|"})
+    EXPECT_TRUE(r.out.find(line + " odir ofile\n") != std::string::npos ||
+                r.out.find(line + " ofile odir\n") != std::string::npos)
+        << line << "\n"
+        << r.out;
 }
 
 }  // namespace
