@@ -124,96 +124,131 @@ double Redundancy(const space::Space& space, const space::Config& c,
   return 1.0 - best;
 }
 
+namespace {
+
+constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+
+/// The batch under construction: what is taken, and each candidate's distance to the nearest
+/// tested or taken config, kept up to date as configs are taken.
+class BatchBuilder {
+ public:
+  BatchBuilder(const space::Space& space, const std::vector<space::Config>& pool,
+               const std::vector<space::Config>& tested)
+      : space_(space),
+        pool_(pool),
+        min_dist_(pool.size(), 1.0),
+        taken_(pool.size(), 0),
+        have_reference_(!tested.empty()) {
+    for (size_t i = 0; have_reference_ && i < pool_.size(); ++i) {
+      double d = std::numeric_limits<double>::infinity();
+      for (const auto& t : tested) d = std::min(d, space_.Distance(pool_[i], t));
+      min_dist_[i] = d;
+    }
+  }
+
+  size_t size() const { return pool_.size(); }
+  double min_dist(size_t i) const { return min_dist_[i]; }
+  /// 1 - distance to the nearest tested or taken config; 0 while there is neither.
+  double Redundancy(size_t i) const {
+    return (have_reference_ || !picks_.empty()) ? 1.0 - min_dist_[i] : 0.0;
+  }
+
+  void Take(size_t i, Role role, double score) {
+    taken_[i] = 1;
+    picks_.push_back({i, role, score});
+    for (size_t j = 0; j < pool_.size(); ++j)
+      min_dist_[j] = std::min(min_dist_[j], space_.Distance(pool_[j], pool_[i]));
+  }
+
+  /// The untaken candidate with the highest score (the first on ties); size() when none
+  /// scores above -infinity.
+  template <typename ScoreOf>
+  std::pair<size_t, double> Argmax(ScoreOf&& score_of) const {
+    size_t best = pool_.size();
+    double best_score = kNegInf;
+    for (size_t i = 0; i < pool_.size(); ++i) {
+      if (taken_[i]) continue;
+      const double s = score_of(i);
+      if (s > best_score) best = i, best_score = s;
+    }
+    return {best, best_score};
+  }
+
+  /// The `fraction` quantile from the top of the untaken candidates' means; -infinity when
+  /// the fraction keeps them all.
+  double TopMeanThreshold(const std::vector<double>& mean, double fraction) const {
+    if (fraction >= 1.0) return kNegInf;
+    std::vector<double> sorted;
+    for (size_t j = 0; j < pool_.size(); ++j) {
+      if (!taken_[j]) sorted.push_back(mean[j]);
+    }
+    const auto keep = static_cast<size_t>(
+        std::ceil(std::max(0.0, fraction) * static_cast<double>(sorted.size())));
+    if (keep == 0 || keep > sorted.size()) return kNegInf;
+    std::nth_element(sorted.begin(), sorted.begin() + (keep - 1), sorted.end(), std::greater<>());
+    return sorted[keep - 1];
+  }
+
+  const std::vector<Pick>& picks() const { return picks_; }
+
+ private:
+  const space::Space& space_;
+  const std::vector<space::Config>& pool_;
+  std::vector<double> min_dist_;
+  std::vector<char> taken_;
+  bool have_reference_;
+  std::vector<Pick> picks_;
+};
+
+/// The best predicted mean, inside the exploit region when one is given and not empty.
+void TakeExploit(BatchBuilder& b, const std::vector<double>& mean,
+                 const std::vector<char>& region) {
+  const bool use_region =
+      region.size() == b.size() && std::find(region.begin(), region.end(), 1) != region.end();
+  auto [i, s] = b.Argmax([&](size_t j) { return (use_region && !region[j]) ? kNegInf : mean[j]; });
+  if (i == b.size()) std::tie(i, s) = b.Argmax([&](size_t j) { return mean[j]; });
+  b.Take(i, Role::kExploit, s);
+}
+
+/// The farthest from everything tested or taken among the top means.
+void TakeDiversify(BatchBuilder& b, const std::vector<double>& mean, double top_fraction) {
+  const double threshold = b.TopMeanThreshold(mean, top_fraction);
+  auto [i, s] = b.Argmax([&](size_t j) { return mean[j] >= threshold ? b.min_dist(j) : kNegInf; });
+  if (i == b.size()) std::tie(i, s) = b.Argmax([&](size_t j) { return b.min_dist(j); });
+  b.Take(i, Role::kDiversify, s);
+}
+
+}  // namespace
+
 std::vector<Pick> SelectBatch(const space::Space& space, const std::vector<space::Config>& pool,
                               const std::vector<double>& mean, const std::vector<double>& stddev,
                               const std::vector<space::Config>& tested, const BatchParams& params,
                               core::Rng& rng) {
-  const size_t n = pool.size();
-  const size_t want = std::min(params.batch, n);
-  std::vector<Pick> picks;
-  if (want == 0) return picks;
-
-  // min distance of each candidate to tested + picked, maintained incrementally.
-  std::vector<double> min_dist(n, 1.0);
-  if (!tested.empty()) {
-    for (size_t i = 0; i < n; ++i) {
-      double d = std::numeric_limits<double>::infinity();
-      for (const auto& t : tested) d = std::min(d, space.Distance(pool[i], t));
-      min_dist[i] = d;
-    }
-  }
-  const bool have_reference = !tested.empty();
-  std::vector<char> taken(n, 0);
-  auto take = [&](size_t i, Role role, double score) {
-    taken[i] = 1;
-    picks.push_back({i, role, score});
-    for (size_t j = 0; j < n; ++j)
-      min_dist[j] = std::min(min_dist[j], space.Distance(pool[j], pool[i]));
-  };
-  auto argmax = [&](auto&& score_of) {
-    size_t best = n;
-    double best_score = -std::numeric_limits<double>::infinity();
-    for (size_t i = 0; i < n; ++i) {
-      if (taken[i]) continue;
-      const double s = score_of(i);
-      if (s > best_score) best = i, best_score = s;
-    }
-    return std::make_pair(best, best_score);
-  };
-
+  const size_t want = std::min(params.batch, pool.size());
+  if (want == 0) return {};
+  BatchBuilder b(space, pool, tested);
   // Thompson draws are made once per batch, in candidate order, so they are seed-stable.
   std::vector<double> draw;
   if (params.explore == ExploreMode::kThompson) {
-    draw.resize(n);
-    for (size_t i = 0; i < n; ++i) draw[i] = rng.Normal(mean[i], stddev[i]);
+    draw.resize(pool.size());
+    for (size_t i = 0; i < pool.size(); ++i) draw[i] = rng.Normal(mean[i], stddev[i]);
   }
   auto explore_score = [&](size_t i) {
-    const double redundancy = (have_reference || !picks.empty()) ? 1.0 - min_dist[i] : 0.0;
     const double base =
         params.explore == ExploreMode::kUcb ? mean[i] + params.beta * stddev[i] : draw[i];
-    return base - params.lambda * redundancy;
+    return base - params.lambda * b.Redundancy(i);
   };
-
-  {
-    const auto& region = params.exploit_region;
-    const bool use_region =
-        region.size() == n && std::find(region.begin(), region.end(), 1) != region.end();
-    auto [i, s] = argmax([&](size_t j) {
-      return (use_region && !region[j]) ? -std::numeric_limits<double>::infinity() : mean[j];
-    });
-    if (i == n) std::tie(i, s) = argmax([&](size_t j) { return mean[j]; });
-    take(i, Role::kExploit, s);
+  TakeExploit(b, mean, params.exploit_region);
+  if (b.picks().size() < want) {
+    const auto [i, s] = b.Argmax(explore_score);
+    b.Take(i, Role::kExplore, s);
   }
-  if (picks.size() < want) {
-    auto [i, s] = argmax(explore_score);
-    take(i, Role::kExplore, s);
+  if (b.picks().size() < want) TakeDiversify(b, mean, params.diversify_top_fraction);
+  while (b.picks().size() < want) {
+    const auto [i, s] = b.Argmax(explore_score);
+    b.Take(i, Role::kFill, s);
   }
-  if (picks.size() < want) {
-    double threshold = -std::numeric_limits<double>::infinity();
-    if (params.diversify_top_fraction < 1.0) {
-      std::vector<double> sorted;
-      for (size_t j = 0; j < n; ++j) {
-        if (!taken[j]) sorted.push_back(mean[j]);
-      }
-      const auto keep = static_cast<size_t>(std::ceil(std::max(0.0, params.diversify_top_fraction) *
-                                                      static_cast<double>(sorted.size())));
-      if (keep > 0 && keep <= sorted.size()) {
-        std::nth_element(sorted.begin(), sorted.begin() + (keep - 1), sorted.end(),
-                         std::greater<>());
-        threshold = sorted[keep - 1];
-      }
-    }
-    auto [i, s] = argmax([&](size_t j) {
-      return mean[j] >= threshold ? min_dist[j] : -std::numeric_limits<double>::infinity();
-    });
-    if (i == n) std::tie(i, s) = argmax([&](size_t j) { return min_dist[j]; });
-    take(i, Role::kDiversify, s);
-  }
-  while (picks.size() < want) {
-    auto [i, s] = argmax(explore_score);
-    take(i, Role::kFill, s);
-  }
-  return picks;
+  return b.picks();
 }
 
 }  // namespace iorec::acquisition
