@@ -104,26 +104,100 @@ bool SameValue(const space::KnobValue& a, const space::KnobValue& b) {
   return a.as_double() == b.as_double();
 }
 
-/// Returns the knobs, or nullopt when any knob had a problem.
-std::optional<std::vector<space::Knob>> ParseParameters(ConfigReader& p, const ConfigMap& root) {
+/// The `parameters` list, or null (with the problem added) when it is missing, empty, not a
+/// list or too long.
+const ConfigNode* ParametersNode(ConfigReader& p, const ConfigMap& root) {
   const ConfigNode* node = root.Find("parameters");
   if (!node) {
     p.Add("parameters", "required key missing (list the knobs: name, values, is_ordered)");
-    return std::nullopt;
+    return nullptr;
   }
   if (node->IsNull() || (node->IsList() && node->size() == 0)) {
     p.Add("parameters", "must list at least one knob");
-    return std::nullopt;
+    return nullptr;
   }
   if (!node->IsList()) {
     p.Add("parameters", "expected a list of knobs, got " + node->Describe());
-    return std::nullopt;
+    return nullptr;
   }
   if (node->size() > kMaxKnobs) {
     p.Add("parameters", "has " + std::to_string(node->size()) + " knobs; at most " +
                             std::to_string(kMaxKnobs) + " are supported");
-    return std::nullopt;
+    return nullptr;
   }
+  return node;
+}
+
+/// A knob's name into `knob`: not empty, no separators, not a name `knobs` already has
+/// (`names_path`: where each of those was given).
+void ParseKnobName(ConfigReader& p, const ConfigMap& m, const std::string& name_path,
+                   const std::vector<space::Knob>& knobs,
+                   const std::vector<std::string>& names_path, space::Knob& knob) {
+  const ConfigNode* name = m.Find("name");
+  if (!name) {
+    p.Add(name_path, "required key missing");
+    return;
+  }
+  auto s = p.String(*name, name_path);
+  if (!s) return;
+  if (s->empty()) {
+    p.Add(name_path, "must not be empty");
+  } else if (s->find_first_of(" \t\r\n=,") != std::string::npos) {
+    p.Add(name_path, "knob name " + Quote(*s) + " must not contain whitespace, '=' or ','");
+  } else {
+    knob.name = *s;
+    for (size_t j = 0; j < knobs.size(); ++j) {
+      if (knobs[j].name == knob.name) {
+        p.Add(name_path,
+              "duplicate knob name " + Quote(knob.name) + " (also " + names_path[j] + ")");
+      }
+    }
+  }
+}
+
+/// A knob's values into `knob`: a non-empty list, not too long, no value twice.
+void ParseKnobValues(ConfigReader& p, const ConfigMap& m, const std::string& item_path,
+                     space::Knob& knob) {
+  const std::string knob_label = knob.name.empty() ? "" : " for knob " + Quote(knob.name);
+  const std::string values_path = ConfigReader::Child(item_path, "values");
+  const ConfigNode* values = m.Find("values");
+  if (!values) {
+    p.Add(values_path, "required key missing" + knob_label);
+    return;
+  }
+  if (values->IsNull() || (values->IsList() && values->size() == 0)) {
+    p.Add(values_path, "empty" + knob_label);
+    return;
+  }
+  if (!values->IsList()) {
+    p.Add(values_path, "expected a list of values" + knob_label + ", got " + values->Describe());
+    return;
+  }
+  if (values->size() > space::kMaxLevels) {
+    p.Add(values_path, "has " + std::to_string(values->size()) + " values" + knob_label +
+                           "; at most " + std::to_string(space::kMaxLevels) +
+                           " per knob are supported");
+  }
+  for (size_t j = 0; j < values->size(); ++j) {
+    const std::string vpath = ConfigReader::Index(values_path, j);
+    auto v = ParseKnobValue(p, (*values)[j], vpath);
+    if (!v) continue;
+    for (size_t k = 0; k < knob.values.size(); ++k) {
+      if (SameValue(knob.values[k], *v)) {
+        p.Add(vpath, "duplicate value " + Quote(v->text()) + knob_label + " (same as " +
+                         ConfigReader::Index(values_path, k) + " " + Quote(knob.values[k].text()) +
+                         ")");
+        break;
+      }
+    }
+    knob.values.push_back(std::move(*v));
+  }
+}
+
+/// Returns the knobs, or nullopt when any knob had a problem.
+std::optional<std::vector<space::Knob>> ParseParameters(ConfigReader& p, const ConfigMap& root) {
+  const ConfigNode* node = ParametersNode(p, root);
+  if (!node) return std::nullopt;
   bool ok = true;
   std::vector<space::Knob> knobs;
   std::vector<std::string> names_path;  // path of each accepted name, for duplicate messages
@@ -139,54 +213,8 @@ std::optional<std::vector<space::Knob>> ParseParameters(ConfigReader& p, const C
     ConfigMap m = p.Map(item, item_path, {"name", "values", "is_ordered"});
     space::Knob knob;
     const std::string name_path = ConfigReader::Child(item_path, "name");
-    const ConfigNode* name = m.Find("name");
-    if (!name) {
-      p.Add(name_path, "required key missing");
-    } else if (auto s = p.String(*name, name_path)) {
-      if (s->empty()) {
-        p.Add(name_path, "must not be empty");
-      } else if (s->find_first_of(" \t\r\n=,") != std::string::npos) {
-        p.Add(name_path, "knob name " + Quote(*s) + " must not contain whitespace, '=' or ','");
-      } else {
-        knob.name = *s;
-        for (size_t j = 0; j < knobs.size(); ++j) {
-          if (knobs[j].name == knob.name) {
-            p.Add(name_path,
-                  "duplicate knob name " + Quote(knob.name) + " (also " + names_path[j] + ")");
-          }
-        }
-      }
-    }
-    const std::string knob_label = knob.name.empty() ? "" : " for knob " + Quote(knob.name);
-    const std::string values_path = ConfigReader::Child(item_path, "values");
-    const ConfigNode* values = m.Find("values");
-    if (!values) {
-      p.Add(values_path, "required key missing" + knob_label);
-    } else if (values->IsNull() || (values->IsList() && values->size() == 0)) {
-      p.Add(values_path, "empty" + knob_label);
-    } else if (!values->IsList()) {
-      p.Add(values_path, "expected a list of values" + knob_label + ", got " + values->Describe());
-    } else {
-      if (values->size() > space::kMaxLevels) {
-        p.Add(values_path, "has " + std::to_string(values->size()) + " values" + knob_label +
-                               "; at most " + std::to_string(space::kMaxLevels) +
-                               " per knob are supported");
-      }
-      for (size_t j = 0; j < values->size(); ++j) {
-        const std::string vpath = ConfigReader::Index(values_path, j);
-        auto v = ParseKnobValue(p, (*values)[j], vpath);
-        if (!v) continue;
-        for (size_t k = 0; k < knob.values.size(); ++k) {
-          if (SameValue(knob.values[k], *v)) {
-            p.Add(vpath, "duplicate value " + Quote(v->text()) + knob_label + " (same as " +
-                             ConfigReader::Index(values_path, k) + " " +
-                             Quote(knob.values[k].text()) + ")");
-            break;
-          }
-        }
-        knob.values.push_back(std::move(*v));
-      }
-    }
+    ParseKnobName(p, m, name_path, knobs, names_path, knob);
+    ParseKnobValues(p, m, item_path, knob);
     if (const ConfigNode* ord = m.Find("is_ordered")) {
       if (auto b = p.Bool(*ord, ConfigReader::Child(item_path, "is_ordered"))) knob.is_ordered = *b;
     }
@@ -464,12 +492,10 @@ fs::path ResolveInputDir(const std::string& input_dir, const fs::path& origin,
   return fs::exists(under_root, ec) ? under_root : beside;
 }
 
-StudyConfig ParseImpl(const std::string& yaml_text, const fs::path& origin) {
-  const std::string origin_text = origin.string();
-  ConfigReader p(origin_text);
-  StudyConfig cfg;
-  cfg.source_path = origin;
-
+/// The config's one YAML document as a mapping of sections. Malformed YAML throws at once;
+/// a document that is not a mapping throws with every problem found so far.
+ConfigNode LoadRootNode(ConfigReader& p, const std::string& yaml_text,
+                        const std::string& origin_text) {
   std::vector<YAML::Node> docs;
   try {
     docs = YAML::LoadAll(yaml_text);
@@ -482,8 +508,7 @@ StudyConfig ParseImpl(const std::string& yaml_text, const fs::path& origin) {
   if (docs.size() > 1) {
     p.Add("", "holds " + std::to_string(docs.size()) + " YAML documents; a config is one document");
   }
-  const ConfigNode root_node =
-      docs.empty() ? ConfigNode() : ToConfigNode(docs.front(), origin_text);
+  ConfigNode root_node = docs.empty() ? ConfigNode() : ToConfigNode(docs.front(), origin_text);
   p.CheckUtf8(root_node, "");
   if (!root_node.IsMap()) {
     if (root_node.IsNull()) {
@@ -494,6 +519,48 @@ StudyConfig ParseImpl(const std::string& yaml_text, const fs::path& origin) {
     }
     p.problems().ThrowIfAny();
   }
+  return root_node;
+}
+
+/// `warm_start`, and its size against the anchors when the baseline parsed.
+void ParseWarmStart(ConfigReader& p, const ConfigMap& root, bool have_baseline, StudyConfig& cfg) {
+  if (const ConfigNode* n = root.Find("warm_start")) {
+    ConfigMap m = p.Map(*n, "warm_start", {"target_size"});
+    p.IntField(m, "warm_start", "target_size", cfg.warm_start.target_size, 1,
+               kMaxTrialsPerWorkload);
+  }
+  if (!have_baseline) return;
+  const size_t anchors = CountAnchors(cfg.space, cfg.baseline);
+  const int t = cfg.warm_start.target_size;
+  if (t >= 1 && static_cast<size_t>(t) < anchors) {
+    p.Add("warm_start.target_size", "must be >= the number of anchor configs (" +
+                                        std::to_string(anchors) + "), got " + std::to_string(t));
+  }
+}
+
+/// Checks across sections, and data.input_dir resolved against the config's place.
+void CheckAcrossSections(ConfigReader& p, const fs::path& origin, StudyConfig& cfg) {
+  if (cfg.active.candidate_max_pool < cfg.active.batch_per_iter) {
+    p.Add("active.candidate_max_pool", "must be >= active.batch_per_iter (" +
+                                           std::to_string(cfg.active.batch_per_iter) + "), got " +
+                                           std::to_string(cfg.active.candidate_max_pool));
+  }
+  CheckTrialBudget(p, cfg);
+  if (!cfg.data.input_dir.empty()) {
+    fs::path under_root;
+    const fs::path resolved = ResolveInputDir(cfg.data.input_dir, origin, cfg.runner, under_root);
+    CheckInputDir(p, cfg.data.input_dir, resolved,
+                  resolved == under_root ? fs::path() : under_root);
+    cfg.data.input_dir = resolved.string();
+  }
+}
+
+StudyConfig ParseImpl(const std::string& yaml_text, const fs::path& origin) {
+  const std::string origin_text = origin.string();
+  ConfigReader p(origin_text);
+  StudyConfig cfg;
+  cfg.source_path = origin;
+  const ConfigNode root_node = LoadRootNode(p, yaml_text, origin_text);
   const ConfigMap root =
       p.Map(root_node, "",
             {"seed", "parameters", "baseline", "data", "warm_start", "model", "active", "deploy",
@@ -513,19 +580,7 @@ StudyConfig ParseImpl(const std::string& yaml_text, const fs::path& origin) {
     p.Map(*b, "baseline", {});
   }
   ParseData(p, root, cfg.data);
-  if (const ConfigNode* n = root.Find("warm_start")) {
-    ConfigMap m = p.Map(*n, "warm_start", {"target_size"});
-    p.IntField(m, "warm_start", "target_size", cfg.warm_start.target_size, 1,
-               kMaxTrialsPerWorkload);
-  }
-  if (baseline) {
-    const size_t anchors = CountAnchors(cfg.space, cfg.baseline);
-    const int t = cfg.warm_start.target_size;
-    if (t >= 1 && static_cast<size_t>(t) < anchors) {
-      p.Add("warm_start.target_size", "must be >= the number of anchor configs (" +
-                                          std::to_string(anchors) + "), got " + std::to_string(t));
-    }
-  }
+  ParseWarmStart(p, root, baseline.has_value(), cfg);
   ParseModel(p, root, cfg.model);
   ParseActive(p, root, cfg.active);
   ParseDeploy(p, root, cfg.deploy);
@@ -539,22 +594,7 @@ StudyConfig ParseImpl(const std::string& yaml_text, const fs::path& origin) {
   }
   ParseReporting(p, root, cfg.reporting);
 
-  // Cross-field checks.
-  if (cfg.active.candidate_max_pool < cfg.active.batch_per_iter) {
-    p.Add("active.candidate_max_pool", "must be >= active.batch_per_iter (" +
-                                           std::to_string(cfg.active.batch_per_iter) + "), got " +
-                                           std::to_string(cfg.active.candidate_max_pool));
-  }
-  CheckTrialBudget(p, cfg);
-
-  if (!cfg.data.input_dir.empty()) {
-    fs::path under_root;
-    const fs::path resolved = ResolveInputDir(cfg.data.input_dir, origin, cfg.runner, under_root);
-    CheckInputDir(p, cfg.data.input_dir, resolved,
-                  resolved == under_root ? fs::path() : under_root);
-    cfg.data.input_dir = resolved.string();
-  }
-
+  CheckAcrossSections(p, origin, cfg);
   p.problems().ThrowIfAny();
   return cfg;
 }
