@@ -175,68 +175,68 @@ void CheckUsable(const LogSummary& s, bool strict) {
   }
 }
 
-}  // namespace
+/// The operation counts of the basis module (MPI-IO: every read/write flavour).
+struct OpCounts {
+  double reads = 0, writes = 0, opens = 0, syncs = 0;
+};
 
-WorkloadFeatures ComputeFeatures(const LogSummary& s, Basis basis) {
-  FeatureOptions o;
-  o.basis = basis;
-  return ComputeFeatures(s, o);
+OpCounts CountOps(const ModuleSummary* b, bool mpiio) {
+  OpCounts c;
+  if (mpiio) {
+    const std::string p = "MPIIO_";
+    c.reads = Pos(b, p + "INDEP_READS") + Pos(b, p + "COLL_READS") + Pos(b, p + "SPLIT_READS") +
+              Pos(b, p + "NB_READS");
+    c.writes = Pos(b, p + "INDEP_WRITES") + Pos(b, p + "COLL_WRITES") + Pos(b, p + "SPLIT_WRITES") +
+               Pos(b, p + "NB_WRITES");
+    c.opens = Pos(b, p + "INDEP_OPENS") + Pos(b, p + "COLL_OPENS");
+    c.syncs = Pos(b, p + "SYNCS");
+  } else {
+    c.reads = Pos(b, "POSIX_READS");
+    c.writes = Pos(b, "POSIX_WRITES");
+    c.opens = Pos(b, "POSIX_OPENS");
+    c.syncs = Pos(b, "POSIX_FSYNCS") + Pos(b, "POSIX_FDSYNCS");
+  }
+  return c;
 }
 
-WorkloadFeatures ComputeFeatures(const LogSummary& s, const FeatureOptions& options) {
-  CheckUsable(s, options.strict);
-  const Basis basis = options.basis;
-  WorkloadFeatures out;
-  out.layout = s.layout;
-  out.incomplete_modules = s.partial_modules;
-  out.warnings = s.warnings;
-  out.filename = Basename(s.source);
-  out.jobid = s.jobid;
-  out.nprocs = s.nprocs;
-  bool mpiio = false;
-  const ModuleSummary* b = ResolveBasis(s, basis, &mpiio);
-  const ModuleSummary* px = s.Module("POSIX");
-  const ModuleSummary* mp = s.Module("MPIIO");
-  out.io_api = mpiio ? "mpiio" : "posix";
-  out.meta_api = out.io_api;
-  double coll = Pos(mp, "MPIIO_COLL_READS") + Pos(mp, "MPIIO_COLL_WRITES") +
-                Pos(mp, "MPIIO_SPLIT_READS") + Pos(mp, "MPIIO_SPLIT_WRITES");
-  out.mpi_collective_mode = coll > 0 ? "yes" : "no";
-
-  const std::string p = mpiio ? "MPIIO_" : "POSIX_";
-  double reads, writes, opens, syncs;
-  if (mpiio) {
-    reads = Pos(b, p + "INDEP_READS") + Pos(b, p + "COLL_READS") + Pos(b, p + "SPLIT_READS") +
-            Pos(b, p + "NB_READS");
-    writes = Pos(b, p + "INDEP_WRITES") + Pos(b, p + "COLL_WRITES") + Pos(b, p + "SPLIT_WRITES") +
-             Pos(b, p + "NB_WRITES");
-    opens = Pos(b, p + "INDEP_OPENS") + Pos(b, p + "COLL_OPENS");
-    syncs = Pos(b, p + "SYNCS");
-  } else {
-    reads = Pos(b, p + "READS");
-    writes = Pos(b, p + "WRITES");
-    opens = Pos(b, p + "OPENS");
-    syncs = Pos(b, p + "FSYNCS") + Pos(b, p + "FDSYNCS");
-  }
-  // MPI-IO has no alignment, consecutive/sequential, seek or stat counters: use POSIX's.
+/// Alignment, direction, access pattern and metadata shares. MPI-IO has no alignment,
+/// consecutive/sequential, seek or stat counters: POSIX's are used.
+void AppendAccessFeatures(const ModuleSummary* b, const ModuleSummary* px, const std::string& p,
+                          const OpCounts& ops, std::vector<double>& vals) {
   const double px_reads = Pos(px, "POSIX_READS"), px_writes = Pos(px, "POSIX_WRITES");
   const double px_io = px_reads + px_writes;
   const double stats = Pos(px, "POSIX_STATS"), seeks = Pos(px, "POSIX_SEEKS");
-  const double io = reads + writes;
-  const double meta_den = io + opens + stats + seeks + syncs;
+  const double io = ops.reads + ops.writes;
+  const double meta_den = io + ops.opens + stats + seeks + ops.syncs;
   const double br = Pos(b, p + "BYTES_READ"), bw = Pos(b, p + "BYTES_WRITTEN");
+  vals.insert(
+      vals.end(),
+      {Frac(Pos(px, "POSIX_FILE_NOT_ALIGNED"), px_io),
+       Frac(Pos(px, "POSIX_MEM_NOT_ALIGNED"), px_io), Frac(ops.reads, io), Frac(ops.writes, io),
+       Frac(Pos(px, "POSIX_CONSEC_READS"), px_reads),
+       Frac(Pos(px, "POSIX_CONSEC_WRITES"), px_writes), Frac(Pos(px, "POSIX_SEQ_READS"), px_reads),
+       Frac(Pos(px, "POSIX_SEQ_WRITES"), px_writes), Frac(Pos(b, p + "RW_SWITCHES"), io),
+       Frac(br, br + bw), Frac(bw, br + bw), Frac(io, meta_den), Frac(ops.opens, meta_den),
+       Frac(stats, meta_den), Frac(seeks, meta_den), Frac(ops.syncs, meta_den)});
+}
 
+/// Small (< 100K), mid (100K-10M) and large (>= 10M) shares of the reads, then the writes.
+void AppendSizeFeatures(const ModuleSummary* b, const std::string& p, bool mpiio,
+                        std::vector<double>& vals) {
   static const char* kSmall[] = {"0_100", "100_1K", "1K_10K", "10K_100K"};
   static const char* kMid[] = {"100K_1M", "1M_4M", "4M_10M"};
   static const char* kLarge[] = {"10M_100M", "100M_1G", "1G_PLUS"};
-  const std::string rb = p + (mpiio ? "SIZE_READ_AGG_" : "SIZE_READ_");
-  const std::string wb = p + (mpiio ? "SIZE_WRITE_AGG_" : "SIZE_WRITE_");
-  const double r_small = SumBins(b, rb, kSmall, 4), r_mid = SumBins(b, rb, kMid, 3),
-               r_large = SumBins(b, rb, kLarge, 3);
-  const double w_small = SumBins(b, wb, kSmall, 4), w_mid = SumBins(b, wb, kMid, 3),
-               w_large = SumBins(b, wb, kLarge, 3);
-  const double r_bins = r_small + r_mid + r_large, w_bins = w_small + w_mid + w_large;
+  for (const char* dir : {"READ", "WRITE"}) {
+    const std::string bins = p + "SIZE_" + dir + (mpiio ? "_AGG_" : "_");
+    const double small = SumBins(b, bins, kSmall, 4), mid = SumBins(b, bins, kMid, 3),
+                 large = SumBins(b, bins, kLarge, 3);
+    const double all = small + mid + large;
+    vals.insert(vals.end(), {Frac(small, all), Frac(mid, all), Frac(large, all)});
+  }
+}
 
+/// Shares of shared, unique, read-only, read-write and write-only files, by count and bytes.
+void AppendFileFeatures(const ModuleSummary* b, std::vector<double>& vals) {
   FileCategories fc;
   if (b) fc = b->files;
   auto d = [](int64_t v) { return static_cast<double>(std::max<int64_t>(0, v)); };
@@ -247,41 +247,46 @@ WorkloadFeatures ComputeFeatures(const LogSummary& s, const FeatureOptions& opti
   const double io_n = d(fc.read_only.count) + d(fc.read_write.count) + d(fc.write_only.count);
   const double io_b =
       d(fc.read_only.total_bytes) + d(fc.read_write.total_bytes) + d(fc.write_only.total_bytes);
+  vals.insert(vals.end(),
+              {Frac(shared_n, total_n), Frac(shared_b, total_b), Frac(d(fc.unique.count), total_n),
+               Frac(d(fc.unique.total_bytes), total_b), Frac(d(fc.read_only.count), io_n),
+               Frac(d(fc.read_only.total_bytes), io_b), Frac(d(fc.read_write.count), io_n),
+               Frac(d(fc.read_write.total_bytes), io_b), Frac(d(fc.write_only.count), io_n),
+               Frac(d(fc.write_only.total_bytes), io_b)});
+}
 
-  const double vals[] = {
-      Frac(Pos(px, "POSIX_FILE_NOT_ALIGNED"), px_io),
-      Frac(Pos(px, "POSIX_MEM_NOT_ALIGNED"), px_io),
-      Frac(reads, io),
-      Frac(writes, io),
-      Frac(Pos(px, "POSIX_CONSEC_READS"), px_reads),
-      Frac(Pos(px, "POSIX_CONSEC_WRITES"), px_writes),
-      Frac(Pos(px, "POSIX_SEQ_READS"), px_reads),
-      Frac(Pos(px, "POSIX_SEQ_WRITES"), px_writes),
-      Frac(Pos(b, p + "RW_SWITCHES"), io),
-      Frac(br, br + bw),
-      Frac(bw, br + bw),
-      Frac(io, meta_den),
-      Frac(opens, meta_den),
-      Frac(stats, meta_den),
-      Frac(seeks, meta_den),
-      Frac(syncs, meta_den),
-      Frac(r_small, r_bins),
-      Frac(r_mid, r_bins),
-      Frac(r_large, r_bins),
-      Frac(w_small, w_bins),
-      Frac(w_mid, w_bins),
-      Frac(w_large, w_bins),
-      Frac(shared_n, total_n),
-      Frac(shared_b, total_b),
-      Frac(d(fc.unique.count), total_n),
-      Frac(d(fc.unique.total_bytes), total_b),
-      Frac(d(fc.read_only.count), io_n),
-      Frac(d(fc.read_only.total_bytes), io_b),
-      Frac(d(fc.read_write.count), io_n),
-      Frac(d(fc.read_write.total_bytes), io_b),
-      Frac(d(fc.write_only.count), io_n),
-      Frac(d(fc.write_only.total_bytes), io_b),
-  };
+}  // namespace
+
+WorkloadFeatures ComputeFeatures(const LogSummary& s, Basis basis) {
+  FeatureOptions o;
+  o.basis = basis;
+  return ComputeFeatures(s, o);
+}
+
+WorkloadFeatures ComputeFeatures(const LogSummary& s, const FeatureOptions& options) {
+  CheckUsable(s, options.strict);
+  WorkloadFeatures out;
+  out.layout = s.layout;
+  out.incomplete_modules = s.partial_modules;
+  out.warnings = s.warnings;
+  out.filename = Basename(s.source);
+  out.jobid = s.jobid;
+  out.nprocs = s.nprocs;
+  bool mpiio = false;
+  const ModuleSummary* b = ResolveBasis(s, options.basis, &mpiio);
+  const ModuleSummary* px = s.Module("POSIX");
+  const ModuleSummary* mp = s.Module("MPIIO");
+  out.io_api = mpiio ? "mpiio" : "posix";
+  out.meta_api = out.io_api;
+  const double coll = Pos(mp, "MPIIO_COLL_READS") + Pos(mp, "MPIIO_COLL_WRITES") +
+                      Pos(mp, "MPIIO_SPLIT_READS") + Pos(mp, "MPIIO_SPLIT_WRITES");
+  out.mpi_collective_mode = coll > 0 ? "yes" : "no";
+
+  const std::string p = mpiio ? "MPIIO_" : "POSIX_";
+  std::vector<double> vals;
+  AppendAccessFeatures(b, px, p, CountOps(b, mpiio), vals);
+  AppendSizeFeatures(b, p, mpiio, vals);
+  AppendFileFeatures(b, vals);
   const auto& names = FeatureNames();
   for (size_t i = 0; i < names.size(); ++i) out.values.emplace_back(names[i], vals[i]);
   return out;
