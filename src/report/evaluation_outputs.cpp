@@ -65,41 +65,74 @@ eval::EvalParams EvalParamsFrom(const config::StudyConfig& cfg) {
   return p;
 }
 
+Json EvaluationSettingsJson(const config::StudyConfig& cfg, const eval::EvalParams& p) {
+  return Json{{"seed", cfg.seed},
+              {"top_k", p.top_k},
+              {"hit_tolerance", p.hit_tolerance},
+              {"bootstrap_iters", p.bootstrap_iters},
+              {"ci_level", p.ci_level},
+              {"holdout_fraction_configs", p.holdout_fraction_configs},
+              {"holdout_fraction_patterns", p.holdout_fraction_patterns},
+              {"temporal_holdout_fraction", p.temporal_holdout_fraction},
+              {"model_mode", config::ToString(cfg.model.mode)},
+              {"ensemble_size", p.ensemble.members},
+              {"random_baseline_draws", eval::kRandomDraws}};
+}
+
+Json EvaluationDefinitionsJson() {
+  return Json{{"gain", "relative gain over the workload's baseline: mean perf / baseline perf - 1"},
+              {"ndcg_at_k",
+               "NDCG@k of the ranking of the held-out configs; relevance = held-out gains "
+               "scaled linearly to [0, 4]"},
+              {"regret_at_k",
+               "1 - (best measured gain among the top k) / (best held-out gain), >= 0; "
+               "0 when no held-out config beats the baseline"},
+              {"hit_at_k", "1 when regret@k <= hit_tolerance"},
+              {"spearman", "rank correlation of the ranking scores with the measured gains"},
+              {"ci", "percentile bootstrap over workloads (resampling unit: workload)"},
+              {"random", "random order of the held-out configs, mean over seeded draws"},
+              {"baseline_config", "always recommend the baseline config (gain 0): a list of one"},
+              {"nearest_workload_best",
+               "held-out configs in the order of the nearest training workload that measured them "
+               "(scaled feature distance), best measured gain there first"},
+              {"lift",
+               "model minus baseline strategy per workload, positive = model better (regret: "
+               "baseline regret - model regret), paired bootstrap CI"}};
+}
+
+/// One evaluated workload: its scores per strategy and, for held-out workloads, what
+/// deployment recommended for it.
+Json WorkloadEvaluationJson(const state::StudyState& st, const eval::WorkloadEval& e) {
+  Json w;
+  w["workload"] = e.id;
+  w["train_configs"] = e.n_train;
+  w["heldout_configs"] = e.n_heldout;
+  w["best_heldout_gain"] = Num(e.best_heldout_gain);
+  w["model"] = ScoreJson(e.model);
+  w["random"] = ScoreJson(e.random);
+  w["baseline_config"] = ScoreJson(e.baseline);
+  w["nearest_workload_best"] = ScoreJson(e.nearest);
+  if (e.deployment) {
+    Json d;
+    d["neighbors"] = e.deployment->neighbors;
+    d["recommended"] = Json::array();
+    for (const auto& c : e.deployment->recommended)
+      d["recommended"].push_back(space::ConfigJson(st.space(), c));
+    d["measured_on_workload"] = e.deployment->measured;
+    d["best_measured_gain"] =
+        e.deployment->best_measured_gain ? Num(*e.deployment->best_measured_gain) : Json(nullptr);
+    d["regret"] = e.deployment->regret ? Num(*e.deployment->regret) : Json(nullptr);
+    w["deployment"] = std::move(d);
+  }
+  return w;
+}
+
 Json EvaluationReportJson(const config::StudyConfig& cfg, const state::StudyState& st,
                           const eval::EvalResult& ev) {
-  const auto& p = ev.params;
   Json j;
   j["split_mode"] = eval::ToString(ev.split);
-  j["settings"] = Json{{"seed", cfg.seed},
-                       {"top_k", p.top_k},
-                       {"hit_tolerance", p.hit_tolerance},
-                       {"bootstrap_iters", p.bootstrap_iters},
-                       {"ci_level", p.ci_level},
-                       {"holdout_fraction_configs", p.holdout_fraction_configs},
-                       {"holdout_fraction_patterns", p.holdout_fraction_patterns},
-                       {"temporal_holdout_fraction", p.temporal_holdout_fraction},
-                       {"model_mode", config::ToString(cfg.model.mode)},
-                       {"ensemble_size", p.ensemble.members},
-                       {"random_baseline_draws", eval::kRandomDraws}};
-  j["definitions"] =
-      Json{{"gain", "relative gain over the workload's baseline: mean perf / baseline perf - 1"},
-           {"ndcg_at_k",
-            "NDCG@k of the ranking of the held-out configs; relevance = held-out gains "
-            "scaled linearly to [0, 4]"},
-           {"regret_at_k",
-            "1 - (best measured gain among the top k) / (best held-out gain), >= 0; "
-            "0 when no held-out config beats the baseline"},
-           {"hit_at_k", "1 when regret@k <= hit_tolerance"},
-           {"spearman", "rank correlation of the ranking scores with the measured gains"},
-           {"ci", "percentile bootstrap over workloads (resampling unit: workload)"},
-           {"random", "random order of the held-out configs, mean over seeded draws"},
-           {"baseline_config", "always recommend the baseline config (gain 0): a list of one"},
-           {"nearest_workload_best",
-            "held-out configs in the order of the nearest training workload that measured them "
-            "(scaled feature distance), best measured gain there first"},
-           {"lift",
-            "model minus baseline strategy per workload, positive = model better (regret: "
-            "baseline regret - model regret), paired bootstrap CI"}};
+  j["settings"] = EvaluationSettingsJson(cfg, ev.params);
+  j["definitions"] = EvaluationDefinitionsJson();
   j["training_rows"] = ev.train_rows;
   if (ev.split == eval::Split::kPatterns) j["heldout_workloads"] = ev.heldout_workloads;
   if (ev.split == eval::Split::kTemporal) j["temporal_heldout_after_iteration"] = ev.temporal_cut;
@@ -129,30 +162,7 @@ Json EvaluationReportJson(const config::StudyConfig& cfg, const state::StudyStat
     j["deployment_regret"] = ev.deploy_regret ? IntervalJson(*ev.deploy_regret) : Json(nullptr);
   }
   Json per = Json::array();
-  for (const auto& e : ev.workloads) {
-    Json w;
-    w["workload"] = e.id;
-    w["train_configs"] = e.n_train;
-    w["heldout_configs"] = e.n_heldout;
-    w["best_heldout_gain"] = Num(e.best_heldout_gain);
-    w["model"] = ScoreJson(e.model);
-    w["random"] = ScoreJson(e.random);
-    w["baseline_config"] = ScoreJson(e.baseline);
-    w["nearest_workload_best"] = ScoreJson(e.nearest);
-    if (e.deployment) {
-      Json d;
-      d["neighbors"] = e.deployment->neighbors;
-      d["recommended"] = Json::array();
-      for (const auto& c : e.deployment->recommended)
-        d["recommended"].push_back(space::ConfigJson(st.space(), c));
-      d["measured_on_workload"] = e.deployment->measured;
-      d["best_measured_gain"] =
-          e.deployment->best_measured_gain ? Num(*e.deployment->best_measured_gain) : Json(nullptr);
-      d["regret"] = e.deployment->regret ? Num(*e.deployment->regret) : Json(nullptr);
-      w["deployment"] = std::move(d);
-    }
-    per.push_back(std::move(w));
-  }
+  for (const auto& e : ev.workloads) per.push_back(WorkloadEvaluationJson(st, e));
   j["per_workload"] = std::move(per);
   return j;
 }
