@@ -70,6 +70,10 @@ void FaultPlan::MaybeExitAtPhase(const std::string& phase) const {
   if (!exit_at_phase.empty() && exit_at_phase == phase) FaultExit();
 }
 
+void FaultPlan::MaybeExitAfterTrials(size_t committed) const {
+  if (exit_after_trials >= 0 && committed == static_cast<size_t>(exit_after_trials)) FaultExit();
+}
+
 TrialsPending::TrialsPending(std::vector<TrialRecord> trials)
     : core::Error(std::to_string(trials.size()) + " trial(s) wait for their results"),
       trials_(std::move(trials)) {}

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <optional>
 
 #include "iorec/core/error.hpp"
 #include "iorec/store/study_dir.hpp"
@@ -117,25 +118,51 @@ RunSession OpenForRun(const fs::path& dir, const StudyInfo& info,
   return s;
 }
 
-void TellTrial(Store& store, uint64_t trial_id, const runner::TrialOutcome& outcome) {
+namespace {
+
+/// The stored trial with this id, from the study's trials or the onboarding ones; null when
+/// there is none. `onboarding` tells which.
+std::optional<TrialRecord> FindTrial(Store& store, uint64_t trial_id, bool* onboarding,
+                                     uint64_t* last_id) {
   const auto trials = store.Trials();
-  const auto it = std::find_if(trials.begin(), trials.end(),
-                               [&](const TrialRecord& t) { return t.trial_id == trial_id; });
-  if (it == trials.end()) {
+  *last_id = trials.empty() ? 0 : trials.back().trial_id;
+  for (const auto& t : trials) {
+    if (t.trial_id == trial_id) {
+      *onboarding = false;
+      return t;
+    }
+  }
+  for (const auto& t : store.OnboardTrials()) {
+    *last_id = std::max(*last_id, t.run.trial_id);
+    if (t.run.trial_id == trial_id) {
+      *onboarding = true;
+      return t.run;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+void TellTrial(Store& store, uint64_t trial_id, const runner::TrialOutcome& outcome) {
+  bool onboarding = false;
+  uint64_t last_id = 0;
+  const std::optional<TrialRecord> found = FindTrial(store, trial_id, &onboarding, &last_id);
+  if (!found) {
     throw core::InputError("trial " + std::to_string(trial_id) + ": no such trial in this study" +
-                           (trials.empty() ? std::string()
-                                           : " (its trials are 1 to " +
-                                                 std::to_string(trials.back().trial_id) +
-                                                 "; `iorec ask` lists the pending ones)"));
+                           (last_id == 0 ? std::string()
+                                         : " (its trials are 1 to " + std::to_string(last_id) +
+                                               "; `iorec ask` lists the pending ones)"));
   }
-  if (it->status == TrialStatus::kDone || it->status == TrialStatus::kFailed) {
+  if (found->status == TrialStatus::kDone || found->status == TrialStatus::kFailed) {
     char value[48] = "";
-    if (it->status == TrialStatus::kDone) std::snprintf(value, sizeof value, ", %.10g", it->value);
-    throw core::InputError("trial " + std::to_string(trial_id) + " was already told (" +
-                           ToString(it->status) + value +
-                           (it->failure_reason.empty() ? "" : ": " + it->failure_reason) + ")");
+    if (found->status == TrialStatus::kDone)
+      std::snprintf(value, sizeof value, ", %.10g", found->value);
+    throw core::InputError(
+        "trial " + std::to_string(trial_id) + " was already told (" + ToString(found->status) +
+        value + (found->failure_reason.empty() ? "" : ": " + found->failure_reason) + ")");
   }
-  TrialRecord t = *it;
+  TrialRecord t = *found;
   t.status = outcome.ok ? TrialStatus::kDone : TrialStatus::kFailed;
   t.ok = outcome.ok;
   t.value = outcome.ok ? outcome.value : std::nan("");
@@ -143,7 +170,11 @@ void TellTrial(Store& store, uint64_t trial_id, const runner::TrialOutcome& outc
   t.attempts = std::max(1, t.attempts + 1);
   t.ended_at = NowSeconds();
   if (t.started_at == 0.0) t.started_at = t.ended_at;
-  store.CommitTrial(t);
+  if (onboarding) {
+    store.CommitOnboardTrial(t);
+  } else {
+    store.CommitTrial(t);
+  }
 }
 
 }  // namespace iorec::store

@@ -91,8 +91,10 @@ CREATE TABLE history (
   ndcg_at_3 REAL NOT NULL,
   record_json TEXT NOT NULL
 );
-)sql"
-                                   R"sql(
+)sql";
+
+/// What version 2 added to version 1.
+constexpr const char* kImportedSql = R"sql(
 CREATE TABLE imported (
   seq INTEGER PRIMARY KEY,
   workload INTEGER NOT NULL REFERENCES workloads(idx),
@@ -106,8 +108,38 @@ CREATE TABLE imported (
 );
 )sql";
 
-/// What version 2 added to version 1: the `imported` table (the tail of kSchemaSql).
-const char* ImportedTableSql() { return std::strstr(kSchemaSql, "CREATE TABLE imported"); }
+/// What version 3 added to version 2: workloads added with `iorec onboard` and their trials.
+constexpr const char* kOnboardSql = R"sql(
+CREATE TABLE onboard_workloads (
+  idx INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  source_file TEXT NOT NULL,
+  attributes_json TEXT NOT NULL,
+  features_json TEXT NOT NULL,
+  budget INTEGER NOT NULL,
+  added_at REAL NOT NULL
+);
+CREATE TABLE onboard_trials (
+  trial_id INTEGER PRIMARY KEY,
+  workload INTEGER NOT NULL REFERENCES onboard_workloads(idx),
+  round INTEGER NOT NULL,
+  levels TEXT NOT NULL,
+  config_json TEXT NOT NULL,
+  pick TEXT NOT NULL CHECK (pick IN ('baseline', 'zero_shot', 'transfer')),
+  status TEXT NOT NULL CHECK (status IN ('pending', 'running', 'done', 'failed')),
+  ok INTEGER NOT NULL DEFAULT 0,
+  raw_value REAL,
+  failure_reason TEXT NOT NULL DEFAULT '',
+  wall_seconds REAL NOT NULL DEFAULT 0,
+  stdout_tail TEXT NOT NULL DEFAULT '',
+  stderr_tail TEXT NOT NULL DEFAULT '',
+  trial_dir TEXT NOT NULL DEFAULT '',
+  started_at REAL NOT NULL DEFAULT 0,
+  ended_at REAL NOT NULL DEFAULT 0,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (workload, round)
+);
+)sql";
 
 bool IsBadFileCode(int rc) {
   const int primary = rc & 0xff;
@@ -377,6 +409,8 @@ std::unique_ptr<SqliteStore> SqliteStore::Create(const fs::path& path) {
   s->Configure(/*writable=*/true);
   Tx tx(*s);
   s->Exec(kSchemaSql);
+  s->Exec(kImportedSql);
+  s->Exec(kOnboardSql);
   s->Prepare("INSERT INTO schema_version(version) VALUES (?)")
       .Bind(1, int64_t{kSchemaVersion})
       .Run();
@@ -455,7 +489,8 @@ std::unique_ptr<SqliteStore> SqliteStore::Open(const fs::path& path, Mode mode, 
     if (mode == Mode::kReadWrite) {
       s->Upgrade(version);
     } else {
-      s->has_imported_ = false;  // version 1: nothing was imported
+      s->has_imported_ = version >= 2;  // version 1: nothing was imported
+      s->has_onboard_ = false;          // before version 3: nothing was onboarded
     }
   }
   return s;
@@ -463,7 +498,8 @@ std::unique_ptr<SqliteStore> SqliteStore::Open(const fs::path& path, Mode mode, 
 
 void SqliteStore::Upgrade(int from_version) {
   Tx tx(*this);
-  if (from_version < 2) Exec(ImportedTableSql());
+  if (from_version < 2) Exec(kImportedSql);
+  if (from_version < 3) Exec(kOnboardSql);
   Prepare("UPDATE schema_version SET version = ?").Bind(1, int64_t{kSchemaVersion}).Run();
   tx.Commit();
 }
@@ -850,6 +886,147 @@ StatusSummary SqliteStore::Summary() {
     if (imported.Step()) s.imported = static_cast<uint64_t>(imported.Int(0));
   }
   return s;
+}
+
+// ---- onboarding (schema version 3) ----
+
+void SqliteStore::PutOnboardWorkloads(const std::vector<OnboardWorkloadRecord>& records) {
+  if (records.empty()) return;
+  Tx tx(*this);
+  auto st = Prepare(
+      "INSERT INTO onboard_workloads(idx, id, source_file, attributes_json, features_json, "
+      "budget, added_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+      "ON CONFLICT(idx) DO UPDATE SET budget = excluded.budget");
+  for (const auto& r : records) {
+    st.Bind(1, static_cast<int64_t>(r.idx))
+        .Bind(2, r.workload.id)
+        .Bind(3, r.workload.source_file)
+        .Bind(4, nlohmann::json(r.workload.attributes).dump())
+        .Bind(5, nlohmann::json(r.workload.features).dump())
+        .Bind(6, static_cast<int64_t>(r.budget))
+        .Bind(7, r.added_at)
+        .Run();
+    st.Reset();
+  }
+  tx.Commit();
+}
+
+std::vector<OnboardWorkloadRecord> SqliteStore::OnboardWorkloads() {
+  std::vector<OnboardWorkloadRecord> out;
+  if (!has_onboard_) return out;
+  auto st = Prepare(
+      "SELECT idx, id, source_file, attributes_json, features_json, budget, added_at "
+      "FROM onboard_workloads ORDER BY idx");
+  while (st.Step()) {
+    OnboardWorkloadRecord r;
+    r.idx = static_cast<uint32_t>(st.Int(0));
+    r.workload.id = st.Text(1);
+    r.workload.source_file = st.Text(2);
+    try {
+      r.workload.attributes =
+          nlohmann::json::parse(st.Text(3)).get<std::map<std::string, std::string>>();
+      r.workload.features = nlohmann::json::parse(st.Text(4)).get<std::vector<double>>();
+    } catch (const nlohmann::json::exception& e) {
+      throw core::InputError(path_.string() + ": onboard_workloads row " + r.workload.id +
+                             " is malformed: " + e.what());
+    }
+    r.budget = static_cast<int>(st.Int(5));
+    r.added_at = st.Double(6);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+void SqliteStore::AddOnboardPending(const std::vector<OnboardTrialRecord>& trials) {
+  if (trials.empty()) return;
+  Tx tx(*this);
+  auto st = Prepare(
+      "INSERT OR IGNORE INTO onboard_trials(trial_id, workload, round, levels, config_json, "
+      "pick, status) VALUES (?, ?, ?, ?, ?, ?, 'pending')");
+  for (const auto& t : trials) {
+    st.Bind(1, static_cast<int64_t>(t.run.trial_id))
+        .Bind(2, static_cast<int64_t>(t.run.workload))
+        .Bind(3, static_cast<int64_t>(t.run.iteration))
+        .Bind(4, EncodeLevels(t.run.levels))
+        .Bind(5, t.run.values_json)
+        .Bind(6, t.pick)
+        .Run();
+    st.Reset();
+  }
+  tx.Commit();
+}
+
+void SqliteStore::MarkOnboardRunning(const std::vector<uint64_t>& ids, double now) {
+  if (ids.empty()) return;
+  Tx tx(*this);
+  auto st = Prepare(
+      "UPDATE onboard_trials SET status = 'running', started_at = ?, attempts = attempts + 1 "
+      "WHERE trial_id = ?");
+  for (uint64_t id : ids) {
+    st.Bind(1, now).Bind(2, static_cast<int64_t>(id)).Run();
+    st.Reset();
+  }
+  tx.Commit();
+}
+
+void SqliteStore::CommitOnboardTrial(const TrialRecord& t) {
+  Tx tx(*this);
+  auto st = Prepare(
+      "UPDATE onboard_trials SET status = ?, ok = ?, raw_value = ?, failure_reason = ?, "
+      "wall_seconds = ?, stdout_tail = ?, stderr_tail = ?, trial_dir = ?, ended_at = ?, "
+      "started_at = CASE WHEN started_at = 0 THEN ? ELSE started_at END, "
+      "attempts = MAX(attempts, ?) WHERE trial_id = ?");
+  st.Bind(1, std::string(ToString(t.status)))
+      .Bind(2, int64_t{t.ok ? 1 : 0})
+      .Bind(3, std::isfinite(t.value) ? t.value : std::numeric_limits<double>::quiet_NaN())
+      .Bind(4, t.failure_reason)
+      .Bind(5, t.wall_seconds)
+      .Bind(6, t.stdout_tail)
+      .Bind(7, t.stderr_tail)
+      .Bind(8, t.trial_dir)
+      .Bind(9, t.ended_at)
+      .Bind(10, t.started_at)
+      .Bind(11, static_cast<int64_t>(t.attempts))
+      .Bind(12, static_cast<int64_t>(t.trial_id))
+      .Run();
+  if (sqlite3_changes(db_) != 1) {
+    throw core::Error(path_.string() + ": onboarding trial " + std::to_string(t.trial_id) +
+                      " was not recorded as pending before it finished");
+  }
+  tx.Commit();
+}
+
+std::vector<OnboardTrialRecord> SqliteStore::OnboardTrials() {
+  std::vector<OnboardTrialRecord> out;
+  if (!has_onboard_) return out;
+  auto st = Prepare(
+      "SELECT trial_id, workload, round, levels, config_json, pick, status, ok, raw_value, "
+      "failure_reason, wall_seconds, stdout_tail, stderr_tail, trial_dir, started_at, ended_at, "
+      "attempts FROM onboard_trials ORDER BY trial_id");
+  while (st.Step()) {
+    OnboardTrialRecord r;
+    TrialRecord& t = r.run;
+    t.trial_id = static_cast<uint64_t>(st.Int(0));
+    t.workload = static_cast<uint32_t>(st.Int(1));
+    t.iteration = static_cast<int>(st.Int(2));
+    t.levels = DecodeLevels(st.Text(3));
+    t.values_json = st.Text(4);
+    r.pick = st.Text(5);
+    t.source = r.pick == "baseline" ? runner::TrialSource::kBaseline : runner::TrialSource::kActive;
+    t.status = TrialStatusFromString(st.Text(6));
+    t.ok = st.Int(7) != 0;
+    t.value = st.Double(8);
+    t.failure_reason = st.Text(9);
+    t.wall_seconds = st.Double(10);
+    t.stdout_tail = st.Text(11);
+    t.stderr_tail = st.Text(12);
+    t.trial_dir = st.Text(13);
+    t.started_at = st.Double(14);
+    t.ended_at = st.Double(15);
+    t.attempts = static_cast<int>(st.Int(16));
+    out.push_back(std::move(r));
+  }
+  return out;
 }
 
 // ---- DirLock ----

@@ -202,4 +202,61 @@ int MemoryStore::AddImported(std::vector<ImportedRecord> records) {
 
 std::vector<ImportedRecord> MemoryStore::Imported() { return imported_; }
 
+void MemoryStore::PutOnboardWorkloads(const std::vector<OnboardWorkloadRecord>& records) {
+  for (const auto& r : records) {
+    const auto it = onboard_workloads_.find(r.idx);
+    if (it == onboard_workloads_.end()) {
+      onboard_workloads_.emplace(r.idx, r);
+    } else {
+      it->second.budget = r.budget;
+    }
+  }
+}
+
+std::vector<OnboardWorkloadRecord> MemoryStore::OnboardWorkloads() {
+  std::vector<OnboardWorkloadRecord> out;
+  for (const auto& [idx, r] : onboard_workloads_) out.push_back(r);
+  return out;
+}
+
+void MemoryStore::AddOnboardPending(const std::vector<OnboardTrialRecord>& trials) {
+  for (const auto& t : trials) {
+    if (!onboard_workloads_.count(t.run.workload))
+      throw core::Error("memory store: no onboarded workload " + std::to_string(t.run.workload));
+    if (onboard_trials_.count(t.run.trial_id)) continue;
+    OnboardTrialRecord r = t;
+    r.run.status = TrialStatus::kPending;
+    onboard_trials_.emplace(t.run.trial_id, std::move(r));
+  }
+}
+
+void MemoryStore::MarkOnboardRunning(const std::vector<uint64_t>& ids, double now) {
+  for (uint64_t id : ids) {
+    auto it = onboard_trials_.find(id);
+    if (it == onboard_trials_.end())
+      throw core::Error("memory store: no onboarding trial " + std::to_string(id));
+    it->second.run.status = TrialStatus::kRunning;
+    it->second.run.started_at = now;
+    it->second.run.attempts += 1;
+  }
+}
+
+void MemoryStore::CommitOnboardTrial(const TrialRecord& run) {
+  auto it = onboard_trials_.find(run.trial_id);
+  if (it == onboard_trials_.end())
+    throw core::Error("memory store: no onboarding trial " + std::to_string(run.trial_id));
+  TrialRecord& stored = it->second.run;
+  const int attempts = stored.attempts;
+  const double started = stored.started_at;
+  stored = run;
+  stored.attempts = std::max(attempts, run.attempts);
+  if (stored.started_at == 0.0) stored.started_at = started;
+}
+
+std::vector<OnboardTrialRecord> MemoryStore::OnboardTrials() {
+  std::vector<OnboardTrialRecord> out;
+  for (const auto& [id, t] : onboard_trials_) out.push_back(t);
+  return out;
+}
+
 }  // namespace iorec::store

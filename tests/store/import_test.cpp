@@ -222,9 +222,12 @@ TEST_F(ImportStoreTest, AVersionOneDatabaseIsReadAndUpgradedWhenWritten) {
   NewStudy().reset();
   sqlite3* raw = nullptr;
   ASSERT_EQ(sqlite3_open(db.c_str(), &raw), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(raw, "DROP TABLE imported; UPDATE schema_version SET version = 1", nullptr,
-                         nullptr, nullptr),
-            SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(raw,
+                   "DROP TABLE imported; DROP TABLE onboard_trials; DROP TABLE onboard_workloads; "
+                   "UPDATE schema_version SET version = 1",
+                   nullptr, nullptr, nullptr),
+      SQLITE_OK);
   sqlite3_close(raw);
   {
     auto ro = SqliteStore::Open(db, SqliteStore::Mode::kReadOnly);

@@ -31,6 +31,9 @@ struct FaultPlan {
   static FaultPlan FromEnv();
   /// Exits the process with 137 if `phase` is the configured one.
   void MaybeExitAtPhase(const std::string& phase) const;
+  /// Exits the process with 137 when `committed` (trials committed by this process) is
+  /// exit_after_trials (`iorec onboard`'s trials).
+  void MaybeExitAfterTrials(size_t committed) const;
 };
 
 /// The exit code of an injected fault (as after kill -9).

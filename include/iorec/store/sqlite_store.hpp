@@ -52,6 +52,12 @@ class SqliteStore final : public Store {
   std::vector<TrialRecord> Trials() override;
   std::vector<HistoryRow> History() override;
   StatusSummary Summary() override;
+  void PutOnboardWorkloads(const std::vector<OnboardWorkloadRecord>& records) override;
+  std::vector<OnboardWorkloadRecord> OnboardWorkloads() override;
+  void AddOnboardPending(const std::vector<OnboardTrialRecord>& trials) override;
+  void MarkOnboardRunning(const std::vector<uint64_t>& ids, double now) override;
+  void CommitOnboardTrial(const TrialRecord& run) override;
+  std::vector<OnboardTrialRecord> OnboardTrials() override;
 
  private:
   class Stmt;
@@ -68,6 +74,7 @@ class SqliteStore final : public Store {
   std::filesystem::path path_;
   sqlite3* db_ = nullptr;
   bool has_imported_ = true;  ///< false for a version 1 database opened read-only
+  bool has_onboard_ = true;   ///< false for a version 1 or 2 database opened read-only
 };
 
 /// Encodes level indices as "0,2,1"; the inverse throws core::Error on bad text.

@@ -15,9 +15,9 @@
 
 namespace iorec::store {
 
-/// Version of the study.db schema this build writes. Version 1 (before `imported`) is read
-/// too, and upgraded in place when opened for writing.
-inline constexpr int kSchemaVersion = 2;
+/// Version of the study.db schema this build writes. Versions 1 (before `imported`) and 2
+/// (before the onboarding tables) are read too, and upgraded in place when opened for writing.
+inline constexpr int kSchemaVersion = 3;
 inline constexpr int kOldestSchemaVersion = 1;
 
 enum class TrialStatus { kPending, kRunning, kDone, kFailed };
@@ -70,6 +70,23 @@ struct ImportedRecord {
   std::string origin;     ///< "<file>:<line>"
   std::string file_hash;  ///< SHA-1 of the imported file's text
   double imported_at = 0.0;
+};
+
+/// A workload added to a finished study with `iorec onboard`.
+struct OnboardWorkloadRecord {
+  uint32_t idx = 0;          ///< onboarding order, from 0
+  space::Workload workload;  ///< id, source file, attributes, features in the study's order
+  int budget = 0;            ///< trials to run on it, its baseline run included
+  double added_at = 0.0;
+};
+
+/// One trial of an onboarded workload. `run.workload` is the onboarded workload's idx,
+/// `run.iteration` its round (0: its first trial), `run.source` kBaseline for the baseline
+/// config and kActive otherwise; ids share the study's trial id space (they follow its
+/// trials), so `iorec tell` takes both.
+struct OnboardTrialRecord {
+  TrialRecord run;
+  std::string pick;  ///< why it ran: "baseline", "zero_shot" or "transfer"
 };
 
 /// The study row: config, seed, version and progress.
@@ -156,6 +173,21 @@ class Store {
   virtual std::vector<TrialRecord> Trials() = 0;
   virtual std::vector<HistoryRow> History() = 0;
   virtual StatusSummary Summary() = 0;
+
+  /// Onboarded workloads (one transaction): new idx values are inserted, existing ones get
+  /// the record's budget.
+  virtual void PutOnboardWorkloads(const std::vector<OnboardWorkloadRecord>& records) = 0;
+  /// Every onboarded workload, by idx.
+  virtual std::vector<OnboardWorkloadRecord> OnboardWorkloads() = 0;
+  /// Inserts onboarding trials as pending; ids already stored are left alone.
+  virtual void AddOnboardPending(const std::vector<OnboardTrialRecord>& trials) = 0;
+  /// Marks onboarding trials running: started_at = now, attempts + 1.
+  virtual void MarkOnboardRunning(const std::vector<uint64_t>& ids, double now) = 0;
+  /// Stores a finished onboarding trial's outcome and status (`run` of an
+  /// OnboardTrialRecord).
+  virtual void CommitOnboardTrial(const TrialRecord& run) = 0;
+  /// Every onboarding trial, by trial id.
+  virtual std::vector<OnboardTrialRecord> OnboardTrials() = 0;
 };
 
 /// A Store in memory, for unit tests.
@@ -177,6 +209,12 @@ class MemoryStore final : public Store {
   std::vector<TrialRecord> Trials() override;
   std::vector<HistoryRow> History() override;
   StatusSummary Summary() override;
+  void PutOnboardWorkloads(const std::vector<OnboardWorkloadRecord>& records) override;
+  std::vector<OnboardWorkloadRecord> OnboardWorkloads() override;
+  void AddOnboardPending(const std::vector<OnboardTrialRecord>& trials) override;
+  void MarkOnboardRunning(const std::vector<uint64_t>& ids, double now) override;
+  void CommitOnboardTrial(const TrialRecord& run) override;
+  std::vector<OnboardTrialRecord> OnboardTrials() override;
 
   /// Number of CommitTrial calls, for tests.
   size_t commits() const { return commits_; }
@@ -188,6 +226,8 @@ class MemoryStore final : public Store {
   std::map<uint64_t, TrialRecord> trials_;
   std::map<int, HistoryRow> history_;
   std::vector<ImportedRecord> imported_;
+  std::map<uint32_t, OnboardWorkloadRecord> onboard_workloads_;
+  std::map<uint64_t, OnboardTrialRecord> onboard_trials_;
   size_t commits_ = 0;
 };
 
