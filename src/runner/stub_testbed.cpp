@@ -29,13 +29,15 @@ uint64_t Key(uint64_t seed, const std::string& a, uint64_t i = 0, uint64_t j = 0
 }  // namespace
 
 StubTestbed::StubTestbed(const space::Space& space, const space::WorkloadSet& workloads,
-                         uint64_t seed, double noise_std)
+                         uint64_t seed, double noise_std, size_t scaled_on)
     : space_(space), workloads_(workloads), seed_(seed), noise_std_(noise_std) {
   const size_t nf = workloads.feature_names.size();
+  const size_t scaled = std::min(scaled_on, workloads.size());
   feature_scale_.assign(nf, 1.0);
   for (size_t j = 0; j < nf; ++j) {
     double max_v = 0.0;
-    for (const auto& w : workloads.workloads) max_v = std::max(max_v, std::abs(w.features[j]));
+    for (size_t w = 0; w < scaled; ++w)
+      max_v = std::max(max_v, std::abs(workloads.workloads[w].features[j]));
     // Fractions stay as they are; counts such as nprocs are log-compressed below.
     feature_scale_[j] = max_v > 1.0 ? max_v : 1.0;
   }

@@ -23,8 +23,11 @@ namespace iorec::runner {
 
 class StubTestbed final : public Runner {
  public:
+  /// The features are scaled by their range over the first `scaled_on` workloads (all by
+  /// default): workloads onboarded after a study's follow its own and leave its truth as it
+  /// was.
   StubTestbed(const space::Space& space, const space::WorkloadSet& workloads, uint64_t seed,
-              double noise_std);
+              double noise_std, size_t scaled_on = static_cast<size_t>(-1));
 
   TrialOutcome Run(const TrialRequest& request) override;
   std::string name() const override { return "stub"; }
