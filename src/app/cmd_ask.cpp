@@ -1,6 +1,7 @@
 // `iorec ask DIR [--json]`: the trials a study with runner.executor: external waits for.
 // When none are pending it first advances the study (replaying it from study.db); when the
-// study is done it writes every output and prints none.
+// study is done it writes every output and hands out the trials of the workloads onboarded
+// into it (`iorec onboard`), if any.
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -10,6 +11,7 @@
 #include "drive.hpp"
 #include "iorec/store/import.hpp"
 #include "iorec/store/recorder.hpp"
+#include "onboarding.hpp"
 #include "progress.hpp"
 #include "testbed.hpp"
 
@@ -40,6 +42,25 @@ void PrintPendingText(const std::string& dir, const nlohmann::ordered_json& pend
   }
 }
 
+/// Once the study is done: the next trials of the workloads onboarded into it (`iorec
+/// onboard`), recorded as pending, appended to `pending` with `listed` the study's workloads
+/// followed by the onboarded ones.
+void AddOnboardingTrials(const std::string& dir, const config::StudyConfig& cfg,
+                         store::SqliteStore& db, const space::WorkloadSet& ws,
+                         std::vector<store::TrialRecord>& pending, space::WorkloadSet& listed) {
+  const auto onboarded = LoadOnboarded(db);
+  if (onboarded.empty()) return;
+  const OnboardModel model(dir, cfg.seed);
+  const auto round = PlanRound(model, onboarded, cfg.runner.objective, LastTrialId(db));
+  db.AddOnboardPending(round);
+  listed = WithOnboarded(ws, onboarded);
+  for (const auto& t : round) {
+    store::TrialRecord r = t.run;
+    r.workload += static_cast<uint32_t>(ws.size());
+    pending.push_back(std::move(r));
+  }
+}
+
 void AskCommand(const AskOptions& opt, const GlobalOptions& g) {
   SetupLogging(g);
   const config::StudyConfig cfg = StoredStudyConfig(opt.dir, /*require_external=*/true);
@@ -54,11 +75,14 @@ void AskCommand(const AskOptions& opt, const GlobalOptions& g) {
   ProgressObserver progress(false, /*quiet=*/true);  // warnings are still logged
   const DriveResult d = DriveStudy(cfg, ws, executor, tb.oracle.get(), {&recorder, &progress},
                                    store::ToImportedTrials(db->Imported()));
+  std::vector<store::TrialRecord> pending_trials = d.pending;
+  space::WorkloadSet listed = ws;
   if (d.result) {
     WriteFinishedStudy(opt.dir, cfg, *d.result, *db, faults);
     if (!d.result->workloads_without_runs.empty()) spdlog::warn("{}", d.result->stop_reason);
+    AddOnboardingTrials(opt.dir, cfg, *db, ws, pending_trials, listed);
   }
-  const auto pending = PendingTrialsJson(opt.dir, cfg, ws, d.pending);
+  const auto pending = PendingTrialsJson(opt.dir, cfg, listed, pending_trials);
   if (opt.json) {
     std::cout << pending.dump(2) << "\n";
   } else {

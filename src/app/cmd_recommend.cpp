@@ -1,10 +1,12 @@
 // `iorec recommend`: settings for a workload from a trained model directory.
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <tuple>
 
 #include <spdlog/spdlog.h>
 
@@ -21,10 +23,29 @@
 #include "iorec/report/evaluation_outputs.hpp"
 #include "iorec/space/config_id.hpp"
 #include "iorec/space/json.hpp"
+#include "iorec/store/sqlite_store.hpp"
+#include "onboarding.hpp"
 #include "recommend_emit.hpp"
 
 namespace iorec::app {
 namespace {
+
+/// Where the recommendation comes from.
+enum class Method { kMeasured, kZeroShot, kConsensus, kOnboarded };
+
+const char* MethodName(Method m) {
+  switch (m) {
+    case Method::kMeasured:
+      return "measured";
+    case Method::kZeroShot:
+      return "zero_shot";
+    case Method::kConsensus:
+      return "consensus";
+    case Method::kOnboarded:
+      return "onboarded";
+  }
+  return "";
+}
 
 struct RecommendOptions {
   std::string model_dir;
@@ -64,39 +85,6 @@ void WriteMap(const std::string& png, const deploy::ModelBundle& b, const space:
   }
 }
 
-/// The workload features of a Darshan log, in the model's feature order; `layout` receives the
-/// Lustre layout the application ran with, when the log has LUSTRE records.
-space::Workload WorkloadFromDarshan(const RecommendOptions& opt,
-                                    const std::vector<std::string>& feature_names,
-                                    std::optional<darshan::LustreLayout>* layout) {
-  darshan::FeatureOptions options;
-  options.basis = darshan::ParseBasis(opt.module);
-  const auto features = DarshanFeaturesArg(opt.darshan_log, options);
-  *layout = features.layout;
-  const auto values = features.AsMap();
-  space::Workload w;
-  w.id = IsStdinArg(opt.darshan_log) ? "stdin"
-                                     : std::filesystem::path(opt.darshan_log).stem().string();
-  w.source_file = InputName(opt.darshan_log);
-  w.attributes = features.Attributes();
-  std::vector<std::string> missing;
-  for (const auto& name : feature_names) {
-    const auto it = values.find(name);
-    if (it == values.end()) {
-      missing.push_back(name);
-    } else {
-      w.features.push_back(it->second);
-    }
-  }
-  if (!missing.empty()) {
-    std::string list;
-    for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
-    throw core::InputError(InputName(opt.darshan_log) +
-                           ": the model needs features a Darshan log does not provide: " + list);
-  }
-  return w;
-}
-
 /// "ran with 1 × 1M, recommended 8 × 4M": the log's layout next to the top config's striping.
 std::string RanWithLine(const std::optional<darshan::LustreLayout>& ran, const space::Space& sp,
                         const space::Config& top) {
@@ -123,11 +111,11 @@ std::string RanWithLine(const std::optional<darshan::LustreLayout>& ran, const s
 void PrintJson(const deploy::ModelBundle& b, const space::Workload& w,
                const deploy::Recommendation& r, const Explained& ex,
                const std::optional<darshan::LustreLayout>& ran_with, std::optional<double> current,
-               bool zero_shot) {
+               Method method) {
   nlohmann::ordered_json j;
   j["workload"] = w.id;
   j["exact_match"] = r.exact_match;
-  j["method"] = r.exact_match ? "measured" : zero_shot ? "zero_shot" : "consensus";
+  j["method"] = MethodName(method);
   j["synthetic"] = b.runner_mode == "stub";
   j["neighbors"] = nlohmann::ordered_json::array();
   for (const auto& n : r.neighbors) {
@@ -148,6 +136,7 @@ void PrintJson(const deploy::ModelBundle& b, const space::Workload& w,
          {"neighbor_consensus", c.consensus},
          {"source", c.source},
          {"expected", apply::ExpectationJson(ex.expected[i], b.metric, current)}});
+    if (method == Method::kOnboarded) j["recommendations"].back()["runs"] = ex.expected[i].runs;
   }
   j["noise"] = {
       {"replicated_configs", ex.noise.relative_std.size()},
@@ -168,8 +157,14 @@ void PrintJson(const deploy::ModelBundle& b, const space::Workload& w,
 
 void PrintText(const deploy::ModelBundle& b, const space::Workload& w,
                const deploy::Recommendation& r, const Explained& ex, const RecommendOptions& opt,
-               bool zero_shot) {
-  if (r.exact_match && !r.neighbors.empty()) {
+               Method method) {
+  const bool zero_shot = method == Method::kZeroShot;
+  if (method == Method::kOnboarded) {
+    std::printf(
+        "workload %s: onboarded into this study (`iorec onboard`); its best measured configs, "
+        "#1 the one to apply (the baseline unless a config beat it beyond noise)\n",
+        w.id.c_str());
+  } else if (r.exact_match && !r.neighbors.empty()) {
     std::printf(
         "workload %s: same features as measured workload %s; its best measured configs "
         "come first\n",
@@ -198,6 +193,10 @@ void PrintText(const deploy::ModelBundle& b, const space::Workload& w,
     if (zero_shot) {
       std::printf("predicted log gain %.3f ± %.3f [%s]\n", c.model_score, c.model_std,
                   c.source.c_str());
+      continue;
+    }
+    if (method == Method::kOnboarded) {
+      std::printf("measured gain %+.1f%% [%s]\n", 100.0 * c.measured_gain.value, c.source.c_str());
       continue;
     }
     if (!r.exact_match) std::printf("consensus %.1f%%, ", 100.0 * c.consensus);
@@ -235,22 +234,129 @@ deploy::Recommendation ZeroShotRecommendation(const deploy::ModelBundle& b,
   return r;
 }
 
+/// An onboarded workload's measured configs: Onboarding::Choose first, then the others by
+/// mean perf; each expectation rests on its runs there.
+std::pair<deploy::Recommendation, Explained> OnboardedRecommendation(
+    const deploy::ModelBundle& b, const space::Workload& w, const OnboardOutcome& o,
+    const deploy::Recommendation& consensus) {
+  deploy::Recommendation r;
+  r.neighbors = consensus.neighbors;
+  std::vector<deploy::Expectation> expected;
+  const deploy::Noise noise = deploy::NoiseOf(b.matrix);
+  const state::Perf base = o.baseline_perf;
+  for (const auto& m : o.measured) {
+    if (r.configs.size() >= static_cast<size_t>(b.params.return_top_k)) break;
+    deploy::RecommendedConfig c;
+    c.config = m.config;
+    c.measured = true;
+    c.measured_gain = m.gain;
+    c.model_score = std::log1p(m.gain.value);
+    c.source = m.config == b.baseline ? "baseline" : "onboarded";
+    r.configs.push_back(c);
+    deploy::Expectation e;
+    e.basis = m.config == b.baseline ? deploy::Basis::kCurrent : deploy::Basis::kMeasuredHere;
+    e.measured_on = w.id;
+    e.runs = static_cast<int>(m.runs);
+    e.has_gain = e.has_perf = true;
+    e.gain = e.gain_lo = e.gain_hi = m.gain;
+    e.perf = e.perf_lo = e.perf_hi = m.mean_perf;
+    e.baseline = base;
+    if (noise.known()) {
+      const double spread = deploy::kIntervalZ * noise.pooled;
+      e.has_interval = true;
+      e.perf_lo.value = m.mean_perf.value * std::max(0.0, 1.0 - spread);
+      e.perf_hi.value = m.mean_perf.value * (1.0 + spread);
+      e.gain_lo = state::Relative(e.perf_lo, base);
+      e.gain_hi = state::Relative(e.perf_hi, base);
+    }
+    expected.push_back(e);
+  }
+  if (o.finished < static_cast<size_t>(o.budget)) {
+    r.warnings.push_back("onboarding of " + o.id + " is not finished (" +
+                         std::to_string(o.finished) + " of " + std::to_string(o.budget) +
+                         " runs); run `iorec onboard` again to finish it");
+  }
+  Explained ex = ExplainExpected(b, w, r, std::move(expected));
+  return {std::move(r), std::move(ex)};
+}
+
+/// The onboarding result of `w` when the study behind the model directory onboarded it
+/// (same features; see MatchOnboarded) and its baseline ran.
+std::optional<OnboardOutcome> OnboardedOutcome(const std::filesystem::path& model_dir,
+                                               const space::Workload& w) {
+  const std::filesystem::path study = model_dir.parent_path();
+  if (!std::filesystem::exists(study / store::kStudyDbName)) return std::nullopt;
+  auto db = store::SqliteStore::Open(study / store::kStudyDbName,
+                                     store::SqliteStore::Mode::kReadOnly, false);
+  const auto onboarded = LoadOnboarded(*db);
+  const OnboardedWorkload* match = MatchOnboarded(onboarded, w);
+  const auto info = db->Study();
+  if (match == nullptr || !info) return std::nullopt;
+  const config::StudyConfig cfg = config::ParseStudyConfig(info->config_yaml, info->config_path);
+  const OnboardModel model(study, cfg.seed);
+  OnboardOutcome o = SummarizeOnboarded(model, *match, cfg.runner.objective);
+  if (!o.choice) {
+    spdlog::warn(
+        "workload {}: onboarded, but its baseline has not run successfully yet; "
+        "recommending without its runs",
+        match->record.workload.id);
+    return std::nullopt;
+  }
+  return o;
+}
+
+/// A model directory, or a study directory holding one in model/.
+std::filesystem::path ModelDirOf(const std::string& arg) {
+  std::filesystem::path p = std::filesystem::path(arg).lexically_normal();
+  if (p.has_filename() == false) p = p.parent_path();
+  if (!std::filesystem::exists(p / "model.json") &&
+      std::filesystem::exists(p / "model" / "model.json"))
+    return p / "model";
+  return p;
+}
+
+struct Recommended {
+  deploy::Recommendation r;
+  Explained ex;
+  Method method = Method::kConsensus;
+};
+
+Recommended Recommend(const deploy::ModelBundle& b, const std::filesystem::path& model_dir,
+                      const space::Workload& w) {
+  Recommended out;
+  deploy::Recommender rec(b.space, b.known, b.matrix, *b.model, b.baseline, b.params);
+  out.r = rec.Recommend(w.features);
+  if (!out.r.exact_match) {
+    if (const auto o = OnboardedOutcome(std::filesystem::absolute(model_dir), w)) {
+      out.method = Method::kOnboarded;
+      std::tie(out.r, out.ex) = OnboardedRecommendation(b, w, *o, out.r);
+      return out;
+    }
+  }
+  out.method = out.r.exact_match    ? Method::kMeasured
+               : b.measured.empty() ? Method::kConsensus
+                                    : Method::kZeroShot;
+  if (out.method == Method::kZeroShot) out.r = ZeroShotRecommendation(b, w, out.r);
+  const bool log_gains = out.method == Method::kZeroShot ||
+                         b.model->params().objective == model::Objective::kRegression;
+  out.ex = Explain(b, w, out.r, log_gains);
+  return out;
+}
+
 void RunRecommend(const RecommendOptions& opt, const GlobalOptions& g) {
   SetupLogging(g);
   CheckMapOption(opt.map_png);
-  deploy::ModelBundle b = deploy::LoadModelBundle(opt.model_dir);
+  const std::filesystem::path model_dir = ModelDirOf(opt.model_dir);
+  deploy::ModelBundle b = deploy::LoadModelBundle(model_dir);
   if (opt.top_k > 0) b.params.return_top_k = opt.top_k;
   std::optional<darshan::LustreLayout> ran_with;
   const space::Workload w =
       opt.darshan_log.empty()
           ? LoadWorkloadArg(opt.workload_file, b.known.feature_names, b.feature_prefix)
-          : WorkloadFromDarshan(opt, b.known.feature_names, &ran_with);
-  deploy::Recommender rec(b.space, b.known, b.matrix, *b.model, b.baseline, b.params);
-  deploy::Recommendation r = rec.Recommend(w.features);
-  const bool zero_shot = !r.exact_match && !b.measured.empty();
-  if (zero_shot) r = ZeroShotRecommendation(b, w, r);
-  const Explained ex =
-      Explain(b, w, r, zero_shot || b.model->params().objective == model::Objective::kRegression);
+          : DarshanWorkloadArg(opt.darshan_log, opt.module, b.known.feature_names, &ran_with);
+  const Recommended rd = Recommend(b, model_dir, w);
+  const deploy::Recommendation& r = rd.r;
+  const Explained& ex = rd.ex;
   if (!opt.map_png.empty()) WriteMap(opt.map_png, b, w, r);
   if (!opt.emit.formats.empty()) {
     CheckEmitOptions(opt.emit, r.configs.size());
@@ -261,9 +367,9 @@ void RunRecommend(const RecommendOptions& opt, const GlobalOptions& g) {
     }
   }
   if (opt.json) {
-    PrintJson(b, w, r, ex, ran_with, opt.current, zero_shot);
+    PrintJson(b, w, r, ex, ran_with, opt.current, rd.method);
   } else {
-    PrintText(b, w, r, ex, opt, zero_shot);
+    PrintText(b, w, r, ex, opt, rd.method);
     if (!opt.darshan_log.empty() && !r.configs.empty())
       std::printf("%s\n", RanWithLine(ran_with, b.space, r.configs.front().config).c_str());
     for (const auto& warn : r.warnings) std::printf("warning: %s\n", warn.c_str());
@@ -277,7 +383,8 @@ void AddRecommendCommand(CLI::App& root, GlobalOptions& g) {
   auto* cmd = root.add_subcommand(
       "recommend", "Recommend settings for a workload (features or a Darshan log) from a study");
   cmd->add_option("-m,--model", opt->model_dir,
-                  "The model directory of a finished study (<output-dir>/model)")
+                  "The model directory of a finished study (<output-dir>/model), or the study's "
+                  "directory")
       ->type_name("DIR")
       ->required();
   auto* workload = cmd->add_option("-w,--workload", opt->workload_file,

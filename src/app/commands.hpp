@@ -24,6 +24,7 @@ void AddExportCommand(CLI::App& root, GlobalOptions& g);
 void AddReportCommand(CLI::App& root, GlobalOptions& g);
 void AddDarshanCommand(CLI::App& root, GlobalOptions& g);
 void AddImportCommand(CLI::App& root, GlobalOptions& g);
+void AddOnboardCommand(CLI::App& root, GlobalOptions& g);
 
 /// Replays the finished study in `dir` from `store` (no trial runs; an unfinished one is an
 /// InputError) and rewrites its outputs (`iorec report`, and `iorec import` into a finished

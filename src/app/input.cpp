@@ -121,4 +121,34 @@ darshan::WorkloadFeatures DarshanFeaturesArg(const std::string& arg,
   return darshan::ComputeFeatures(darshan::SummarizeAnyLog(in.bytes(), in.name()), options);
 }
 
+space::Workload DarshanWorkloadArg(const std::string& log, const std::string& module,
+                                   const std::vector<std::string>& feature_names,
+                                   std::optional<darshan::LustreLayout>* layout) {
+  darshan::FeatureOptions options;
+  options.basis = darshan::ParseBasis(module);
+  const auto features = DarshanFeaturesArg(log, options);
+  if (layout != nullptr) *layout = features.layout;
+  const auto values = features.AsMap();
+  space::Workload w;
+  w.id = IsStdinArg(log) ? "stdin" : fs::path(log).stem().string();
+  w.source_file = InputName(log);
+  w.attributes = features.Attributes();
+  std::vector<std::string> missing;
+  for (const auto& name : feature_names) {
+    const auto it = values.find(name);
+    if (it == values.end()) {
+      missing.push_back(name);
+    } else {
+      w.features.push_back(it->second);
+    }
+  }
+  if (!missing.empty()) {
+    std::string list;
+    for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
+    throw core::InputError(InputName(log) +
+                           ": the model needs features a Darshan log does not provide: " + list);
+  }
+  return w;
+}
+
 }  // namespace iorec::app

@@ -62,4 +62,13 @@ space::Workload LoadWorkloadArg(const std::string& arg,
 darshan::WorkloadFeatures DarshanFeaturesArg(const std::string& arg,
                                              const darshan::FeatureOptions& options);
 
+/// The workload a Darshan log (or standard input) describes, its features in `feature_names`
+/// order from the counters of `module` (auto, posix or mpiio): id the log's stem ("stdin"),
+/// source_file the log. `layout` (may be null) receives the Lustre layout the application
+/// ran with, when the log has LUSTRE records. Throws InputError naming the log and the
+/// features it does not provide.
+space::Workload DarshanWorkloadArg(const std::string& log, const std::string& module,
+                                   const std::vector<std::string>& feature_names,
+                                   std::optional<darshan::LustreLayout>* layout);
+
 }  // namespace iorec::app

@@ -143,6 +143,7 @@ int main(int argc, char** argv) {
   app::AddReportCommand(cli, g);
   app::AddDarshanCommand(cli, g);
   app::AddImportCommand(cli, g);
+  app::AddOnboardCommand(cli, g);
   app::AddFeaturesCommand(cli, g);
   // Set after the commands so that only `iorec --help` shows it.
   cli.footer(

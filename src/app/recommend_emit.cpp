@@ -94,6 +94,15 @@ Explained Explain(const deploy::ModelBundle& b, const space::Workload& w,
   for (const auto& c : r.configs) {
     ex.expected.push_back(deploy::Expect(b.matrix, r, c, b.baseline, ex.noise, regression));
   }
+  return ExplainExpected(b, w, r, std::move(ex.expected));
+}
+
+Explained ExplainExpected(const deploy::ModelBundle& b, const space::Workload& w,
+                          const deploy::Recommendation& r,
+                          std::vector<deploy::Expectation> expected) {
+  Explained ex;
+  ex.noise = deploy::NoiseOf(b.matrix);
+  ex.expected = std::move(expected);
   for (size_t i = 1; i < ex.expected.size(); ++i) {
     const auto cmp = deploy::CompareWithNoise(ex.expected[0], ex.expected[i], ex.noise);
     const std::string line = apply::DescribeNoiseComparison(cmp, 1, static_cast<int>(i + 1));

@@ -35,6 +35,12 @@ struct Explained {
 Explained Explain(const deploy::ModelBundle& b, const space::Workload& w,
                   const deploy::Recommendation& r, bool scores_are_log_gains);
 
+/// The same with the expectations given (one per config of `r`): the noise comparisons of
+/// #1 with the others and the notes.
+Explained ExplainExpected(const deploy::ModelBundle& b, const space::Workload& w,
+                          const deploy::Recommendation& r,
+                          std::vector<deploy::Expectation> expected);
+
 /// "runs of one config vary by 8.7% (median ...)" or that the spread is unknown.
 std::string NoiseLine(const deploy::Noise& noise);
 

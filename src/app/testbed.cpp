@@ -50,8 +50,10 @@ int DefaultParallelTrials() {
 namespace {
 
 /// The stub testbed as the runner, and its truth as the oracle.
-void UseStub(const config::StudyConfig& cfg, const space::WorkloadSet& ws, Testbed& tb) {
-  auto stub = std::make_unique<runner::StubTestbed>(cfg.space, ws, cfg.seed, cfg.runner.noise_std);
+void UseStub(const config::StudyConfig& cfg, const space::WorkloadSet& ws, size_t study_workloads,
+             Testbed& tb) {
+  auto stub = std::make_unique<runner::StubTestbed>(cfg.space, ws, cfg.seed, cfg.runner.noise_std,
+                                                    study_workloads);
   tb.oracle = std::make_unique<StubOracle>(*stub, cfg);
   tb.runner = std::move(stub);
 }
@@ -119,19 +121,19 @@ std::unique_ptr<runner::Executor> MakeShellExecutor(const config::RunnerConfig& 
 }  // namespace
 
 Testbed MakeTestbed(const config::StudyConfig& cfg, const space::WorkloadSet& ws,
-                    const std::filesystem::path& out_dir) {
+                    const std::filesystem::path& out_dir, size_t study_workloads) {
   Testbed tb;
   const config::RunnerConfig& rc = cfg.runner;
   if (rc.executor == config::ExecutorKind::kExternal) {
     // An external driver runs the trials; only the stub's truth is still of use.
-    if (rc.mode == config::RunnerMode::kStub) UseStub(cfg, ws, tb);
+    if (rc.mode == config::RunnerMode::kStub) UseStub(cfg, ws, study_workloads, tb);
     return tb;
   }
   const std::filesystem::path trials_root = std::filesystem::absolute(out_dir) / "trials";
   runner::ShellRunner* shell = nullptr;
   switch (rc.mode) {
     case config::RunnerMode::kStub:
-      UseStub(cfg, ws, tb);
+      UseStub(cfg, ws, study_workloads, tb);
       tb.executor = std::make_unique<runner::SerialExecutor>(*tb.runner);
       return tb;
     case config::RunnerMode::kCommand: {

@@ -23,7 +23,10 @@ int DefaultParallelTrials();
 /// (`<out_dir>/trials/<workload>/<trial-id>/`). For the command and real runners this also
 /// installs SIGINT/SIGTERM handlers: Ctrl-C kills running trials and the batch stops with
 /// runner::Interrupted.
+/// `study_workloads`: how many of `ws` are the study's own (the rest are onboarded ones,
+/// which the stub testbed adds without changing the study's truth); all by default.
 Testbed MakeTestbed(const config::StudyConfig& cfg, const space::WorkloadSet& ws,
-                    const std::filesystem::path& out_dir);
+                    const std::filesystem::path& out_dir,
+                    size_t study_workloads = static_cast<size_t>(-1));
 
 }  // namespace iorec::app
