@@ -9,6 +9,7 @@
 #include "iorec/core/error.hpp"
 #include "iorec/core/rng.hpp"
 #include "iorec/space/json.hpp"
+#include "iorec/store/recorder.hpp"
 
 namespace fs = std::filesystem;
 
@@ -148,7 +149,7 @@ std::vector<store::OnboardTrialRecord> PlanRound(const OnboardModel& model,
     t.run.workload = w.record.idx;
     t.run.iteration = static_cast<int>(w.trials.size());
     t.run.levels = next->levels();
-    t.run.values_json = ValuesJson(model.bundle().space, *next);
+    t.run.values_json = store::ConfigValuesJson(model.bundle().space, *next);
     t.pick = PickOf(model, features, *next);
     t.run.source =
         t.pick == "baseline" ? runner::TrialSource::kBaseline : runner::TrialSource::kActive;
@@ -272,14 +273,6 @@ std::vector<std::string> OnboardOutcomeLines(const space::Space& space, const On
   if (o.choice) zs += "; the best differs in " + std::to_string(o.knobs_moved) + " knob(s)";
   lines.push_back(zs);
   return lines;
-}
-
-std::string ValuesJson(const space::Space& space, const space::Config& c) {
-  nlohmann::ordered_json values = nlohmann::ordered_json::object();
-  for (size_t k = 0; k < space.num_knobs() && k < c.size(); ++k) {
-    values[space.knobs()[k].name] = space.Value(c, k).text();
-  }
-  return values.dump();
 }
 
 }  // namespace iorec::app

@@ -113,7 +113,4 @@ const OnboardedWorkload* MatchOnboarded(const std::vector<OnboardedWorkload>& on
 space::WorkloadSet WithOnboarded(const space::WorkloadSet& study,
                                  const std::vector<OnboardedWorkload>& onboarded);
 
-/// The config as knob -> value text (the store's values_json).
-std::string ValuesJson(const space::Space& space, const space::Config& c);
-
 }  // namespace iorec::app

@@ -102,11 +102,7 @@ TrialRecord StoreExecutor::RecordFor(const runner::TrialRequest& r) const {
   t.trial_id = r.trial_id;
   t.workload = r.workload_index;
   t.levels = r.config.levels();
-  nlohmann::ordered_json values = nlohmann::ordered_json::object();
-  for (size_t k = 0; k < space_.num_knobs() && k < r.config.size(); ++k) {
-    values[space_.knobs()[k].name] = space_.Value(r.config, k).text();
-  }
-  t.values_json = values.dump();
+  t.values_json = ConfigValuesJson(space_, r.config);
   t.source = r.source;
   t.iteration = r.iteration;
   t.replicate = r.replicate;
@@ -278,6 +274,14 @@ void StoreExecutor::RunUnfinished(const std::vector<runner::TrialRequest>& batch
                       std::to_string(committed_here) + " reported done) for " +
                       std::to_string(sub.size()) + " trials");
   }
+}
+
+std::string ConfigValuesJson(const space::Space& space, const space::Config& c) {
+  nlohmann::ordered_json values = nlohmann::ordered_json::object();
+  for (size_t k = 0; k < space.num_knobs() && k < c.size(); ++k) {
+    values[space.knobs()[k].name] = space.Value(c, k).text();
+  }
+  return values.dump();
 }
 
 HistoryRow ToHistoryRow(const loop::IterationRecord& rec) {

@@ -121,6 +121,9 @@ class StoreObserver final : public loop::LoopObserver {
   double store_seconds_ = 0.0;
 };
 
+/// A config as the store keeps it beside its levels: knob -> value as written (JSON object).
+std::string ConfigValuesJson(const space::Space& space, const space::Config& c);
+
 /// The history row stored for an iteration record.
 HistoryRow ToHistoryRow(const loop::IterationRecord& rec);
 
