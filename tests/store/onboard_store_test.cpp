@@ -46,6 +46,19 @@ OnboardTrialRecord NewTrial(uint64_t id, uint32_t workload, int round, const std
   return t;
 }
 
+runner::TrialOutcome Measured(double value) {
+  runner::TrialOutcome o;
+  o.ok = true;
+  o.value = value;
+  return o;
+}
+
+runner::TrialOutcome Failed(const std::string& reason) {
+  runner::TrialOutcome o;
+  o.failure_reason = reason;
+  return o;
+}
+
 /// Exercises one store; returns nothing, checks everything.
 void RoundTrip(Store& s) {
   EXPECT_TRUE(s.OnboardWorkloads().empty());
@@ -69,9 +82,9 @@ void RoundTrip(Store& s) {
   done.value = 123.5;
   done.ended_at = 60.0;
   s.CommitOnboardTrial(done);
-  TellTrial(s, 11, runner::TrialOutcome{false, 0.0, "out of memory"});
-  EXPECT_THROW(TellTrial(s, 11, runner::TrialOutcome{true, 1.0}), core::InputError);
-  EXPECT_THROW(TellTrial(s, 99, runner::TrialOutcome{true, 1.0}), core::InputError);
+  TellTrial(s, 11, Failed("out of memory"));
+  EXPECT_THROW(TellTrial(s, 11, Measured(1.0)), core::InputError);
+  EXPECT_THROW(TellTrial(s, 99, Measured(1.0)), core::InputError);
 
   const auto ts = s.OnboardTrials();
   ASSERT_EQ(ts.size(), 2u);
