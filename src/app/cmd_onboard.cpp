@@ -202,17 +202,15 @@ void RoundRunner::Run(const std::vector<store::OnboardTrialRecord>& round, int n
   }
 }
 
-void PrintOutcomes(const OnboardModel& model, store::Store& db, state::Direction direction,
+void PrintOutcomes(const config::StudyConfig& cfg, const std::vector<report::OnboardedRow>& rows,
                    const std::set<std::string>& named, bool json) {
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
-  for (const auto& w : LoadOnboarded(db)) {
-    if (!named.count(w.record.workload.id)) continue;
-    const OnboardOutcome o = SummarizeOnboarded(model, w, direction);
+  for (const auto& row : rows) {
+    if (!named.count(row.workload)) continue;
     if (json) {
-      out.push_back(OnboardOutcomeJson(model.bundle().space, o));
+      out.push_back(report::OnboardedJson(cfg.space, row));
     } else {
-      for (const auto& line : OnboardOutcomeLines(model.bundle().space, o))
-        std::printf("%s\n", line.c_str());
+      for (const auto& line : OnboardedLines(cfg.space, row)) std::printf("%s\n", line.c_str());
     }
   }
   if (json) std::cout << out.dump(2) << "\n";
@@ -285,7 +283,9 @@ void OnboardCommand(const OnboardOptions& opt, const GlobalOptions& g) {
     return;
   }
   RunAllRounds(opt, in, model, *db, g.quiet);
-  PrintOutcomes(model, *db, in.cfg.runner.objective, in.named, opt.json);
+  // The study's reports gain (or update) their onboarding section.
+  RewriteStudyOutputs(opt.dir, *db);
+  PrintOutcomes(in.cfg, OnboardedRows(opt.dir, *db, in.cfg), in.named, opt.json);
 }
 
 }  // namespace

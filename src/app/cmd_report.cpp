@@ -14,6 +14,7 @@
 #include "iorec/store/import.hpp"
 #include "iorec/store/recorder.hpp"
 #include "iorec/store/sqlite_store.hpp"
+#include "onboarding.hpp"
 #include "progress.hpp"
 #include "testbed.hpp"
 
@@ -55,7 +56,8 @@ size_t RewriteStudyOutputs(const std::string& dir, store::SqliteStore& db) {
   const loop::Oracle* oracle = heldout ? tb.oracle.get() : nullptr;
   const loop::StudyResult res =
       loop::RunStudy(cfg, ws, executor, oracle, observers, store::ToImportedTrials(db.Imported()));
-  for (const auto& w : report::WriteStudyOutputs(dir, cfg, res)) spdlog::warn("{}", w);
+  const auto onboarded = OnboardedRows(dir, db, cfg);
+  for (const auto& w : report::WriteStudyOutputs(dir, cfg, res, onboarded)) spdlog::warn("{}", w);
   if (!res.workloads_without_runs.empty()) spdlog::warn("{}", res.stop_reason);
   return executor.replayed();
 }

@@ -1,5 +1,7 @@
 // `iorec status DIR`: progress of a study from its study.db (read-only; works while the
-// study runs).
+// study runs), and of the workloads onboarded into it.
+#include <spdlog/spdlog.h>
+
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -11,6 +13,7 @@
 #include "iorec/core/error.hpp"
 #include "iorec/runner/fidelity.hpp"
 #include "iorec/store/sqlite_store.hpp"
+#include "onboarding.hpp"
 
 namespace fs = std::filesystem;
 
@@ -120,6 +123,26 @@ nlohmann::ordered_json StatusJson(store::SqliteStore& db, const store::StudyInfo
   return j;
 }
 
+/// The workloads onboarded into the study (`iorec onboard`); a model directory that cannot be
+/// read is a warning, not a failure of `status`.
+std::vector<report::OnboardedRow> Onboarded(const std::string& dir, store::SqliteStore& db,
+                                            const config::StudyConfig& cfg) {
+  try {
+    return OnboardedRows(dir, db, cfg);
+  } catch (const core::InputError& e) {
+    spdlog::warn("onboarded workloads: {}", e.what());
+    return {};
+  }
+}
+
+void PrintOnboarded(const config::StudyConfig& cfg, const std::vector<report::OnboardedRow>& rows) {
+  if (rows.empty()) return;
+  std::printf("\n  onboarded workloads (iorec onboard):\n");
+  for (const auto& row : rows) {
+    for (const auto& line : OnboardedLines(cfg.space, row)) std::printf("  %s\n", line.c_str());
+  }
+}
+
 void PrintStatus(store::SqliteStore& db, const store::StudyInfo& info,
                  const store::StatusSummary& s) {
   std::printf("study %s\n", db.path().c_str());
@@ -168,10 +191,17 @@ void StatusCommand(const std::string& dir, bool json, const GlobalOptions& g) {
   const auto info = db->Study();
   if (!info) throw core::InputError(db->path().string() + ": the study was never started");
   const auto s = db->Summary();
+  const config::StudyConfig cfg = config::ParseStudyConfig(info->config_yaml, info->config_path);
+  const auto onboarded = Onboarded(dir, *db, cfg);
   if (json) {
-    std::printf("%s\n", StatusJson(*db, *info, s).dump(2).c_str());
+    nlohmann::ordered_json j = StatusJson(*db, *info, s);
+    j["onboarded"] = nlohmann::ordered_json::array();
+    for (const auto& row : onboarded)
+      j["onboarded"].push_back(report::OnboardedJson(cfg.space, row));
+    std::printf("%s\n", j.dump(2).c_str());
   } else {
     PrintStatus(*db, *info, s);
+    PrintOnboarded(cfg, onboarded);
   }
 }
 

@@ -10,6 +10,7 @@
 #include "iorec/report/study_outputs.hpp"
 #include "iorec/runner/command_runner.hpp"
 #include "iorec/space/json.hpp"
+#include "onboarding.hpp"
 
 namespace fs = std::filesystem;
 
@@ -49,7 +50,9 @@ void WriteFinishedStudy(const fs::path& dir, const config::StudyConfig& cfg,
                         const loop::StudyResult& res, store::Store& db,
                         const store::FaultPlan& faults) {
   db.SetPhase("write", store::NowSeconds());
-  for (const auto& w : report::WriteStudyOutputs(dir, cfg, res)) spdlog::warn("{}", w);
+  // Workloads onboarded into the finished study (`iorec onboard`) keep their report section.
+  const auto onboarded = OnboardedRows(dir, db, cfg);
+  for (const auto& w : report::WriteStudyOutputs(dir, cfg, res, onboarded)) spdlog::warn("{}", w);
   faults.MaybeExitAtPhase("write");
   db.SetPhase("complete", store::NowSeconds());
 }

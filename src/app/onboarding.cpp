@@ -8,7 +8,6 @@
 
 #include "iorec/core/error.hpp"
 #include "iorec/core/rng.hpp"
-#include "iorec/space/json.hpp"
 #include "iorec/store/recorder.hpp"
 
 namespace fs = std::filesystem;
@@ -220,57 +219,66 @@ space::WorkloadSet WithOnboarded(const space::WorkloadSet& study,
   return out;
 }
 
-nlohmann::ordered_json OnboardOutcomeJson(const space::Space& space, const OnboardOutcome& o) {
-  nlohmann::ordered_json j;
-  j["workload"] = o.id;
-  j["budget"] = o.budget;
-  j["runs"] = o.finished;
-  j["failed"] = o.failed;
-  j["in_flight"] = o.in_flight;
-  j["best"] = nullptr;
+report::OnboardedRow OnboardedRowOf(const OnboardOutcome& o) {
+  report::OnboardedRow row;
+  row.workload = o.id;
+  row.budget = o.budget;
+  row.runs = o.finished;
+  row.failed = o.failed;
+  row.in_flight = o.in_flight;
   if (o.choice) {
-    size_t runs = 0;
+    row.best = o.choice->config;
+    row.best_is_baseline = o.choice->is_baseline;
+    row.best_gain = o.choice->measured_gain.value;
+    row.why = o.choice->why;
     for (const auto& m : o.measured) {
-      if (m.config == o.choice->config) runs = m.runs;
+      if (m.config == o.choice->config) row.best_runs = m.runs;
     }
-    j["best"] = {{"config", space::ConfigJson(space, o.choice->config)},
-                 {"measured_gain", o.choice->measured_gain.value},
-                 {"runs", runs},
-                 {"is_baseline", o.choice->is_baseline},
-                 {"why", o.choice->why}};
   }
-  j["zero_shot_top1"] = {
-      {"config", space::ConfigJson(space, o.zero_shot_top1)},
-      {"weak_evidence", o.zero_shot_weak},
-      {"measured_gain", o.zero_shot_gain ? nlohmann::ordered_json(o.zero_shot_gain->value)
-                                         : nlohmann::ordered_json()}};
-  j["knobs_moved_from_zero_shot"] = o.choice ? nlohmann::ordered_json(o.knobs_moved) : nullptr;
-  return j;
+  row.zero_shot_top1 = o.zero_shot_top1;
+  row.zero_shot_weak = o.zero_shot_weak;
+  if (o.zero_shot_gain) row.zero_shot_gain = o.zero_shot_gain->value;
+  row.knobs_moved = o.knobs_moved;
+  return row;
 }
 
-std::vector<std::string> OnboardOutcomeLines(const space::Space& space, const OnboardOutcome& o) {
+std::vector<report::OnboardedRow> OnboardedRows(const fs::path& dir, store::Store& db,
+                                                const config::StudyConfig& cfg) {
+  const auto onboarded = LoadOnboarded(db);
+  if (onboarded.empty()) return {};
+  const OnboardModel model(dir, cfg.seed);
+  std::vector<report::OnboardedRow> rows;
+  for (const auto& w : onboarded) {
+    rows.push_back(OnboardedRowOf(SummarizeOnboarded(model, w, cfg.runner.objective)));
+  }
+  return rows;
+}
+
+std::vector<std::string> OnboardedLines(const space::Space& space, const report::OnboardedRow& r) {
   std::vector<std::string> lines;
   char buf[256];
-  std::snprintf(buf, sizeof buf, "%s: %zu/%d runs (%zu failed%s)", o.id.c_str(), o.finished,
-                o.budget, o.failed, o.in_flight ? ", some in flight" : "");
+  std::snprintf(buf, sizeof buf, "%s: %zu/%d runs (%zu failed%s)", r.workload.c_str(), r.runs,
+                r.budget, r.failed, r.in_flight ? ", some in flight" : "");
   lines.push_back(buf);
-  if (!o.choice) {
+  if (!r.best) {
     lines.push_back("  best: none yet (the baseline has not run successfully)");
-  } else if (o.choice->is_baseline) {
-    lines.push_back("  best: the baseline, " + space.Describe(o.choice->config) +
+  } else if (r.best_is_baseline) {
+    lines.push_back("  best: the baseline, " + space.Describe(*r.best) +
                     " (nothing measured beat it beyond noise)");
   } else {
-    std::snprintf(buf, sizeof buf, " (%+.1f%% over the baseline run, measured)",
-                  100.0 * o.choice->measured_gain.value);
-    lines.push_back("  best: " + space.Describe(o.choice->config) + buf);
+    std::snprintf(buf, sizeof buf, " (%+.1f%% over the baseline run, measured, %zu run(s))",
+                  100.0 * r.best_gain, r.best_runs);
+    lines.push_back("  best: " + space.Describe(*r.best) + buf);
   }
-  std::string zs = "  zero-shot top-1: " + space.Describe(o.zero_shot_top1);
-  if (o.zero_shot_weak) zs += " (weak evidence: the baseline)";
-  if (o.zero_shot_gain) {
-    std::snprintf(buf, sizeof buf, "; measured %+.1f%%", 100.0 * o.zero_shot_gain->value);
+  std::string zs = "  zero-shot top-1: " + space.Describe(r.zero_shot_top1);
+  if (r.zero_shot_weak) zs += " (weak evidence: the baseline)";
+  if (r.zero_shot_gain) {
+    std::snprintf(buf, sizeof buf, "; measured %+.1f%%", 100.0 * *r.zero_shot_gain);
     zs += buf;
+  } else {
+    zs += "; not run";
   }
-  if (o.choice) zs += "; the best differs in " + std::to_string(o.knobs_moved) + " knob(s)";
+  if (r.best) zs += "; the best differs in " + std::to_string(r.knobs_moved) + " knob(s)";
   lines.push_back(zs);
   return lines;
 }

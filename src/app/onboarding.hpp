@@ -5,7 +5,6 @@
 // `status`, the report).
 #include <filesystem>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,6 +13,7 @@
 #include "iorec/deploy/model_bundle.hpp"
 #include "iorec/deploy/onboard.hpp"
 #include "iorec/deploy/zero_shot.hpp"
+#include "iorec/report/study_outputs.hpp"
 #include "iorec/store/store.hpp"
 
 namespace iorec::app {
@@ -95,13 +95,16 @@ struct OnboardOutcome {
 OnboardOutcome SummarizeOnboarded(const OnboardModel& model, const OnboardedWorkload& w,
                                   state::Direction direction);
 
-/// {"workload", "budget", "runs", "failed", "in_flight", "best": {config, gain, runs,
-/// is_baseline, why} or null, "zero_shot_top1": {config, weak_evidence, measured_gain},
-/// "knobs_moved_from_zero_shot"} for `onboard --json` and `status --json`.
-nlohmann::ordered_json OnboardOutcomeJson(const space::Space& space, const OnboardOutcome& o);
+/// The outcome as the reports show it.
+report::OnboardedRow OnboardedRowOf(const OnboardOutcome& o);
+
+/// Every onboarded workload of the study in `dir` as the reports show it; fits the study's
+/// zero-shot model only when there is one (none: empty).
+std::vector<report::OnboardedRow> OnboardedRows(const std::filesystem::path& dir, store::Store& db,
+                                                const config::StudyConfig& cfg);
 
 /// The same as text lines (no trailing newline), for `onboard` and `status`.
-std::vector<std::string> OnboardOutcomeLines(const space::Space& space, const OnboardOutcome& o);
+std::vector<std::string> OnboardedLines(const space::Space& space, const report::OnboardedRow& r);
 
 /// The onboarded workload `w` stands for: same features (each within 1e-9 relative), the same
 /// id preferred among several. nullptr when none.

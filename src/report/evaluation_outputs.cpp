@@ -263,7 +263,8 @@ std::vector<runner::WorkloadFidelity> TrialFidelity(const std::filesystem::path&
 
 std::vector<std::string> WriteEvaluationOutputs(const std::filesystem::path& out,
                                                 const config::StudyConfig& cfg,
-                                                const loop::StudyResult& res) {
+                                                const loop::StudyResult& res,
+                                                const std::vector<OnboardedRow>& onboarded) {
   std::vector<std::string> warnings;
   const eval::ContributionReport contribution =
       eval::ComputeContribution(res.state, static_cast<size_t>(std::max(1, cfg.contribution.top_k)),
@@ -288,6 +289,7 @@ std::vector<std::string> WriteEvaluationOutputs(const std::filesystem::path& out
   content.res = &res;
   content.evaluation = ev ? &*ev : nullptr;
   content.contribution = &contribution;
+  content.onboarded = onboarded;
   if (cfg.runner.mode == config::RunnerMode::kReal) content.fidelity = TrialFidelity(out, res);
   if (cfg.reporting.plots) content.plots = WriteReportPlots(out, content, warnings);
   if (cfg.reporting.write_markdown_summary) {

@@ -326,6 +326,36 @@ void FidelitySection(std::vector<Block>& doc, const ReportContent& c) {
   }
 }
 
+/// The workloads onboarded after the study (`iorec onboard`): their runs and what they found.
+void OnboardedSection(std::vector<Block>& doc, const ReportContent& c) {
+  if (c.onboarded.empty()) return;
+  DocWriter out{doc};
+  const space::Space& space = c.cfg->space;
+  out.Heading(2, "New workloads onboarded");
+  out.Para(
+      "Workloads added after the study with iorec onboard, each tuned in its own runs: the "
+      "baseline, the zero-shot picks, then transfer-seeded active learning. The best is the "
+      "best measured config when it beat the baseline run beyond the study's noise, else the "
+      "baseline; the zero-shot top-1 is what recommend would have said without these runs.");
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& r : c.onboarded) {
+    std::string runs = std::to_string(r.runs) + " / " + std::to_string(r.budget);
+    if (r.failed) runs += " (" + std::to_string(r.failed) + " failed)";
+    const std::string best = !r.best              ? "- (no baseline run yet)"
+                             : r.best_is_baseline ? "baseline"
+                                                  : space.Describe(*r.best);
+    const std::string gain = r.best ? Pct(r.best_gain) : "-";
+    std::string zs = space.Describe(r.zero_shot_top1);
+    if (r.zero_shot_weak) zs += " (weak evidence)";
+    zs += r.zero_shot_gain ? ", measured " + Pct(*r.zero_shot_gain) : ", not run";
+    rows.push_back(
+        {r.workload, runs, best, gain, zs, r.best ? std::to_string(r.knobs_moved) : "-"});
+  }
+  out.Table({"workload", "runs / budget", "best config", "measured gain", "zero-shot top-1",
+             "knobs moved"},
+            std::move(rows));
+}
+
 /// The held-out evaluation, or why there is none.
 void EvaluationSection(std::vector<Block>& doc, const ReportContent& c) {
   DocWriter out{doc};
@@ -448,6 +478,7 @@ std::vector<Block> BuildDocument(const ReportContent& c) {
   BestMeasuredSection(doc, c);
   NoiseSection(doc, c);
   FidelitySection(doc, c);
+  OnboardedSection(doc, c);
   EvaluationSection(doc, c);
   ContributionSection(doc, c);
   PlotsSection(doc, c);

@@ -252,9 +252,34 @@ Json SummaryJson(const config::StudyConfig& cfg, const loop::StudyResult& res) {
   return j;
 }
 
+nlohmann::ordered_json OnboardedJson(const space::Space& space, const OnboardedRow& row) {
+  using Json = nlohmann::ordered_json;
+  Json j;
+  j["workload"] = row.workload;
+  j["budget"] = row.budget;
+  j["runs"] = row.runs;
+  j["failed"] = row.failed;
+  j["in_flight"] = row.in_flight;
+  j["best"] = nullptr;
+  if (row.best) {
+    j["best"] = {{"config", space::ConfigJson(space, *row.best)},
+                 {"measured_gain", row.best_gain},
+                 {"runs", row.best_runs},
+                 {"is_baseline", row.best_is_baseline},
+                 {"why", row.why}};
+  }
+  j["zero_shot_top1"] = {
+      {"config", space::ConfigJson(space, row.zero_shot_top1)},
+      {"weak_evidence", row.zero_shot_weak},
+      {"measured_gain", row.zero_shot_gain ? Json(*row.zero_shot_gain) : Json()}};
+  j["knobs_moved_from_zero_shot"] = row.best ? Json(row.knobs_moved) : Json();
+  return j;
+}
+
 std::vector<std::string> WriteStudyOutputs(const std::filesystem::path& out,
                                            const config::StudyConfig& cfg,
-                                           const loop::StudyResult& res) {
+                                           const loop::StudyResult& res,
+                                           const std::vector<OnboardedRow>& onboarded) {
   std::vector<std::string> warnings;
   core::WriteFileAtomic(out / "observations.csv", ObservationsCsv(res.state));
   core::WriteFileAtomic(out / "recommendation_matrix.json",
@@ -272,9 +297,14 @@ std::vector<std::string> WriteStudyOutputs(const std::filesystem::path& out,
   bundle.measured = deploy::MeasuredMeans(res.state);
   deploy::SaveModelBundle(out / "model", bundle);
   if (cfg.reporting.plots) WriteCurvePlots(out, cfg, res, warnings);
-  core::WriteFileAtomic(out / "summary.json", SummaryJson(cfg, res).dump(2) + "\n");
+  nlohmann::ordered_json summary = SummaryJson(cfg, res);
+  if (!onboarded.empty()) {
+    summary["onboarded"] = nlohmann::ordered_json::array();
+    for (const auto& row : onboarded) summary["onboarded"].push_back(OnboardedJson(cfg.space, row));
+  }
+  core::WriteFileAtomic(out / "summary.json", summary.dump(2) + "\n");
   // Evaluation, contribution, extra plots, summary.md and report.html.
-  for (auto& w : WriteEvaluationOutputs(out, cfg, res)) warnings.push_back(std::move(w));
+  for (auto& w : WriteEvaluationOutputs(out, cfg, res, onboarded)) warnings.push_back(std::move(w));
   return warnings;
 }
 

@@ -8,6 +8,7 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -50,8 +51,9 @@ constexpr const char* kStubConfig =
     "runner: {mode: stub, noise_std: 0.02}\n";
 
 /// A deterministic benchmark: integer perf from the knobs and the workload name's last digit;
-/// config a=3, c=1 fails. With IOREC_TEST_BLOCK set, its third run announces itself in
-/// `started` and waits for a file that never comes (the test kills the run).
+/// config a=3, c=1 fails, and on workloads ending in 8 every config with a != 1 (the baseline's).
+/// With IOREC_TEST_BLOCK set, its third run announces itself in `started` and waits for a file that
+/// never comes (the test kills the run).
 constexpr const char* kBench = R"sh(#!/bin/sh
 # usage: bench.sh WORKLOAD A B C
 dir=$(dirname "$0")
@@ -63,6 +65,7 @@ fi
 n=${1#"${1%?}"}
 case "$n" in [0-9]) ;; *) n=0 ;; esac
 if [ "$2" = 3 ] && [ "$4" = 1 ]; then echo "out of memory" >&2; exit 3; fi
+if [ "$n" = 8 ] && [ "$2" != 1 ]; then echo "no such stripe" >&2; exit 4; fi
 echo $(( 300 + $2 * $3 * (n + 2) + $4 * 13 - ($2 - 2) * ($2 - 2) * 11 - ($3 - 4) * ($3 - 4) * 3 ))
 )sh";
 
@@ -182,6 +185,48 @@ TEST_F(OnboardCliTest, StubRunsTheBudgetAndRecommendReturnsTheBestMeasured) {
   EXPECT_EQ(nlohmann::json::parse(other.out)["method"], "zero_shot");
 }
 
+TEST_F(OnboardCliTest, StatusAndReportShowEachOnboardedWorkload) {
+  const fs::path study = StubStudy();
+  const fs::path before = dir_ / "before";
+  fs::copy(study, before, fs::copy_options::recursive);
+  const fs::path w = NewWorkload(study, "new4", 0.4);
+  const auto r = Iorec("onboard -q " + Q(study) + " -w " + Q(w) + " --budget 5 --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto row = nlohmann::json::parse(r.out).at(0);
+  EXPECT_EQ(row["workload"], "new4");
+  EXPECT_TRUE(row["zero_shot_top1"]["config"].is_object());
+  EXPECT_TRUE(row["knobs_moved_from_zero_shot"].is_number()) << row.dump();
+
+  const auto text = Iorec("status " + Q(study));
+  ASSERT_EQ(text.code, 0) << text.out;
+  EXPECT_NE(text.out.find("onboarded workloads"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("new4: 5/5 runs (0 failed)"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("zero-shot top-1: "), std::string::npos) << text.out;
+  const auto json = Iorec("status -q --json " + Q(study));
+  ASSERT_EQ(json.code, 0) << json.out;
+  EXPECT_EQ(nlohmann::json::parse(json.out)["onboarded"].at(0), row);
+  EXPECT_TRUE(
+      nlohmann::json::parse(Iorec("status -q --json " + Q(before)).out)["onboarded"].empty());
+
+  // The reports gain a section; the study's own outputs stay byte-identical.
+  const auto check_reports = [&](const std::string& when) {
+    EXPECT_EQ(nlohmann::json::parse(Slurp(study / "summary.json"))["onboarded"].at(0), row) << when;
+    for (const char* f : {"summary.md", "report.html"}) {
+      const std::string doc = Slurp(study / f);
+      EXPECT_NE(doc.find("New workloads onboarded"), std::string::npos) << f << " " << when;
+      EXPECT_NE(doc.find("new4"), std::string::npos) << f << " " << when;
+    }
+    for (const char* f : {"observations.csv", "recommendation_matrix.json", "model/model.json"})
+      EXPECT_TRUE(Slurp(study / f) == Slurp(before / f)) << f << " " << when;
+  };
+  check_reports("after onboard");
+  ASSERT_EQ(Iorec("report -q " + Q(study)).code, 0);
+  check_reports("after report");
+  ASSERT_EQ(Iorec("run -q -c " + Q(dir_ / "stub.yaml") + " -o " + Q(study)).code, 0);
+  check_reports("after run again");
+  EXPECT_EQ(Slurp(before / "summary.md").find("New workloads onboarded"), std::string::npos);
+}
+
 TEST_F(OnboardCliTest, SameSeedFromScratchGivesIdenticalTrialsAndABudgetExtends) {
   const fs::path a = StubStudy("a");
   const fs::path b = dir_ / "b";
@@ -296,6 +341,20 @@ TEST_F(OnboardCliTest, CommandRunnerRecordsFailuresAndResumesAfterKill9) {
   const auto ref_j = nlohmann::json::parse(ref.out);
   EXPECT_EQ(ref_j[0]["runs"], 8);
   EXPECT_TRUE(fs::exists(clean / "trials" / "new5")) << "trial directories";
+  // new8: failures are data and count against the budget; a config that failed twice is not
+  // run again; the best is among the configs that ran.
+  EXPECT_GE(ref_j[1]["failed"].get<int>(), 2) << ref_j[1].dump();
+  EXPECT_LE(ref_j[1]["runs"].get<int>(), 8);
+  EXPECT_EQ(ref_j[1]["best"]["config"]["a"], 1) << ref_j[1].dump();
+  const auto rec8 = Iorec("recommend -q --json -m " + Q(clean) + " -w " + Q(w8));
+  ASSERT_EQ(rec8.code, 0) << rec8.out;
+  for (const auto& c : nlohmann::json::parse(rec8.out)["recommendations"])
+    EXPECT_EQ(c["config"]["a"], 1) << c.dump();
+  const auto ref_lines = TrialLines(ref.err);
+  const auto failed_lines =
+      std::count_if(ref_lines.begin(), ref_lines.end(),
+                    [](const std::string& l) { return l.find(" failed: ") != std::string::npos; });
+  EXPECT_EQ(failed_lines, ref_j[1]["failed"].get<int>() + ref_j[0]["failed"].get<int>());
 
   // kill -9 while the third trial runs; its trial process is killed by hand (kill -9 leaves it).
   fs::remove(dir_ / "count");
@@ -322,7 +381,7 @@ TEST_F(OnboardCliTest, CommandRunnerRecordsFailuresAndResumesAfterKill9) {
   ASSERT_EQ(resumed.code, 0) << resumed.err;
   EXPECT_EQ(resumed.out, ref.out);
   // The two baselines finished before the kill stay; the two trials in flight run again.
-  EXPECT_EQ(TrialLines(resumed.err).size(), 14u) << resumed.err;
+  EXPECT_EQ(TrialLines(resumed.err).size() + 2, ref_lines.size()) << resumed.err;
 }
 
 TEST_F(OnboardCliTest, AskTellGivesTheSameResultAsTheCommandRunner) {

@@ -14,6 +14,7 @@
 #include "iorec/eval/contribution.hpp"
 #include "iorec/eval/heldout.hpp"
 #include "iorec/loop/study.hpp"
+#include "iorec/report/study_outputs.hpp"
 #include "iorec/runner/fidelity.hpp"
 
 namespace iorec::report {
@@ -40,6 +41,7 @@ struct ReportContent {
   const eval::ContributionReport* contribution = nullptr;
   std::vector<runner::WorkloadFidelity> fidelity;  ///< real runner: per workload; else empty
   std::vector<PlotRef> plots;
+  std::vector<OnboardedRow> onboarded;  ///< workloads onboarded since the study finished
 };
 
 /// The extra plots (learning curve with CI band, best gain so far per workload, heatmap of
@@ -77,6 +79,7 @@ std::string Base64(std::string_view bytes);
 /// report.html. Throws core::InputError for an impossible evaluation split. Returns warnings.
 std::vector<std::string> WriteEvaluationOutputs(const std::filesystem::path& out_dir,
                                                 const config::StudyConfig& cfg,
-                                                const loop::StudyResult& res);
+                                                const loop::StudyResult& res,
+                                                const std::vector<OnboardedRow>& onboarded = {});
 
 }  // namespace iorec::report
