@@ -284,8 +284,10 @@ void OnboardCommand(const OnboardOptions& opt, const GlobalOptions& g) {
   }
   RunAllRounds(opt, in, model, *db, g.quiet);
   // The study's reports gain (or update) their onboarding section.
-  RewriteStudyOutputs(opt.dir, *db);
-  PrintOutcomes(in.cfg, OnboardedRows(opt.dir, *db, in.cfg), in.named, opt.json);
+  const auto rows = OnboardedRows(model, *db, in.cfg);
+  if (!g.quiet) std::fprintf(stderr, "iorec: onboard: rewriting the study's reports\n");
+  RewriteStudyOutputs(opt.dir, *db, &rows);
+  PrintOutcomes(in.cfg, rows, in.named, opt.json);
 }
 
 }  // namespace

@@ -40,7 +40,8 @@ void ReportCommand(const std::string& dir, const GlobalOptions& g) {
 
 }  // namespace
 
-size_t RewriteStudyOutputs(const std::string& dir, store::SqliteStore& db) {
+size_t RewriteStudyOutputs(const std::string& dir, store::SqliteStore& db,
+                           const std::vector<report::OnboardedRow>* onboarded) {
   const auto info = db.Study();
   if (!info) throw core::InputError(db.path().string() + ": the study was never started");
   const config::StudyConfig cfg = config::ParseStudyConfig(info->config_yaml, info->config_path);
@@ -56,8 +57,8 @@ size_t RewriteStudyOutputs(const std::string& dir, store::SqliteStore& db) {
   const loop::Oracle* oracle = heldout ? tb.oracle.get() : nullptr;
   const loop::StudyResult res =
       loop::RunStudy(cfg, ws, executor, oracle, observers, store::ToImportedTrials(db.Imported()));
-  const auto onboarded = OnboardedRows(dir, db, cfg);
-  for (const auto& w : report::WriteStudyOutputs(dir, cfg, res, onboarded)) spdlog::warn("{}", w);
+  const auto rows = onboarded ? *onboarded : OnboardedRows(dir, db, cfg);
+  for (const auto& w : report::WriteStudyOutputs(dir, cfg, res, rows)) spdlog::warn("{}", w);
   if (!res.workloads_without_runs.empty()) spdlog::warn("{}", res.stop_reason);
   return executor.replayed();
 }

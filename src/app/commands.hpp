@@ -5,12 +5,16 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common.hpp"
 
 namespace iorec::store {
 class SqliteStore;
 }  // namespace iorec::store
+namespace iorec::report {
+struct OnboardedRow;
+}  // namespace iorec::report
 
 namespace iorec::app {
 
@@ -28,8 +32,11 @@ void AddOnboardCommand(CLI::App& root, GlobalOptions& g);
 
 /// Replays the finished study in `dir` from `store` (no trial runs; an unfinished one is an
 /// InputError) and rewrites its outputs (`iorec report`, and `iorec import` into a finished
-/// study). The caller holds the directory's lock. Returns the trials replayed.
-size_t RewriteStudyOutputs(const std::string& dir, store::SqliteStore& store);
+/// study). The caller holds the directory's lock. `onboarded`: the report rows of the
+/// workloads onboarded into the study (null: computed from the store). Returns the trials
+/// replayed.
+size_t RewriteStudyOutputs(const std::string& dir, store::SqliteStore& store,
+                           const std::vector<report::OnboardedRow>* onboarded = nullptr);
 
 /// Opens `<dir>/study.db` (status, export, report). Throws core::InputError naming the path.
 std::unique_ptr<store::SqliteStore> OpenStudyDir(const std::string& dir, bool read_only,

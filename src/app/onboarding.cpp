@@ -244,11 +244,14 @@ report::OnboardedRow OnboardedRowOf(const OnboardOutcome& o) {
 
 std::vector<report::OnboardedRow> OnboardedRows(const fs::path& dir, store::Store& db,
                                                 const config::StudyConfig& cfg) {
-  const auto onboarded = LoadOnboarded(db);
-  if (onboarded.empty()) return {};
-  const OnboardModel model(dir, cfg.seed);
+  if (db.OnboardWorkloads().empty()) return {};
+  return OnboardedRows(OnboardModel(dir, cfg.seed), db, cfg);
+}
+
+std::vector<report::OnboardedRow> OnboardedRows(const OnboardModel& model, store::Store& db,
+                                                const config::StudyConfig& cfg) {
   std::vector<report::OnboardedRow> rows;
-  for (const auto& w : onboarded) {
+  for (const auto& w : LoadOnboarded(db)) {
     rows.push_back(OnboardedRowOf(SummarizeOnboarded(model, w, cfg.runner.objective)));
   }
   return rows;

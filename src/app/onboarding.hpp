@@ -26,6 +26,9 @@ class OnboardModel {
   /// Reads `<study_dir>/model`. Throws core::InputError when it is missing or carries no
   /// measured configs.
   OnboardModel(const std::filesystem::path& study_dir, uint64_t seed);
+  /// Not copied or moved: the model refers to the state it was fitted on.
+  OnboardModel(const OnboardModel&) = delete;
+  OnboardModel& operator=(const OnboardModel&) = delete;
   const deploy::ModelBundle& bundle() const { return bundle_; }
   const deploy::ZeroShot& zero_shot() const { return *zero_shot_; }
   /// The zero-shot recommendation Onboarding runs after the baseline.
@@ -101,6 +104,9 @@ report::OnboardedRow OnboardedRowOf(const OnboardOutcome& o);
 /// Every onboarded workload of the study in `dir` as the reports show it; fits the study's
 /// zero-shot model only when there is one (none: empty).
 std::vector<report::OnboardedRow> OnboardedRows(const std::filesystem::path& dir, store::Store& db,
+                                                const config::StudyConfig& cfg);
+/// The same with the model at hand.
+std::vector<report::OnboardedRow> OnboardedRows(const OnboardModel& model, store::Store& db,
                                                 const config::StudyConfig& cfg);
 
 /// The same as text lines (no trailing newline), for `onboard` and `status`.

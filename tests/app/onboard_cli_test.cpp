@@ -185,6 +185,48 @@ TEST_F(OnboardCliTest, StubRunsTheBudgetAndRecommendReturnsTheBestMeasured) {
   EXPECT_EQ(nlohmann::json::parse(other.out)["method"], "zero_shot");
 }
 
+TEST_F(OnboardCliTest, ADarshanLogIsOnboardedAndRecommendedByItsFeatures) {
+  // A study of five example workloads; the log is the job behind a sixth, top1_101.
+  const fs::path data = dir_ / "workloads";
+  fs::create_directories(data);
+  for (const char* w : {"top2_20", "top3_18", "top4_192", "top5_74", "top6_331"}) {
+    fs::copy_file(fs::path(IOREC_SOURCE_DIR) / "examples/workloads" / (std::string(w) + ".json"),
+                  data / (std::string(w) + ".json"));
+  }
+  const fs::path cfg = dir_ / "real.yaml";
+  std::ofstream(cfg) << "seed: 5\n"
+                        "parameters:\n"
+                        "  - {name: stripe_count, values: [1, 4, 16], is_ordered: true}\n"
+                        "  - {name: stripe_size, values: [\"64K\", \"1M\", \"16M\"], is_ordered: "
+                        "true}\n"
+                        "data: {input_dir: "
+                     << data.string()
+                     << "}\n"
+                        "warm_start: {target_size: 6}\n"
+                        "model: {num_rounds: 10, max_depth: 3}\n"
+                        "active: {ensemble_size: 2, iterations: 1, batch_per_iter: 1}\n"
+                        "evaluation: {enabled: false}\n";
+  const fs::path study = dir_ / "study";
+  ASSERT_EQ(Iorec("run -q -c " + Q(cfg) + " -o " + Q(study)).code, 0);
+  const std::string log = IOREC_TEST_DATA "/darshan/combined.darshan";
+  const auto r = Iorec("onboard -q " + Q(study) + " --darshan " + Q(log) + " --budget 4 --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto row = nlohmann::json::parse(r.out).at(0);
+  EXPECT_EQ(row["workload"], "combined");
+  EXPECT_EQ(row["runs"], 4);
+  const auto rec = Iorec("recommend -q --json -m " + Q(study) + " --darshan " + Q(log));
+  ASSERT_EQ(rec.code, 0) << rec.out;
+  const auto j = nlohmann::json::parse(rec.out);
+  EXPECT_EQ(j["method"], "onboarded");
+  EXPECT_EQ(j["recommendations"][0]["config"], row["best"]["config"]);
+  // A log that is not one is refused, naming it, and nothing is written.
+  std::ofstream(dir_ / "junk.darshan") << "not a darshan log";
+  const auto bad =
+      Iorec("onboard " + Q(study) + " --darshan " + Q(dir_ / "junk.darshan") + " -n 3");
+  EXPECT_EQ(bad.code, 2) << bad.out;
+  EXPECT_NE(bad.out.find("junk.darshan"), std::string::npos) << bad.out;
+}
+
 TEST_F(OnboardCliTest, StatusAndReportShowEachOnboardedWorkload) {
   const fs::path study = StubStudy();
   const fs::path before = dir_ / "before";
