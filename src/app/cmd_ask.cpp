@@ -97,7 +97,8 @@ void AddAskCommand(CLI::App& root, GlobalOptions& g) {
   auto* cmd = root.add_subcommand(
       "ask",
       "The trials a study with runner.executor: external waits for (advances the study when "
-      "none are pending; when it is done, writes its outputs and lists none)");
+      "none are pending; when it is done, writes its outputs and lists the trials of the "
+      "workloads onboarded into it, if any)");
   AddStudyDirArgument(cmd, opt->dir);
   AddJsonFlag(cmd, opt->json,
               "the pending trials (an array of {trial_id, workload, workload_file, config})");
