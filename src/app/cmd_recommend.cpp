@@ -326,12 +326,11 @@ Recommended Recommend(const deploy::ModelBundle& b, const std::filesystem::path&
   Recommended out;
   deploy::Recommender rec(b.space, b.known, b.matrix, *b.model, b.baseline, b.params);
   out.r = rec.Recommend(w.features);
-  if (!out.r.exact_match) {
-    if (const auto o = OnboardedOutcome(std::filesystem::absolute(model_dir), w)) {
-      out.method = Method::kOnboarded;
-      std::tie(out.r, out.ex) = OnboardedRecommendation(b, w, *o, out.r);
-      return out;
-    }
+  // Its own runs first: an onboarded workload may also be close to a study workload.
+  if (const auto o = OnboardedOutcome(std::filesystem::absolute(model_dir), w)) {
+    out.method = Method::kOnboarded;
+    std::tie(out.r, out.ex) = OnboardedRecommendation(b, w, *o, out.r);
+    return out;
   }
   out.method = out.r.exact_match    ? Method::kMeasured
                : b.measured.empty() ? Method::kConsensus

@@ -115,6 +115,11 @@ Recommender::Recommender(const space::Space& space, const space::WorkloadSet& kn
 }
 
 void Recommender::Calibrate() {
+  count_feature_.assign(known_.feature_names.size(), false);
+  for (const auto& w : known_.workloads) {
+    for (size_t j = 0; j < count_feature_.size() && j < w.features.size(); ++j)
+      count_feature_[j] = count_feature_[j] || w.features[j] > 1.0;
+  }
   // Leave-one-out nearest-neighbour distances of the known workloads: a new workload
   // farther than the largest of them (plus a margin) is outside what the study saw.
   const auto& ws = known_.workloads;
@@ -163,6 +168,13 @@ FeatureScale::FeatureScale(const space::WorkloadSet& reference) {
       lo = std::min(lo, w.features[j]), hi = std::max(hi, w.features[j]);
     if (hi > lo) inv_span_[j] = 1.0 / (hi - lo);
   }
+}
+
+bool Recommender::SameScale(const std::vector<double>& a, const std::vector<double>& b) const {
+  for (size_t j = 0; j < count_feature_.size(); ++j) {
+    if (count_feature_[j] && a[j] != b[j]) return false;
+  }
+  return true;
 }
 
 double Recommender::Distance(const std::vector<double>& a, const std::vector<double>& b) const {
@@ -216,7 +228,8 @@ Recommendation Recommender::Recommend(const std::vector<double>& features) const
   Recommendation rec;
   const auto nearest = Nearest(features);
   for (const auto& [d, w] : nearest) rec.neighbors.push_back({known_.workloads[w].id, d});
-  rec.exact_match = !nearest.empty() && nearest[0].first <= std::max(1e-12, same_threshold_);
+  rec.exact_match = !nearest.empty() && nearest[0].first <= std::max(1e-12, same_threshold_) &&
+                    SameScale(features, known_.workloads[nearest[0].second].features);
   Candidates cand = Merge(nearest);
   cand.pred = model::PredictConfigs(model_, space_, features, cand.configs);
   if (rec.exact_match && nearest[0].second < matrix_.size()) {

@@ -135,6 +135,22 @@ TEST(RecommenderTest, KnownWorkloadGetsItsOwnMeasuredBestFirst) {
   EXPECT_EQ(r.configs[0].source, "measured");
 }
 
+TEST(RecommenderTest, TheSameMixAtAnotherRankCountIsNotTheKnownWorkload) {
+  Fixture f;
+  f.known.feature_names = {"f0", "f1", "nprocs"};
+  f.known.workloads[0].features = {0.0, 0.0, 64.0};
+  f.known.workloads[1].features = {0.5, 0.5, 16.0};
+  f.known.workloads[2].features = {1.0, 1.0, 1024.0};
+  FakeModel m(3);
+  Recommender rec(f.space, f.known, f.matrix, m, space::Config({0, 0}), {2, 3});
+  EXPECT_TRUE(rec.Recommend({0.0, 0.0, 64.0}).exact_match);
+  // 4x the ranks: a tiny distance on a linear nprocs span of 1008, but another scale.
+  const auto scaled = rec.Recommend({0.0, 0.0, 256.0});
+  EXPECT_LT(scaled.neighbors[0].distance, 0.2);
+  EXPECT_EQ(scaled.neighbors[0].workload_id, "near");
+  EXPECT_FALSE(scaled.exact_match);
+}
+
 TEST(RecommenderTest, ConsensusIsScaleFree) {
   Fixture f;
   // Each workload's perfs in other units (e.g. a rate per hour instead of per second).

@@ -66,7 +66,8 @@ class Recommender {
 
   /// Precondition: features.size() == known.feature_names.size().
   /// A known workload (distance 0, or under 5% of the median leave-one-out neighbour
-  /// distance) gets its own measured configs by robust score, the model filling any free
+  /// distance, at the same scale: every count feature such as nprocs equal) gets its own
+  /// measured configs by robust score, the model filling any free
   /// slots. An unseen one gets its k neighbours' top configs ranked by consensus: the
   /// rank-weighted mean, over the neighbours, of each config's robust perf as a fraction of
   /// that neighbour's best (a neighbour's lowest listed fraction where it did not list the
@@ -94,6 +95,8 @@ class Recommender {
   void FillUnseen(const std::vector<std::pair<double, size_t>>& nearest, const Candidates& cand,
                   Recommendation& rec) const;
   void Calibrate();
+  /// Equal in every count feature (one that some known workload has above 1, e.g. nprocs).
+  bool SameScale(const std::vector<double>& a, const std::vector<double>& b) const;
 
   const space::Space& space_;
   const space::WorkloadSet& known_;
@@ -102,9 +105,10 @@ class Recommender {
   space::Config baseline_;
   RecommenderParams params_;
   FeatureScale scale_;
-  double far_threshold_ = 0.0;     ///< distance beyond which a workload counts as unfamiliar
-  double same_threshold_ = 0.0;    ///< distance below which it is taken as a known workload
-  double spread_threshold_ = 0.0;  ///< model stddev above which top-1 counts as uncertain
+  double far_threshold_ = 0.0;       ///< distance beyond which a workload counts as unfamiliar
+  double same_threshold_ = 0.0;      ///< distance below which it is taken as a known workload
+  double spread_threshold_ = 0.0;    ///< model stddev above which top-1 counts as uncertain
+  std::vector<bool> count_feature_;  ///< per feature: a count (nprocs), not a fraction
 };
 
 }  // namespace iorec::deploy
