@@ -18,10 +18,16 @@ namespace {
 /// A config that failed this often on a workload is not run there again.
 constexpr size_t kMaxFailuresPerConfig = 2;
 
-size_t FailuresOf(const OnboardedWorkload& w, const space::Config& c) {
+/// Finished trials of `c` on `w` without a perf: failed, or told a metric that is none.
+size_t FailuresOf(const OnboardedWorkload& w, const space::Config& c, state::Direction direction) {
   size_t n = 0;
   for (const auto& t : w.trials) {
-    if (t.run.status == store::TrialStatus::kFailed && space::Config(t.run.levels) == c) ++n;
+    if (space::Config(t.run.levels) != c) continue;
+    std::string why;
+    if (t.run.status == store::TrialStatus::kFailed ||
+        (t.run.status == store::TrialStatus::kDone &&
+         !(t.run.ok && state::PerfFromMetric(t.run.value, direction, &why))))
+      ++n;
   }
   return n;
 }
@@ -96,12 +102,6 @@ size_t OnboardedWorkload::finished() const {
   }));
 }
 
-size_t OnboardedWorkload::failed() const {
-  return static_cast<size_t>(std::count_if(trials.begin(), trials.end(), [](const auto& t) {
-    return t.run.status == store::TrialStatus::kFailed;
-  }));
-}
-
 std::vector<OnboardedWorkload> LoadOnboarded(store::Store& db) {
   std::vector<OnboardedWorkload> out;
   std::map<uint32_t, size_t> at;
@@ -142,7 +142,7 @@ std::vector<store::OnboardTrialRecord> PlanRound(const OnboardModel& model,
     const std::vector<double>& features = w.record.workload.features;
     const deploy::Onboarding onboarding(model.zero_shot(), features);
     const auto next = onboarding.Next(SuccessfulRuns(w, direction));
-    if (!next || FailuresOf(w, *next) >= kMaxFailuresPerConfig) continue;
+    if (!next || FailuresOf(w, *next, direction) >= kMaxFailuresPerConfig) continue;
     store::OnboardTrialRecord t;
     t.run.trial_id = ++last_trial_id;
     t.run.workload = w.record.idx;
@@ -170,13 +170,14 @@ OnboardOutcome SummarizeOnboarded(const OnboardModel& model, const OnboardedWork
   o.id = w.record.workload.id;
   o.budget = w.record.budget;
   o.finished = w.finished();
-  o.failed = w.failed();
   o.in_flight = w.trials.size() - o.finished;
   const std::vector<double>& features = w.record.workload.features;
   const auto zs = model.ZeroShotFor(features);
   o.zero_shot_top1 = zs.configs.empty() ? model.zero_shot().baseline() : zs.configs[0].config;
   o.zero_shot_weak = zs.weak_evidence;
   const auto runs = SuccessfulRuns(w, direction);
+  // A told metric that cannot be a perf (`iorec tell` stores it as done) failed too.
+  o.failed = o.finished - runs.size();
   const space::Config& baseline = model.zero_shot().baseline();
   std::vector<MeasuredOnboard> measured = MeanPerConfig(runs);
   const auto base = std::find_if(measured.begin(), measured.end(),

@@ -46,7 +46,6 @@ struct OnboardedWorkload {
   std::vector<store::OnboardTrialRecord> trials;
   /// Trials with a result (done or failed): what counts against the budget.
   size_t finished() const;
-  size_t failed() const;
 };
 
 /// Every onboarded workload of `db` with its trials.
