@@ -160,10 +160,12 @@ void PrintText(const deploy::ModelBundle& b, const space::Workload& w,
                Method method) {
   const bool zero_shot = method == Method::kZeroShot;
   if (method == Method::kOnboarded) {
+    // The runs behind every config are the onboarded workload's (same features, any name).
+    const std::string as = ex.expected.empty() ? w.id : ex.expected.front().measured_on;
     std::printf(
-        "workload %s: onboarded into this study (`iorec onboard`); its best measured configs, "
-        "#1 the one to apply (the baseline unless a config beat it beyond noise)\n",
-        w.id.c_str());
+        "workload %s: onboarded into this study as %s (`iorec onboard`); its best measured "
+        "configs, #1 the one to apply (the baseline unless a config beat it beyond noise)\n",
+        w.id.c_str(), as.c_str());
   } else if (r.exact_match && !r.neighbors.empty()) {
     std::printf(
         "workload %s: same features as measured workload %s; its best measured configs "
@@ -255,7 +257,7 @@ std::pair<deploy::Recommendation, Explained> OnboardedRecommendation(
     r.configs.push_back(c);
     deploy::Expectation e;
     e.basis = m.config == b.baseline ? deploy::Basis::kCurrent : deploy::Basis::kMeasuredHere;
-    e.measured_on = w.id;
+    e.measured_on = o.id;  // the onboarded workload, whatever this one is named
     e.runs = static_cast<int>(m.runs);
     e.has_gain = e.has_perf = true;
     e.gain = e.gain_lo = e.gain_hi = m.gain;

@@ -178,6 +178,12 @@ TEST_F(OnboardCliTest, StubRunsTheBudgetAndRecommendReturnsTheBestMeasured) {
   const auto emit = Iorec("recommend -q --model " + Q(study) + " -w " + Q(w1) + " --emit json");
   ASSERT_EQ(emit.code, 0) << emit.out;
   EXPECT_EQ(nlohmann::json::parse(emit.out)["config"], j[0]["best"]["config"]) << emit.out;
+  // Matched by its features: the same features under another name are the onboarded workload.
+  fs::copy_file(w1, dir_ / "renamed.json");
+  const auto renamed =
+      Iorec("recommend -q --json --model " + Q(study) + " -w " + Q(dir_ / "renamed.json"));
+  ASSERT_EQ(renamed.code, 0) << renamed.out;
+  EXPECT_EQ(nlohmann::json::parse(renamed.out)["recommendations"], rj["recommendations"]);
   // A workload with other features is not the onboarded one: zero-shot.
   const auto other = Iorec("recommend -q --json --model " + Q(study / "model") + " -w " +
                            Q(NewWorkload(study, "new1x", 0.55)));
