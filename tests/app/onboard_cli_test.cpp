@@ -475,6 +475,26 @@ TEST_F(OnboardCliTest, AskTellGivesTheSameResultAsTheCommandRunner) {
   // Told twice: refused, naming the trial.
   const auto twice = Iorec("tell " + Q(ext) + " 1 5");
   EXPECT_EQ(twice.code, 2) << twice.out;
+
+  // Values that are no metric (0, then a failure) are failures: the baseline is tried twice,
+  // then the workload stops without a best config, its budget not spent.
+  ASSERT_EQ(
+      Iorec("onboard -q " + Q(ext) + " -w " + Q(NewWorkload(local, "new2", 0.2)) + " -n 4").code,
+      0);
+  for (const std::string told : {"0", "--failed 'node lost'"}) {
+    const auto pending = nlohmann::json::parse(Iorec("ask -q --json " + Q(ext)).out);
+    ASSERT_EQ(pending.size(), 1u) << pending.dump();
+    EXPECT_EQ(pending[0]["workload"], "new2");
+    const auto r = Iorec("tell -q " + Q(ext) + " " + pending[0]["trial_id"].dump() + " " + told);
+    EXPECT_EQ(r.code, 0) << r.out;
+  }
+  EXPECT_TRUE(nlohmann::json::parse(Iorec("ask -q --json " + Q(ext)).out).empty());
+  const auto status = nlohmann::json::parse(Iorec("status -q --json " + Q(ext)).out);
+  const auto& row = status["onboarded"].at(1);
+  EXPECT_EQ(row["workload"], "new2");
+  EXPECT_EQ(row["runs"], 2);
+  EXPECT_EQ(row["failed"], 2);
+  EXPECT_TRUE(row["best"].is_null()) << row.dump();
 }
 
 }  // namespace
