@@ -415,6 +415,13 @@ TEST_F(OnboardCliTest, CommandRunnerRecordsFailuresAndResumesAfterKill9) {
   ASSERT_EQ(posix_spawn(&pid, bin.c_str(), nullptr, nullptr, const_cast<char**>(argv), environ), 0);
   unsetenv("IOREC_TEST_BLOCK");
   ASSERT_TRUE(iorec::test_support::WaitForFile(dir_ / "started"));
+  // While it runs: a second onboard is refused at once; status reads the trials in flight.
+  const auto second = Iorec("onboard " + Q(study) + " -w " + Q(w5) + " --budget 8");
+  EXPECT_EQ(second.code, 2) << second.out;
+  EXPECT_NE(second.out.find("another iorec process"), std::string::npos) << second.out;
+  const auto running = Iorec("status -q --json " + Q(study));
+  ASSERT_EQ(running.code, 0) << running.out;
+  EXPECT_EQ(nlohmann::json::parse(running.out)["onboarded"].at(0)["in_flight"], 1) << running.out;
   ASSERT_EQ(kill(pid, SIGKILL), 0);
   int status = 0;
   ASSERT_EQ(waitpid(pid, &status, 0), pid);
