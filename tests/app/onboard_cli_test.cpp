@@ -133,6 +133,24 @@ class OnboardCliTest : public ::testing::Test {
     return ids;
   }
 
+  /// `iorec onboard STUDY -w W5 -w W8 --budget 8` started in the background with the bench
+  /// blocking from its third run on; returns once that run has started (-1 on failure).
+  pid_t SpawnBlocked(const fs::path& study, const fs::path& w5, const fs::path& w8) {
+    fs::remove(dir_ / "count");
+    fs::remove(dir_ / "started");
+    setenv("IOREC_TEST_BLOCK", "1", 1);
+    const std::string bin = IOREC_BINARY;
+    const std::string study_s = study.string(), w5_s = w5.string(), w8_s = w8.string();
+    const char* argv[] = {bin.c_str(),  "onboard",  "-q", study_s.c_str(), "-w", w5_s.c_str(), "-w",
+                          w8_s.c_str(), "--budget", "8",  nullptr};
+    pid_t pid = 0;
+    const int rc =
+        posix_spawn(&pid, bin.c_str(), nullptr, nullptr, const_cast<char**>(argv), environ);
+    unsetenv("IOREC_TEST_BLOCK");
+    if (rc != 0 || !iorec::test_support::WaitForFile(dir_ / "started")) return -1;
+    return pid;
+  }
+
   iorec::test_support::TempDir tmp_;
   const fs::path dir_ = tmp_.path();
 };
@@ -405,16 +423,8 @@ TEST_F(OnboardCliTest, CommandRunnerRecordsFailuresAndResumesAfterKill9) {
   EXPECT_EQ(failed_lines, ref_j[1]["failed"].get<int>() + ref_j[0]["failed"].get<int>());
 
   // kill -9 while the third trial runs; its trial process is killed by hand (kill -9 leaves it).
-  fs::remove(dir_ / "count");
-  setenv("IOREC_TEST_BLOCK", "1", 1);
-  const std::string bin = IOREC_BINARY;
-  const std::string study_s = study.string(), w5_s = w5.string(), w8_s = w8.string();
-  const char* argv[] = {bin.c_str(),  "onboard",  "-q", study_s.c_str(), "-w", w5_s.c_str(), "-w",
-                        w8_s.c_str(), "--budget", "8",  nullptr};
-  pid_t pid = 0;
-  ASSERT_EQ(posix_spawn(&pid, bin.c_str(), nullptr, nullptr, const_cast<char**>(argv), environ), 0);
-  unsetenv("IOREC_TEST_BLOCK");
-  ASSERT_TRUE(iorec::test_support::WaitForFile(dir_ / "started"));
+  const pid_t pid = SpawnBlocked(study, w5, w8);
+  ASSERT_GT(pid, 0);
   // While it runs: a second onboard is refused at once; status reads the trials in flight.
   const auto second = Iorec("onboard " + Q(study) + " -w " + Q(w5) + " --budget 8");
   EXPECT_EQ(second.code, 2) << second.out;
@@ -437,6 +447,32 @@ TEST_F(OnboardCliTest, CommandRunnerRecordsFailuresAndResumesAfterKill9) {
   EXPECT_EQ(resumed.out, ref.out);
   // The two baselines finished before the kill stay; the two trials in flight run again.
   EXPECT_EQ(TrialLines(resumed.err).size() + 2, ref_lines.size()) << resumed.err;
+}
+
+TEST_F(OnboardCliTest, CtrlCStopsTheRoundAndTheSameCommandResumes) {
+  const fs::path study = CommandStudy("cmd", "  parallel_trials: 2\n");
+  const fs::path clean = dir_ / "clean";
+  fs::copy(study, clean, fs::copy_options::recursive);
+  const fs::path w5 = NewWorkload(study, "new5", 0.4), w8 = NewWorkload(study, "new8", 0.8);
+  const std::string args = " -w " + Q(w5) + " -w " + Q(w8) + " --budget 8 --json";
+  const auto ref = IorecSplit("onboard " + Q(clean) + args);
+  ASSERT_EQ(ref.code, 0) << ref.err;
+
+  const pid_t pid = SpawnBlocked(study, w5, w8);
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(kill(pid, SIGINT), 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  // The trials it stopped are pending again (in flight), and run again on resume.
+  const auto st = nlohmann::json::parse(Iorec("status -q --json " + Q(study)).out);
+  EXPECT_EQ(st["onboarded"].at(0)["runs"], 1);
+  EXPECT_EQ(st["onboarded"].at(0)["in_flight"], 1);
+  const auto resumed = IorecSplit("onboard " + Q(study) + args);
+  ASSERT_EQ(resumed.code, 0) << resumed.err;
+  EXPECT_EQ(resumed.out, ref.out);
+  EXPECT_EQ(TrialLines(resumed.err).size() + 2, TrialLines(ref.err).size()) << resumed.err;
 }
 
 TEST_F(OnboardCliTest, AskTellGivesTheSameResultAsTheCommandRunner) {
