@@ -21,7 +21,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <numeric>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -64,8 +66,20 @@ struct Args {
   // config first when the evidence is weak (the baseline kept among the three).
   std::vector<double> zero_shot_z = {2.0};
   int onboard_runs = 0;
-  bool zero_shot_levers = false;  // also score: uniform feature weights, no nearest-loss veto  //
-                                  // simulated onboarding of each scaled unseen workload: runs each
+  bool zero_shot_levers = false;  // also score: uniform feature weights, no nearest-loss veto
+  // Directory of finished studies' trials (one file per testbed, seed and budget): a study
+  // found there is replayed into its state instead of run, and the consensus rule (which
+  // needs the loop's final model) is not scored. For iterating on deploy::ZeroShot and
+  // deploy::Onboarding only.
+  std::string study_cache;
+  // Extra deploy::ZeroShotRule variants to score (stderr only), '/'-separated; each a
+  // ','-separated list of key=value changing the default rule: z (safety_z), wz (weak_z),
+  // wn (weak_neighbours), apart (min_knobs_apart).
+  std::vector<std::string> zero_shot_variants;
+  // deploy::OnboardParams variants to simulate (stderr only), '/'-separated key=value lists
+  // changing the defaults: beta (explore_beta), pairs (pair_moves, 0/1), cz (confidence_z),
+  // and the zero-shot rule's z, wz, apart.
+  std::vector<std::string> onboard_variants;
 };
 
 std::vector<std::string> Split(const std::string& s) {
@@ -104,6 +118,14 @@ Args ParseArgs(int argc, char** argv) {
       a.testbed = next();
     else if (k == "--zero-shot-levers")
       a.zero_shot_levers = true;
+    else if (k == "--zero-shot-variants") {
+      std::stringstream ss(next());
+      for (std::string v; std::getline(ss, v, '/');) a.zero_shot_variants.push_back(v);
+    } else if (k == "--onboard-variants") {
+      std::stringstream ss(next());
+      for (std::string v; std::getline(ss, v, '/');) a.onboard_variants.push_back(v);
+    } else if (k == "--study-cache")
+      a.study_cache = next();
     else if (k == "--onboard-runs")
       a.onboard_runs = std::stoi(next());
     else if (k == "--zero-shot-z") {
@@ -173,20 +195,72 @@ std::string ZeroShotKey(double z) {
   return key;
 }
 
+/// A ZeroShotRule from a --zero-shot-variants spec ("z=2,wz=1.5,apart=3").
+deploy::ZeroShotRule RuleOf(const std::string& spec, int top_k) {
+  deploy::ZeroShotRule r;
+  r.top_k = top_k;
+  for (const auto& kv : Split(spec)) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos) throw core::InputError("--zero-shot-variants: no '=' in " + kv);
+    const std::string k = kv.substr(0, eq);
+    const double v = std::stod(kv.substr(eq + 1));
+    if (k == "z")
+      r.safety_z = v;
+    else if (k == "wz")
+      r.weak_z = v;
+    else if (k == "wn")
+      r.weak_neighbours = static_cast<int>(v);
+    else if (k == "apart")
+      r.min_knobs_apart = static_cast<int>(v);
+    else
+      throw core::InputError("--zero-shot-variants: unknown key " + k);
+  }
+  return r;
+}
+
+/// OnboardParams from an --onboard-variants spec ("beta=0.3,apart=0").
+deploy::OnboardParams OnboardParamsOf(const std::string& spec, int top_k) {
+  deploy::OnboardParams o;
+  o.zero_shot.top_k = top_k;
+  for (const auto& kv : Split(spec)) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos) throw core::InputError("--onboard-variants: no '=' in " + kv);
+    const std::string k = kv.substr(0, eq);
+    const double v = std::stod(kv.substr(eq + 1));
+    if (k == "beta")
+      o.explore_beta = v;
+    else if (k == "pairs")
+      o.pair_moves = v != 0.0;
+    else if (k == "cz")
+      o.confidence_z = v;
+    else if (k == "z")
+      o.zero_shot.safety_z = v;
+    else if (k == "wz")
+      o.zero_shot.weak_z = v;
+    else if (k == "apart")
+      o.zero_shot.min_knobs_apart = static_cast<int>(v);
+    else
+      throw core::InputError("--onboard-variants: unknown key " + k);
+  }
+  return o;
+}
+
 /// Simulated onboarding (deploy::Onboarding) of each unseen workload for `runs` runs on the
 /// testbed. Per checkpoint (runs so far): mean true regret of the best measured config and of
 /// the chosen one, and how many chosen configs are truly worse than the baseline.
 nlohmann::ordered_json SimulateOnboarding(bench::BenchTestbed& tb,
                                           const std::vector<bench::UnseenWorkload>& unseen,
                                           const deploy::ZeroShot& zs, const space::Config& baseline,
-                                          int runs, uint64_t seed) {
+                                          int runs, uint64_t seed,
+                                          const deploy::OnboardParams& params = {},
+                                          const std::string& label = "") {
   const std::vector<int> checkpoints = {5, runs};
   std::map<int, Stat> best_measured, chosen, chosen_worse, chosen_baseline;
   for (size_t u = 0; u < unseen.size(); ++u) {
     const auto& w = unseen[u].workload;
     const double best = tb.FindOptimum(w.features).perf;
     const double base = tb.TruePerf(w.features, baseline);
-    const deploy::Onboarding ob(zs, w.features);
+    const deploy::Onboarding ob(zs, w.features, params);
     std::vector<deploy::OnboardRun> done;
     for (int r = 0; r < runs; ++r) {
       const auto next = ob.Next(done);
@@ -216,14 +290,67 @@ nlohmann::ordered_json SimulateOnboarding(bench::BenchTestbed& tb,
     e["chosen_worse_than_baseline"] = chosen_worse[c].Mean() * chosen_worse[c].v.size();
     e["chosen_is_baseline"] = chosen_baseline[c].Mean() * chosen_baseline[c].v.size();
     e["workloads"] = chosen[c].v.size();
-    std::fprintf(stderr,
-                 "[quality] seed %llu onboarding %d runs: best-measured regret %.4f chosen regret "
-                 "%.4f chosen worse than baseline %.0f chosen baseline %.0f of %zu\n",
-                 static_cast<unsigned long long>(seed), c, best_measured[c].Mean(),
-                 chosen[c].Mean(), chosen_worse[c].Mean() * chosen_worse[c].v.size(),
-                 chosen_baseline[c].Mean() * chosen_baseline[c].v.size(), chosen[c].v.size());
+    std::fprintf(
+        stderr,
+        "[quality] seed %llu onboarding%s %d runs: best-measured regret %.4f chosen regret "
+        "%.4f chosen worse than baseline %.0f chosen baseline %.0f of %zu\n",
+        static_cast<unsigned long long>(seed), label.c_str(), c, best_measured[c].Mean(),
+        chosen[c].Mean(), chosen_worse[c].Mean() * chosen_worse[c].v.size(),
+        chosen_baseline[c].Mean() * chosen_baseline[c].v.size(), chosen[c].v.size());
   }
   return j;
+}
+
+/// Squared distance with nprocs on log2 and every other feature as it is.
+double PlainDistance(const space::WorkloadSet& ws, const std::vector<double>& a,
+                     const std::vector<double>& b) {
+  double d = 0.0;
+  for (size_t j = 0; j < a.size(); ++j) {
+    const bool log = ws.feature_names[j] == "nprocs";
+    const double x = log ? std::log2(std::max(1.0, a[j])) : a[j];
+    const double y = log ? std::log2(std::max(1.0, b[j])) : b[j];
+    d += (x - y) * (x - y);
+  }
+  return d;
+}
+
+/// A finished study's trials, one per line: workload, source, iteration, replicate, ok,
+/// metric (%.17g), config levels.
+void WriteStudyCache(const std::string& path, const state::StudyState& st) {
+  std::string out;
+  char buf[96];
+  for (const auto& t : st.trials()) {
+    std::snprintf(buf, sizeof buf, "%u\t%d\t%d\t%d\t%d\t%.17g", t.workload,
+                  static_cast<int>(t.source), t.iteration, t.replicate, t.ok ? 1 : 0, t.metric);
+    out += buf;
+    for (size_t k = 0; k < t.config.size(); ++k) out += "\t" + std::to_string(t.config[k]);
+    out += "\n";
+  }
+  core::WriteFileAtomic(path, out);
+}
+
+/// Replays WriteStudyCache's file into a state as the loop recorded it.
+state::StudyState ReadStudyCache(const std::string& path, const config::StudyConfig& cfg,
+                                 const space::WorkloadSet& ws) {
+  state::StudyState st(cfg.space, cfg.baseline, ws, cfg.runner.objective);
+  std::istringstream in(core::ReadFile(path));
+  std::string line;
+  uint64_t id = 1;
+  while (std::getline(in, line)) {
+    std::istringstream f(line);
+    state::Trial t;
+    int source = 0, ok = 0;
+    f >> t.workload >> source >> t.iteration >> t.replicate >> ok >> t.metric;
+    std::vector<uint8_t> levels;
+    for (int l; f >> l;) levels.push_back(static_cast<uint8_t>(l));
+    t.trial_id = id++;
+    t.source = static_cast<state::Source>(source);
+    t.ok = ok != 0;
+    t.config = space::Config(std::move(levels));
+    st.Record(std::move(t));
+  }
+  st.SubstituteMissingBaselines();
+  return st;
 }
 
 /// Section 4: the study runs on every workload at `budget` runs each, then `recommend` is
@@ -236,53 +363,81 @@ bench::UnseenScores ScaledUnseen(const Args& args, const config::StudyConfig& cf
                                  std::map<double, bench::UnseenScores>& zero_shot,
                                  nlohmann::ordered_json& onboarding) {
   const config::StudyConfig bc = BudgetConfig(cfg, budget, args.warm_share);
-  runner::SerialExecutor exec(tb);
-  const auto res = loop::RunStudy(bc, ws, exec, nullptr, {});
-  deploy::Recommender rec(cfg.space, ws, res.matrix, *res.model, cfg.baseline,
-                          {cfg.deploy.knn_neighbors, cfg.deploy.return_top_k});
   const auto unseen =
       bench::MakeUnseenSet(ws, args.unseen_per_workload, {0.5, 2.0, 4.0, 8.0}, 0.15, seed);
-  std::map<std::string, size_t> index_of;
-  for (size_t t = 0; t < ws.size(); ++t) index_of[ws.workloads[t].id] = t;
-  // Diagnostic for the consensus rule: how many of the configs the neighbours list were
-  // measured (listed) at two or more of them.
-  double listed_twice = 0.0;
-  auto recommend = [&](const std::vector<double>& f) {
-    const auto r = rec.Recommend(f);
-    bench::Picks p;
-    for (const auto& c : r.configs) p.configs.push_back(c.config);
-    p.flagged = !r.warnings.empty();
-    std::map<space::Config, int> listed;
-    for (const auto& n : r.neighbors) {
-      for (const auto& e : res.matrix.top[index_of.at(n.workload_id)]) ++listed[e.config];
-    }
-    for (const auto& [c, count] : listed) listed_twice += count >= 2;
-    return p;
-  };
+  const std::string cache =
+      args.study_cache.empty()
+          ? std::string()
+          : (fs::path(args.study_cache) / (args.testbed + "_seed" + std::to_string(seed) + "_b" +
+                                           std::to_string(budget) + ".tsv"))
+                .string();
+  std::optional<loop::StudyResult> res;
+  state::StudyState state;
+  if (!cache.empty() && fs::exists(cache)) {
+    state = ReadStudyCache(cache, bc, ws);
+  } else {
+    runner::SerialExecutor exec(tb);
+    res = loop::RunStudy(bc, ws, exec, nullptr, {});
+    state = res->state;
+    if (!cache.empty()) WriteStudyCache(cache, state);
+  }
+  bench::UnseenScores scores;
+  std::unique_ptr<deploy::Recommender> rec;
+  if (res) {
+    rec = std::make_unique<deploy::Recommender>(
+        cfg.space, ws, res->matrix, *res->model, cfg.baseline,
+        deploy::RecommenderParams{cfg.deploy.knn_neighbors, cfg.deploy.return_top_k});
+  }
+  // The training workload the consensus recommender calls nearest (a replayed study has no
+  // recommender: plain distance, nprocs on log2, for the copy-the-neighbour reference only).
   auto nearest = [&](const std::vector<double>& f) {
     size_t nn = 0;
     double nd = INFINITY;
     for (size_t t = 0; t < ws.size(); ++t) {
-      const double d = rec.Distance(f, ws.workloads[t].features);
+      const double d = rec ? rec->Distance(f, ws.workloads[t].features)
+                           : PlainDistance(ws, f, ws.workloads[t].features);
       if (d < nd) nd = d, nn = t;
     }
     return nn;
   };
-  auto scores = bench::ScoreUnseen(tb, ws, unseen, cfg.baseline, recommend, nearest);
-  scores.diagnostics["neighbour_configs_listed_at_2plus"] =
-      unseen.empty() ? 0.0 : listed_twice / static_cast<double>(unseen.size());
-  // Share of the recommendation matrix that is warm-start configs (measured everywhere).
-  std::set<space::Config> warm(res.warm.configs.begin(), res.warm.configs.end());
-  double entries = 0.0, warm_entries = 0.0;
-  for (const auto& top : res.matrix.top) {
-    for (const auto& e : top) entries += 1.0, warm_entries += warm.count(e.config);
+  if (res) {
+    std::map<std::string, size_t> index_of;
+    for (size_t t = 0; t < ws.size(); ++t) index_of[ws.workloads[t].id] = t;
+    // Diagnostic for the consensus rule: how many of the configs the neighbours list were
+    // measured (listed) at two or more of them.
+    double listed_twice = 0.0;
+    auto recommend = [&](const std::vector<double>& f) {
+      const auto r = rec->Recommend(f);
+      bench::Picks p;
+      for (const auto& c : r.configs) p.configs.push_back(c.config);
+      p.flagged = !r.warnings.empty();
+      std::map<space::Config, int> listed;
+      for (const auto& n : r.neighbors) {
+        for (const auto& e : res->matrix.top[index_of.at(n.workload_id)]) ++listed[e.config];
+      }
+      for (const auto& [c, count] : listed) listed_twice += count >= 2;
+      return p;
+    };
+    scores = bench::ScoreUnseen(tb, ws, unseen, cfg.baseline, recommend, nearest);
+    scores.diagnostics["neighbour_configs_listed_at_2plus"] =
+        unseen.empty() ? 0.0 : listed_twice / static_cast<double>(unseen.size());
+    // Share of the recommendation matrix that is warm-start configs (measured everywhere).
+    std::set<space::Config> warm(res->warm.configs.begin(), res->warm.configs.end());
+    double entries = 0.0, warm_entries = 0.0;
+    for (const auto& top : res->matrix.top) {
+      for (const auto& e : top) entries += 1.0, warm_entries += warm.count(e.config);
+    }
+    scores.diagnostics["matrix_warm_share"] = entries > 0.0 ? warm_entries / entries : 0.0;
   }
-  scores.diagnostics["matrix_warm_share"] = entries > 0.0 ? warm_entries / entries : 0.0;
   if (!args.zero_shot_z.empty() || args.onboard_runs > 0) {
     core::Rng rng(seed, "zero_shot");
-    const deploy::ZeroShot zs(res.state, {}, rng);
+    const deploy::ZeroShot zs(state, {}, rng);
     if (args.onboard_runs > 0) {
       onboarding = SimulateOnboarding(tb, unseen, zs, cfg.baseline, args.onboard_runs, seed);
+    }
+    for (const auto& spec : args.onboard_variants) {
+      SimulateOnboarding(tb, unseen, zs, cfg.baseline, std::max(10, args.onboard_runs), seed,
+                         OnboardParamsOf(spec, cfg.deploy.return_top_k), " variant " + spec);
     }
     auto score = [&](const deploy::ZeroShot& model, const deploy::ZeroShotRule& rule) {
       return bench::ScoreUnseen(
@@ -307,8 +462,13 @@ bench::UnseenScores ScaledUnseen(const Args& args, const config::StudyConfig& cf
       uniform.learn_feature_weights = false;
       deploy::ZeroShotRule rule;
       rule.top_k = cfg.deploy.return_top_k;
-      zero_shot[kUniformWeightsKey] =
-          score(deploy::ZeroShot(res.state, uniform, rng_uniform), rule);
+      zero_shot[kUniformWeightsKey] = score(deploy::ZeroShot(state, uniform, rng_uniform), rule);
+    }
+    for (const auto& spec : args.zero_shot_variants) {
+      const auto s = score(zs, RuleOf(spec, cfg.deploy.return_top_k));
+      std::fprintf(stderr, "[quality] seed %llu zero-shot variant %s: %s\n",
+                   static_cast<unsigned long long>(seed), spec.c_str(),
+                   bench::UnseenTable::Line(s).c_str());
     }
     for (double z : args.zero_shot_z) {
       deploy::ZeroShotRule rule;
@@ -574,10 +734,12 @@ int main(int argc, char** argv) try {
         if (!onboarding.is_null()) {
           report["onboarding"][std::to_string(budget)]["seed " + std::to_string(seed)] = onboarding;
         }
-        unseen_tables[budget].Add(scores);
-        std::fprintf(stderr, "[quality] seed %llu scaled unseen (%d runs/workload): %s\n",
-                     static_cast<unsigned long long>(seed), budget,
-                     bench::UnseenTable::Line(scores).c_str());
+        if (!scores.top1.empty()) {  // empty: a replayed study (--study-cache)
+          unseen_tables[budget].Add(scores);
+          std::fprintf(stderr, "[quality] seed %llu scaled unseen (%d runs/workload): %s\n",
+                       static_cast<unsigned long long>(seed), budget,
+                       bench::UnseenTable::Line(scores).c_str());
+        }
         for (const auto& [z, zs] : zero_shot) {
           zero_shot_tables[budget][z].Add(zs);
           std::fprintf(stderr, "[quality] seed %llu zero-shot %s (%d runs/workload): %s\n",
