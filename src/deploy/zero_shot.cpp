@@ -306,6 +306,29 @@ void ZeroShot::Predict(const std::vector<double>& features,
   for (size_t c = 0; c < configs.size(); ++c) (*stddev)[c] = std::sqrt(Variance(wd, configs[c]));
 }
 
+const ZeroShotPick* ZeroShot::WeakChoice(const std::vector<double>& wd,
+                                         const std::vector<ZeroShotPick>& ranked,
+                                         const ZeroShotRule& rule) const {
+  if (rule.weak_z <= 0.0 && rule.weak_neighbours <= 0) return nullptr;
+  std::vector<size_t> near(known_.size());
+  std::iota(near.begin(), near.end(), 0);
+  std::stable_sort(near.begin(), near.end(), [&](size_t a, size_t b) { return wd[a] < wd[b]; });
+  near.resize(std::min(near.size(), static_cast<size_t>(std::max(0, rule.weak_neighbours))));
+  for (const auto& p : ranked) {
+    if (p.config == baseline() || p.mean.value - rule.weak_z * p.stddev <= 0.0) continue;
+    size_t ran = 0;
+    bool beat_everywhere = true;
+    for (size_t i : near) {
+      const auto it = measured_[i].find(p.config);
+      if (it == measured_[i].end()) continue;
+      ++ran;
+      beat_everywhere = beat_everywhere && it->second > 0.0;
+    }
+    if (beat_everywhere && (near.empty() || ran > 0)) return &p;
+  }
+  return nullptr;
+}
+
 ZeroShotRecommendation ZeroShot::Recommend(const std::vector<double>& features,
                                            const ZeroShotRule& rule) const {
   const auto wd = WorkloadDistances(features);
@@ -330,6 +353,7 @@ ZeroShotRecommendation ZeroShot::Recommend(const std::vector<double>& features,
   const auto first =
       std::find_if(ranked.begin(), ranked.end(), [](const auto& p) { return p.safe; });
   const ZeroShotPick baseline{state_.baseline_config(), {0.0}, 0.0, true};
+  bool keep_baseline = false;
   if (first != ranked.end()) {
     rec.configs.push_back(*first);
   } else {
@@ -338,7 +362,14 @@ ZeroShotRecommendation ZeroShot::Recommend(const std::vector<double>& features,
     std::snprintf(z, sizeof z, "%g", rule.safety_z);
     rec.note = std::string("no config is predicted to beat the baseline by ") + z +
                " standard deviations at this workload";
-    if (rule.baseline_when_weak || ranked.empty()) {
+    const ZeroShotPick* weak = rule.baseline_when_weak ? WeakChoice(wd, ranked, rule) : nullptr;
+    if (weak != nullptr) {
+      std::snprintf(z, sizeof z, "%g", rule.weak_z);
+      rec.note += std::string("; the best config predicted to beat it by ") + z +
+                  " comes first, the baseline is kept among the configs";
+      rec.configs.push_back(*weak);
+      keep_baseline = true;
+    } else if (rule.baseline_when_weak || ranked.empty()) {
       rec.note += "; the baseline comes first";
       rec.configs.push_back(baseline);
     } else {
@@ -351,11 +382,24 @@ ZeroShotRecommendation ZeroShot::Recommend(const std::vector<double>& features,
                    b.mean.value / std::max(1e-12, b.stddev);
           });
       rec.configs.push_back(*likely);
+      keep_baseline = true;
     }
   }
   const size_t top_k = static_cast<size_t>(std::max(1, rule.top_k));
-  const bool keep_baseline = rec.weak_evidence && !rule.baseline_when_weak;
+  auto knobs_apart = [](const space::Config& a, const space::Config& b) {
+    int n = 0;
+    for (size_t k = 0; k < a.size(); ++k) n += a[k] != b[k];
+    return n;
+  };
   for (const auto& p : ranked) {
+    if (rec.configs.size() + (keep_baseline ? 1 : 0) >= top_k) break;
+    const bool near_listed =
+        std::any_of(rec.configs.begin(), rec.configs.end(), [&](const auto& q) {
+          return q.config == p.config || knobs_apart(p.config, q.config) < rule.min_knobs_apart;
+        });
+    if (!near_listed && p.config != baseline.config) rec.configs.push_back(p);
+  }
+  for (const auto& p : ranked) {  // too few configs far enough apart: the next best means
     if (rec.configs.size() + (keep_baseline ? 1 : 0) >= top_k) break;
     const bool listed = std::any_of(rec.configs.begin(), rec.configs.end(),
                                     [&](const auto& q) { return q.config == p.config; });

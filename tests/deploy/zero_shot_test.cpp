@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <string>
 
 #include "deploy/scaled_study.hpp"
 #include "iorec/core/error.hpp"
@@ -57,6 +59,65 @@ TEST(ZeroShotTest, ASaferRuleNeedsMoreEvidence) {
   ZeroShotRule bold;
   bold.safety_z = 0.0;
   EXPECT_FALSE(zs.Recommend({0.5, 16}, bold).weak_evidence);
+}
+
+TEST(ZeroShotTest, WeakEvidencePutsAConfigLikelyToBeatTheBaselineFirst) {
+  const auto st = test_support::ScaledStudy({1, 4, 64, 256}, test_support::ScaledPerf);
+  core::Rng rng(7, "zero_shot");
+  const ZeroShot zs(st, {}, rng);
+  const space::Config baseline = st.baseline_config();
+  ZeroShotRule rule;
+  rule.safety_z = 1e6;  // nothing passes the safety rule
+  rule.weak_z = 0.5;
+  const auto r = zs.Recommend({0.5, 16}, rule);
+  EXPECT_TRUE(r.weak_evidence);
+  ASSERT_EQ(r.configs.size(), 3u);
+  EXPECT_NE(r.configs[0].config, baseline);
+  EXPECT_GT(r.configs[0].mean.value - 0.5 * r.configs[0].stddev, 0.0);
+  EXPECT_EQ(r.configs.back().config, baseline);  // kept among the three
+  EXPECT_NE(r.note.find("kept"), std::string::npos);
+  // No weak tier: the baseline first, as before.
+  rule.weak_z = 0.0;
+  EXPECT_EQ(zs.Recommend({0.5, 16}, rule).configs[0].config, baseline);
+  // Nothing predicted above the baseline: the baseline first even with the weak tier.
+  const auto best_base = test_support::ScaledStudy({1, 4, 64, 256}, BaselineBest);
+  core::Rng rng2(7, "zero_shot");
+  const ZeroShot zs2(best_base, {}, rng2);
+  rule.weak_z = 0.5;
+  EXPECT_EQ(zs2.Recommend({0.5, 16}, rule).configs[0].config, baseline);
+}
+
+TEST(ZeroShotTest, ThePicksAfterTop1AreNotNearDuplicates) {
+  const auto st = test_support::ScaledStudy({1, 4, 64, 256}, test_support::ScaledPerf);
+  core::Rng rng(7, "zero_shot");
+  const ZeroShot zs(st, {}, rng);
+  auto min_apart = [](const ZeroShotRecommendation& r) {
+    int least = 99;
+    for (size_t i = 0; i < r.configs.size(); ++i) {
+      for (size_t j = 0; j < i; ++j) {
+        int n = 0;
+        for (size_t k = 0; k < 2; ++k) n += r.configs[i].config[k] != r.configs[j].config[k];
+        least = std::min(least, n);
+      }
+    }
+    return least;
+  };
+  ZeroShotRule by_mean;
+  by_mean.min_knobs_apart = 0;
+  const auto plain = zs.Recommend({0.5, 16}, by_mean);
+  ASSERT_EQ(plain.configs.size(), 3u);
+  EXPECT_EQ(min_apart(plain), 1);  // the next best means are one-knob moves of top-1
+  ZeroShotRule apart;
+  apart.min_knobs_apart = 2;
+  const auto spread = zs.Recommend({0.5, 16}, apart);
+  ASSERT_EQ(spread.configs.size(), 3u);
+  EXPECT_EQ(spread.configs[0].config, plain.configs[0].config);
+  EXPECT_EQ(min_apart(spread), 2);
+  // Asking for more knobs apart than the space has: the next best means fill the three.
+  apart.min_knobs_apart = 3;
+  const auto filled = zs.Recommend({0.5, 16}, apart);
+  ASSERT_EQ(filled.configs.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) EXPECT_EQ(filled.configs[i].config, plain.configs[i].config);
 }
 
 TEST(ZeroShotTest, SameSeedSameRecommendation) {

@@ -19,7 +19,10 @@
 /// Safety: top-1 is the candidate with the best posterior mean among those whose mean minus
 /// `safety_z` posterior stddevs is above 0 (unlikely to lose to the baseline) and that no
 /// close neighbour measured as worse than its baseline. When none qualifies, the evidence
-/// is weak: the baseline comes first and the recommendation says so.
+/// is weak and the recommendation says so: the best config whose mean is above 0 by a
+/// smaller `weak_z` stddevs comes first with the baseline kept among the configs, or, when
+/// none is, the baseline comes first. The picks after top-1 must differ from the earlier
+/// ones in a few knobs, so the three are not near-duplicates.
 #include <cstddef>
 #include <string>
 #include <unordered_map>
@@ -55,6 +58,17 @@ struct ZeroShotRule {
   bool baseline_when_weak = true;
   /// Top-1 must not have run below the baseline on the nearest known workload.
   bool veto_nearest_losses = true;
+  /// When no config passes `safety_z` and `baseline_when_weak`: the best predicted config
+  /// whose mean is above 0 by `weak_z` stddevs (and, with `weak_neighbours` > 0, that beat
+  /// the baseline as measured at each of that many nearest known workloads that ran it,
+  /// at least one of them) comes first, the evidence is still called weak and the baseline
+  /// is kept among the configs; when none qualifies, the baseline comes first. weak_z <= 0
+  /// and no neighbours: the baseline always.
+  double weak_z = 1.5;
+  int weak_neighbours = 0;
+  /// The picks after top-1 differ from every earlier pick in at least this many knobs (0:
+  /// the next best predicted means, near-duplicates included).
+  int min_knobs_apart = 3;
 };
 
 struct ZeroShotPick {
@@ -119,6 +133,10 @@ class ZeroShot {
   /// Scaled squared workload distance from these features to each known workload.
   std::vector<double> WorkloadDistances(const std::vector<double>& features) const;
   double Variance(const std::vector<double>& wd, const space::Config& c) const;
+  /// The first of `ranked` that the weak-evidence rule accepts as top-1, or nullptr.
+  const ZeroShotPick* WeakChoice(const std::vector<double>& wd,
+                                 const std::vector<ZeroShotPick>& ranked,
+                                 const ZeroShotRule& rule) const;
 
   const state::StudyState& state_;
   ZeroShotParams params_;
