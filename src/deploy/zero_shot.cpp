@@ -313,9 +313,12 @@ const ZeroShotPick* ZeroShot::WeakChoice(const std::vector<double>& wd,
   std::vector<size_t> near(known_.size());
   std::iota(near.begin(), near.end(), 0);
   std::stable_sort(near.begin(), near.end(), [&](size_t a, size_t b) { return wd[a] < wd[b]; });
+  const auto& nearest = measured_[near.front()];
   near.resize(std::min(near.size(), static_cast<size_t>(std::max(0, rule.weak_neighbours))));
   for (const auto& p : ranked) {
     if (p.config == baseline() || p.mean.value - rule.weak_z * p.stddev <= 0.0) continue;
+    const auto seen = nearest.find(p.config);
+    if (rule.veto_nearest_losses && seen != nearest.end() && seen->second < 0.0) continue;
     size_t ran = 0;
     bool beat_everywhere = true;
     for (size_t i : near) {

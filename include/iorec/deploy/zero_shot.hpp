@@ -59,11 +59,11 @@ struct ZeroShotRule {
   /// Top-1 must not have run below the baseline on the nearest known workload.
   bool veto_nearest_losses = true;
   /// When no config passes `safety_z` and `baseline_when_weak`: the best predicted config
-  /// whose mean is above 0 by `weak_z` stddevs (and, with `weak_neighbours` > 0, that beat
-  /// the baseline as measured at each of that many nearest known workloads that ran it,
-  /// at least one of them) comes first, the evidence is still called weak and the baseline
-  /// is kept among the configs; when none qualifies, the baseline comes first. weak_z <= 0
-  /// and no neighbours: the baseline always.
+  /// whose mean is above 0 by `weak_z` stddevs, not vetoed by the nearest workload (and,
+  /// with `weak_neighbours` > 0, that beat the baseline as measured at each of that many
+  /// nearest known workloads that ran it, at least one of them) comes first; the evidence
+  /// is still called weak and the baseline is kept among the configs. When none qualifies,
+  /// or weak_z <= 0 and no neighbours: the baseline first.
   double weak_z = 1.5;
   int weak_neighbours = 0;
   /// The picks after top-1 differ from every earlier pick in at least this many knobs (0:
