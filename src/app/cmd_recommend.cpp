@@ -1,4 +1,5 @@
 // `iorec recommend`: settings for a workload from a trained model directory.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -172,11 +173,14 @@ void PrintText(const deploy::ModelBundle& b, const space::Workload& w,
         "come first\n",
         w.id.c_str(), r.neighbors.front().workload_id.c_str());
   } else if (zero_shot) {
+    const bool weak = std::any_of(r.warnings.begin(), r.warnings.end(),
+                                  [](const auto& s) { return s.rfind("weak evidence", 0) == 0; });
     std::printf(
         "workload %s: not measured; configs predicted at its features and scale by one model "
-        "over every measured workload and config (#1 predicted to beat the current settings by "
-        "2 standard deviations)\n",
-        w.id.c_str());
+        "over every measured workload and config (%s)\n",
+        w.id.c_str(),
+        weak ? "the evidence is weak here: see the warning below"
+             : "#1 predicted to beat the current settings by 2 standard deviations");
   } else {
     std::printf(
         "workload %s: not measured; configs from its nearest workloads, ranked by how well "
@@ -210,9 +214,9 @@ void PrintText(const deploy::ModelBundle& b, const space::Workload& w,
 }
 
 /// A new workload, with a bundle that carries every measured config: deploy::ZeroShot's picks
-/// (one GP over every measured workload and config; top-1 predicted to beat the baseline by
-/// two standard deviations, else the baseline first), as a recommendation whose model
-/// scores are predicted log gains. The neighbours stay those of `consensus`.
+/// (one GP over every measured workload and config; its safety rule, see ZeroShotRule), as a
+/// recommendation whose model scores are predicted log gains. The neighbours stay those of
+/// `consensus`.
 deploy::Recommendation ZeroShotRecommendation(const deploy::ModelBundle& b,
                                               const space::Workload& w,
                                               const deploy::Recommendation& consensus) {
@@ -233,6 +237,12 @@ deploy::Recommendation ZeroShotRecommendation(const deploy::ModelBundle& b,
     r.configs.push_back(std::move(c));
   }
   if (z.weak_evidence) r.warnings.push_back("weak evidence: " + z.note);
+  if (consensus.far && !consensus.neighbors.empty()) {
+    r.warnings.push_back("the nearest measured workload (" +
+                         consensus.neighbors.front().workload_id +
+                         ") is farther from this one than the study's workloads are from each "
+                         "other: the predictions extrapolate; `iorec onboard` measures it");
+  }
   return r;
 }
 

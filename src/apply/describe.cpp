@@ -138,7 +138,7 @@ std::string DescribeSource(const deploy::Expectation& e) {
       return s;
     }
     case Basis::kModel:
-      return "model: predicted by the tree ensemble, never measured";
+      return "model: predicted at this workload, not measured on it";
     case Basis::kUnknown:
       return "model: ranked by the tree ensemble, never measured";
   }

@@ -275,6 +275,7 @@ void Recommender::FillUnseen(const std::vector<std::pair<double, size_t>>& neare
         "is recommended first");
   }
   const bool far = !nearest.empty() && nearest[0].first > far_threshold_;
+  rec.far = far;
   if (far) {
     char buf[160];
     std::snprintf(buf, sizeof buf,

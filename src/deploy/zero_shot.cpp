@@ -369,7 +369,7 @@ ZeroShotRecommendation ZeroShot::Recommend(const std::vector<double>& features,
     if (weak != nullptr) {
       std::snprintf(z, sizeof z, "%g", rule.weak_z);
       rec.note += std::string("; the best config predicted to beat it by ") + z +
-                  " comes first, the baseline is kept among the configs";
+                  " standard deviations comes first, the baseline is kept among the configs";
       rec.configs.push_back(*weak);
       keep_baseline = true;
     } else if (rule.baseline_when_weak || ranked.empty()) {

@@ -203,6 +203,38 @@ TEST_F(CliTest, SaveLoadRecommendRoundTrip) {
   for (const auto& c : zrec["recommendations"]) {
     EXPECT_TRUE(c["source"] == "zero-shot" || c["source"] == "baseline") << c.dump();
   }
+  // The text says the same: weak evidence in the first line when the warnings say so; each
+  // config's expectation rests on the neighbours that ran it, else on the model.
+  const auto text = RunIorec("recommend --model " + (out / "model").string() + " --workload " +
+                             (dir_ / "scaled.json").string());
+  ASSERT_EQ(text.code, 0) << text.out;
+  bool weak = false;
+  for (const auto& warning : zrec["warnings"])
+    weak = weak || warning.get<std::string>().rfind("weak evidence", 0) == 0;
+  const std::string first_line = text.out.substr(0, text.out.find('\n'));
+  EXPECT_EQ(first_line.find("the evidence is weak here") != std::string::npos, weak) << first_line;
+  EXPECT_EQ(first_line.find("#1 predicted to beat") != std::string::npos, !weak) << first_line;
+  for (const auto& c : zrec["recommendations"]) {
+    if (c["source"] != "zero-shot") continue;
+    const std::string source = c["expected"]["source"];
+    EXPECT_TRUE(source.rfind("a neighbour's: measured on ", 0) == 0 ||
+                source == "model: predicted at this workload, not measured on it")
+        << source;
+  }
+  // Far from every measured workload: said, whatever the evidence.
+  nlohmann::json far = scaled;
+  for (const auto& [k, v] : scaled.items()) far[k] = 50.0 * (1.0 + v.get<double>());
+  std::ofstream(dir_ / "far.json") << far.dump();
+  const auto far_rec =
+      nlohmann::json::parse(RunIorec("recommend --json --model " + (out / "model").string() +
+                                     " --workload " + (dir_ / "far.json").string())
+                                .out);
+  EXPECT_EQ(far_rec["method"], "zero_shot");
+  bool far_said = false;
+  for (const auto& warning : far_rec["warnings"])
+    far_said = far_said ||
+               warning.get<std::string>().find("the predictions extrapolate") != std::string::npos;
+  EXPECT_TRUE(far_said) << far_rec["warnings"].dump();
   // The model directory carries every measured config, the matrix only the best ones.
   EXPECT_GE(model["workloads"][1]["measured"].size(), matrix["workloads"][1]["top"].size());
 

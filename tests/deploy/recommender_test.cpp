@@ -217,9 +217,11 @@ TEST(RecommenderTest, FarWorkloadIsFlaggedAndKeepsTheBaseline) {
   bool flagged = false;
   for (const auto& w : r.warnings) flagged |= w.find("far") != std::string::npos;
   EXPECT_TRUE(flagged);
+  EXPECT_TRUE(r.far);
   // A workload inside the known range is not flagged.
-  for (const auto& w : rec.Recommend({0.4, 0.4}).warnings)
-    EXPECT_EQ(w.find("far"), std::string::npos);
+  const auto inside = rec.Recommend({0.4, 0.4});
+  EXPECT_FALSE(inside.far);
+  for (const auto& w : inside.warnings) EXPECT_EQ(w.find("far"), std::string::npos);
 }
 
 TEST(RecommenderTest, DistanceIsRangeScaled) {

@@ -41,7 +41,7 @@ enum class Basis {
   kMeasuredHere,  ///< runs of this config on this very workload
   kCurrent,       ///< the workload's current settings (the study's baseline config)
   kNeighbour,     ///< runs on the nearest measured workloads that ran it
-  kModel,         ///< the tree model's prediction (a regression model's log gain)
+  kModel,         ///< a model's predicted log gain (tree ensemble, or the zero-shot GP)
   kUnknown,       ///< nothing to expect a number from (a ranking model's score only)
 };
 const char* ToString(Basis b);

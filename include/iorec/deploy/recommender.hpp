@@ -35,6 +35,8 @@ struct Recommendation {
   std::vector<RecommendedConfig> configs;
   std::vector<Neighbor> neighbors;
   bool exact_match = false;  ///< the features equal (or nearly equal) a known workload's
+  /// The nearest known workload is farther than the study's workloads are from each other.
+  bool far = false;
   std::vector<std::string> warnings;
 };
 
