@@ -99,13 +99,15 @@ std::vector<store::OnboardWorkloadRecord> Register(const std::vector<space::Work
 /// Runs the trials of onboarding rounds on an executor and stores each as it ends.
 class RoundRunner {
  public:
+  /// `unit` follows each metric in the progress lines ("" for none).
   RoundRunner(store::Store& db, runner::Executor& executor, const space::WorkloadSet& all,
-              size_t study_workloads, state::Direction direction, bool quiet)
+              size_t study_workloads, state::Direction direction, std::string unit, bool quiet)
       : db_(db),
         executor_(executor),
         all_(all),
         study_workloads_(study_workloads),
         direction_(direction),
+        unit_(unit.empty() ? "" : " " + unit),
         quiet_(quiet),
         faults_(store::FaultPlan::FromEnv()) {}
 
@@ -120,6 +122,7 @@ class RoundRunner {
   const space::WorkloadSet& all_;
   size_t study_workloads_;
   state::Direction direction_;
+  std::string unit_;
   bool quiet_;
   store::FaultPlan faults_;
   size_t committed_ = 0;
@@ -157,8 +160,9 @@ void RoundRunner::Commit(const store::OnboardTrialRecord& t, const runner::Trial
   if (!quiet_) {
     const std::string& id = all_.workloads.at(study_workloads_ + r.workload).id;
     if (r.ok) {
-      std::fprintf(stderr, "iorec: onboard %s: trial %llu (%s) %.6g\n", id.c_str(),
-                   static_cast<unsigned long long>(r.trial_id), t.pick.c_str(), r.value);
+      std::fprintf(stderr, "iorec: onboard %s: trial %llu (%s) %.6g%s\n", id.c_str(),
+                   static_cast<unsigned long long>(r.trial_id), t.pick.c_str(), r.value,
+                   unit_.c_str());
     } else {
       std::fprintf(stderr, "iorec: onboard %s: trial %llu (%s) failed: %s\n", id.c_str(),
                    static_cast<unsigned long long>(r.trial_id), t.pick.c_str(),
@@ -247,7 +251,8 @@ void RunAllRounds(const OnboardOptions& opt, const OnboardInputs& in, const Onbo
   const auto onboarded = LoadOnboarded(db);
   const space::WorkloadSet all = WithOnboarded(in.study, onboarded);
   Testbed tb = MakeTestbed(in.cfg, all, opt.dir, in.study.size());
-  RoundRunner rounds(db, *tb.executor, all, in.study.size(), in.cfg.runner.objective, quiet);
+  RoundRunner rounds(db, *tb.executor, all, in.study.size(), in.cfg.runner.objective,
+                     in.cfg.runner.MetricUnit(), quiet);
   for (int number = 1;; ++number) {
     const auto round =
         PlanRound(model, LoadOnboarded(db), in.cfg.runner.objective, LastTrialId(db));
