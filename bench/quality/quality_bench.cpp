@@ -8,8 +8,10 @@
 //     the config `recommend` would deploy (top-1 by robust score), for iorec's loop,
 //     random search and warm-start only;
 //  3. deployment to unseen workloads: 20% of workloads held out and never run; top-1 and
-//     best-of-3 regret against the baseline config, one global best config, a copy of the
-//     nearest training workload's best measured config and of its true optimum;
+//     best-of-3 regret of the consensus rule (deploy::Recommender) and of deploy::ZeroShot
+//     (what `recommend` uses for an unmeasured workload, fitted on the training study only)
+//     against the baseline config, one global best config, a copy of the nearest training
+//     workload's best measured config and of its true optimum;
 //  4. deployment to scaled unseen workloads (unseen.hpp): the study runs on every workload;
 //     `recommend` is asked for workloads derived from them with perturbed features and
 //     nprocs scaled by 1/2, 2, 4 or 8, split by the factor.
@@ -26,6 +28,7 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -35,6 +38,7 @@
 #include "iorec/config/study_config.hpp"
 #include "iorec/core/error.hpp"
 #include "iorec/core/file_io.hpp"
+#include "iorec/deploy/model_bundle.hpp"
 #include "iorec/deploy/onboard.hpp"
 #include "iorec/deploy/recommender.hpp"
 #include "iorec/deploy/zero_shot.hpp"
@@ -481,6 +485,59 @@ bench::UnseenScores ScaledUnseen(const Args& args, const config::StudyConfig& cf
   return scores;
 }
 
+/// Section 3's zero-shot scores for the held-out workloads: what `iorec recommend` deploys
+/// for a workload the study did not measure. deploy::ZeroShot is fitted as recommend fits it
+/// from the model bundle (the measured means of the training study `res`, rng seed 0, default
+/// params, top_k = return_top_k); a pick counts as flagged when recommend would warn (weak
+/// evidence, or the consensus recommender calls the workload far). Returns per-seed means by
+/// quality.json key. Throws if a held-out workload is in the training study (leakage).
+std::map<std::string, double> HeldOutZeroShot(
+    const config::StudyConfig& cfg, const loop::StudyResult& res, const deploy::Recommender& rec,
+    const space::WorkloadSet& ws, const std::vector<uint32_t>& held, const bench::BenchTestbed& tb,
+    const std::vector<double>& best) {
+  deploy::ModelBundle b;
+  b.space = cfg.space;
+  b.baseline = cfg.baseline;
+  b.known = res.state.workload_set();
+  b.matrix = res.matrix;
+  b.params = {cfg.deploy.knn_neighbors, cfg.deploy.return_top_k};
+  b.measured = deploy::MeasuredMeans(res.state);
+  for (uint32_t w : held) {
+    for (const auto& k : b.known.workloads) {
+      if (k.id == ws.workloads[w].id) {
+        throw std::logic_error("held-out workload " + k.id + " is in the training study");
+      }
+    }
+  }
+  const state::StudyState st = deploy::MeasuredState(b);
+  core::Rng rng(0, "zero_shot");
+  const deploy::ZeroShot zs(st, {}, rng);
+  deploy::ZeroShotRule rule;
+  rule.top_k = b.params.return_top_k;
+  Stat top1, best3, worse, flagged, baseline_first, exact;
+  for (uint32_t w : held) {
+    const auto& wl = ws.workloads[w];
+    const auto z = zs.Recommend(wl.features, rule);
+    const auto consensus = rec.Recommend(wl.features);
+    const space::Config& first = z.configs.front().config;
+    double b3 = 1.0;
+    for (const auto& c : z.configs) b3 = std::min(b3, TrueRegret(tb, wl, c.config, best[w]));
+    top1.Add(TrueRegret(tb, wl, first, best[w]));
+    best3.Add(b3);
+    worse.Add(tb.TruePerf(wl.features, first) < tb.TruePerf(wl.features, cfg.baseline));
+    flagged.Add(z.weak_evidence || (consensus.far && !consensus.neighbors.empty()));
+    baseline_first.Add(first == cfg.baseline);
+    exact.Add(consensus.exact_match);  // recommend would return the measured configs
+  }
+  return {{"zero_shot_top1_regret", top1.Mean()},
+          {"zero_shot_best_of_3_regret", best3.Mean()},
+          {"zero_shot_top1_worse_than_baseline_rate", worse.Mean()},
+          {"zero_shot_flagged_rate", flagged.Mean()},
+          {"zero_shot_baseline_first_rate", baseline_first.Mean()},
+          {"held_out_exact_match_rate", exact.Mean()},
+          {"zero_shot_fitted_workloads", static_cast<double>(st.num_workloads())}};
+}
+
 struct TuningCell {
   Stat best_observed, deployed, within5_observed, within5_deployed, best_measured_true, gp_pick;
 };
@@ -719,11 +776,21 @@ int main(int argc, char** argv) try {
       deploy_stats["global_best_config_regret"].Add(global_reg.Mean());
       deploy_stats["copy_nearest_measured_best_regret"].Add(copy_meas.Mean());
       deploy_stats["copy_nearest_true_optimum_regret"].Add(copy_true.Mean());
+      const auto zero_shot = HeldOutZeroShot(cfg, res, rec, ws, held, tb, best);
+      for (const auto& [k, v] : zero_shot) deploy_stats[k].Add(v);
       std::fprintf(
           stderr,
           "[quality] seed %llu deploy: top1 %.4f best3 %.4f worse-than-base %.2f copy-true %.4f\n",
           static_cast<unsigned long long>(seed), top1.Mean(), best3.Mean(), worse_than_base.Mean(),
           copy_true.Mean());
+      std::fprintf(stderr,
+                   "[quality] seed %llu deploy zero-shot (what recommend uses): top1 %.4f best3 "
+                   "%.4f worse-than-base %.2f flagged %.2f baseline-first %.2f\n",
+                   static_cast<unsigned long long>(seed), zero_shot.at("zero_shot_top1_regret"),
+                   zero_shot.at("zero_shot_best_of_3_regret"),
+                   zero_shot.at("zero_shot_top1_worse_than_baseline_rate"),
+                   zero_shot.at("zero_shot_flagged_rate"),
+                   zero_shot.at("zero_shot_baseline_first_rate"));
     }
 
     if (args.only.empty() || args.only == "unseen") {
