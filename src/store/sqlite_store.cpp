@@ -653,12 +653,13 @@ void SqliteStore::AddPending(const std::vector<TrialRecord>& trials) {
   tx.Commit();
 }
 
-void SqliteStore::MarkRunning(const std::vector<uint64_t>& ids, double now) {
+void SqliteStore::MarkRunningIn(const char* table, const std::vector<uint64_t>& ids, double now) {
   if (ids.empty()) return;
   Tx tx(*this);
-  auto st = Prepare(
-      "UPDATE trials SET status = 'running', started_at = ?, attempts = attempts + 1 "
-      "WHERE trial_id = ?");
+  const std::string sql = std::string("UPDATE ") + table +
+                          " SET status = 'running', started_at = ?, attempts = attempts + 1 "
+                          "WHERE trial_id = ?";
+  auto st = Prepare(sql.c_str());
   for (uint64_t id : ids) {
     st.Bind(1, now).Bind(2, static_cast<int64_t>(id)).Run();
     st.Reset();
@@ -666,13 +667,21 @@ void SqliteStore::MarkRunning(const std::vector<uint64_t>& ids, double now) {
   tx.Commit();
 }
 
-void SqliteStore::CommitTrial(const TrialRecord& t) {
+void SqliteStore::MarkRunning(const std::vector<uint64_t>& ids, double now) {
+  MarkRunningIn("trials", ids, now);
+}
+
+void SqliteStore::CommitOutcomeIn(const char* table, bool perf_column, const TrialRecord& t,
+                                  const std::string& what) {
   Tx tx(*this);
-  auto st = Prepare(
-      "UPDATE trials SET status = ?, ok = ?, perf = ?, failure_reason = ?, wall_seconds = ?, "
-      "stdout_tail = ?, stderr_tail = ?, trial_dir = ?, ended_at = ?, "
-      "started_at = CASE WHEN started_at = 0 THEN ? ELSE started_at END, raw_value = ?, "
-      "attempts = MAX(attempts, ?) WHERE trial_id = ?");
+  const std::string sql =
+      std::string("UPDATE ") + table +
+      " SET status = ?1, ok = ?2, raw_value = ?3, failure_reason = ?4, wall_seconds = ?5, "
+      "stdout_tail = ?6, stderr_tail = ?7, trial_dir = ?8, ended_at = ?9, "
+      "started_at = CASE WHEN started_at = 0 THEN ?10 ELSE started_at END, "
+      "attempts = MAX(attempts, ?11)" +
+      (perf_column ? ", perf = ?3" : "") + " WHERE trial_id = ?12";
+  auto st = Prepare(sql.c_str());
   st.Bind(1, std::string(ToString(t.status)))
       .Bind(2, int64_t{t.ok ? 1 : 0})
       .Bind(3, std::isfinite(t.value) ? t.value : std::numeric_limits<double>::quiet_NaN())
@@ -683,15 +692,18 @@ void SqliteStore::CommitTrial(const TrialRecord& t) {
       .Bind(8, t.trial_dir)
       .Bind(9, t.ended_at)
       .Bind(10, t.started_at)
-      .Bind(11, std::isfinite(t.value) ? t.value : std::numeric_limits<double>::quiet_NaN())
-      .Bind(12, static_cast<int64_t>(t.attempts))
-      .Bind(13, static_cast<int64_t>(t.trial_id))
+      .Bind(11, static_cast<int64_t>(t.attempts))
+      .Bind(12, static_cast<int64_t>(t.trial_id))
       .Run();
   if (sqlite3_changes(db_) != 1) {
-    throw core::Error(path_.string() + ": trial " + std::to_string(t.trial_id) +
+    throw core::Error(path_.string() + ": " + what + " " + std::to_string(t.trial_id) +
                       " was not recorded as pending before it finished");
   }
   tx.Commit();
+}
+
+void SqliteStore::CommitTrial(const TrialRecord& t) {
+  CommitOutcomeIn("trials", /*perf_column=*/true, t, "trial");
 }
 
 void SqliteStore::PutDerived(const std::vector<std::pair<uint64_t, double>>& gains,
@@ -772,12 +784,33 @@ std::vector<ImportedRecord> SqliteStore::Imported() {
   return out;
 }
 
+namespace {
+
+/// A trial's outcome from 11 columns starting at `c`: status, ok, value, failure_reason,
+/// wall_seconds, stdout_tail, stderr_tail, trial_dir, started_at, ended_at, attempts.
+template <typename Stmt>
+void ReadOutcome(Stmt& st, int c, TrialRecord& t) {
+  t.status = TrialStatusFromString(st.Text(c));
+  t.ok = st.Int(c + 1) != 0;
+  t.value = st.Double(c + 2);
+  t.failure_reason = st.Text(c + 3);
+  t.wall_seconds = st.Double(c + 4);
+  t.stdout_tail = st.Text(c + 5);
+  t.stderr_tail = st.Text(c + 6);
+  t.trial_dir = st.Text(c + 7);
+  t.started_at = st.Double(c + 8);
+  t.ended_at = st.Double(c + 9);
+  t.attempts = static_cast<int>(st.Int(c + 10));
+}
+
+}  // namespace
+
 std::vector<TrialRecord> SqliteStore::Trials() {
   std::vector<TrialRecord> out;
   auto st = Prepare(
       "SELECT trial_id, workload, levels, config_json, source, iteration, replicate, batch, "
-      "status, ok, perf, gain, failure_reason, wall_seconds, stdout_tail, stderr_tail, "
-      "trial_dir, started_at, ended_at, attempts, raw_value FROM trials ORDER BY trial_id");
+      "status, ok, perf, failure_reason, wall_seconds, stdout_tail, stderr_tail, trial_dir, "
+      "started_at, ended_at, attempts, gain FROM trials ORDER BY trial_id");
   while (st.Step()) {
     TrialRecord t;
     t.trial_id = static_cast<uint64_t>(st.Int(0));
@@ -788,18 +821,8 @@ std::vector<TrialRecord> SqliteStore::Trials() {
     t.iteration = static_cast<int>(st.Int(5));
     t.replicate = static_cast<int>(st.Int(6));
     t.batch = static_cast<int>(st.Int(7));
-    t.status = TrialStatusFromString(st.Text(8));
-    t.ok = st.Int(9) != 0;
-    t.value = st.Double(10);
-    if (!st.IsNull(11)) t.gain = st.Double(11);
-    t.failure_reason = st.Text(12);
-    t.wall_seconds = st.Double(13);
-    t.stdout_tail = st.Text(14);
-    t.stderr_tail = st.Text(15);
-    t.trial_dir = st.Text(16);
-    t.started_at = st.Double(17);
-    t.ended_at = st.Double(18);
-    t.attempts = static_cast<int>(st.Int(19));
+    ReadOutcome(st, 8, t);
+    if (!st.IsNull(19)) t.gain = st.Double(19);
     out.push_back(std::move(t));
   }
   return out;
@@ -957,43 +980,11 @@ void SqliteStore::AddOnboardPending(const std::vector<OnboardTrialRecord>& trial
 }
 
 void SqliteStore::MarkOnboardRunning(const std::vector<uint64_t>& ids, double now) {
-  if (ids.empty()) return;
-  Tx tx(*this);
-  auto st = Prepare(
-      "UPDATE onboard_trials SET status = 'running', started_at = ?, attempts = attempts + 1 "
-      "WHERE trial_id = ?");
-  for (uint64_t id : ids) {
-    st.Bind(1, now).Bind(2, static_cast<int64_t>(id)).Run();
-    st.Reset();
-  }
-  tx.Commit();
+  MarkRunningIn("onboard_trials", ids, now);
 }
 
 void SqliteStore::CommitOnboardTrial(const TrialRecord& t) {
-  Tx tx(*this);
-  auto st = Prepare(
-      "UPDATE onboard_trials SET status = ?, ok = ?, raw_value = ?, failure_reason = ?, "
-      "wall_seconds = ?, stdout_tail = ?, stderr_tail = ?, trial_dir = ?, ended_at = ?, "
-      "started_at = CASE WHEN started_at = 0 THEN ? ELSE started_at END, "
-      "attempts = MAX(attempts, ?) WHERE trial_id = ?");
-  st.Bind(1, std::string(ToString(t.status)))
-      .Bind(2, int64_t{t.ok ? 1 : 0})
-      .Bind(3, std::isfinite(t.value) ? t.value : std::numeric_limits<double>::quiet_NaN())
-      .Bind(4, t.failure_reason)
-      .Bind(5, t.wall_seconds)
-      .Bind(6, t.stdout_tail)
-      .Bind(7, t.stderr_tail)
-      .Bind(8, t.trial_dir)
-      .Bind(9, t.ended_at)
-      .Bind(10, t.started_at)
-      .Bind(11, static_cast<int64_t>(t.attempts))
-      .Bind(12, static_cast<int64_t>(t.trial_id))
-      .Run();
-  if (sqlite3_changes(db_) != 1) {
-    throw core::Error(path_.string() + ": onboarding trial " + std::to_string(t.trial_id) +
-                      " was not recorded as pending before it finished");
-  }
-  tx.Commit();
+  CommitOutcomeIn("onboard_trials", /*perf_column=*/false, t, "onboarding trial");
 }
 
 std::vector<OnboardTrialRecord> SqliteStore::OnboardTrials() {
@@ -1013,17 +1004,7 @@ std::vector<OnboardTrialRecord> SqliteStore::OnboardTrials() {
     t.values_json = st.Text(4);
     r.pick = st.Text(5);
     t.source = r.pick == "baseline" ? runner::TrialSource::kBaseline : runner::TrialSource::kActive;
-    t.status = TrialStatusFromString(st.Text(6));
-    t.ok = st.Int(7) != 0;
-    t.value = st.Double(8);
-    t.failure_reason = st.Text(9);
-    t.wall_seconds = st.Double(10);
-    t.stdout_tail = st.Text(11);
-    t.stderr_tail = st.Text(12);
-    t.trial_dir = st.Text(13);
-    t.started_at = st.Double(14);
-    t.ended_at = st.Double(15);
-    t.attempts = static_cast<int>(st.Int(16));
+    ReadOutcome(st, 6, t);
     out.push_back(std::move(r));
   }
   return out;

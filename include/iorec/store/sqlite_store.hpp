@@ -67,6 +67,11 @@ class SqliteStore final : public Store {
   void Configure(bool writable);
   [[noreturn]] void Fail(const std::string& what, int rc) const;
   Stmt Prepare(const char* sql);
+  /// The trials of `table` (trials, onboard_trials) with these ids start running.
+  void MarkRunningIn(const char* table, const std::vector<uint64_t>& ids, double now);
+  /// A trial of `table` ends; `perf_column`: the table also keeps the value as `perf`.
+  void CommitOutcomeIn(const char* table, bool perf_column, const TrialRecord& t,
+                       const std::string& what);
 
   /// Upgrades an older schema to kSchemaVersion.
   void Upgrade(int from_version);
