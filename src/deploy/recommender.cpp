@@ -228,8 +228,9 @@ Recommendation Recommender::Recommend(const std::vector<double>& features) const
   Recommendation rec;
   const auto nearest = Nearest(features);
   for (const auto& [d, w] : nearest) rec.neighbors.push_back({known_.workloads[w].id, d});
-  rec.exact_match = !nearest.empty() && nearest[0].first <= std::max(1e-12, same_threshold_) &&
-                    SameScale(features, known_.workloads[nearest[0].second].features);
+  rec.nearest_same_scale =
+      !nearest.empty() && SameScale(features, known_.workloads[nearest[0].second].features);
+  rec.exact_match = rec.nearest_same_scale && nearest[0].first <= std::max(1e-12, same_threshold_);
   Candidates cand = Merge(nearest);
   cand.pred = model::PredictConfigs(model_, space_, features, cand.configs);
   if (rec.exact_match && nearest[0].second < matrix_.size()) {

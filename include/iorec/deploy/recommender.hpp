@@ -37,6 +37,8 @@ struct Recommendation {
   bool exact_match = false;  ///< the features equal (or nearly equal) a known workload's
   /// The nearest known workload is farther than the study's workloads are from each other.
   bool far = false;
+  /// The nearest known workload has the same scale (every count feature such as nprocs equal).
+  bool nearest_same_scale = false;
   std::vector<std::string> warnings;
 };
 
