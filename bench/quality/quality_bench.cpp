@@ -39,6 +39,7 @@
 #include "iorec/core/error.hpp"
 #include "iorec/core/file_io.hpp"
 #include "iorec/deploy/model_bundle.hpp"
+#include "iorec/deploy/new_workload.hpp"
 #include "iorec/deploy/onboard.hpp"
 #include "iorec/deploy/recommender.hpp"
 #include "iorec/deploy/zero_shot.hpp"
@@ -188,12 +189,15 @@ double TrueRegret(const bench::BenchTestbed& tb, const space::Workload& w, const
   return std::max(0.0, (best - tb.TruePerf(w.features, c)) / best);
 }
 
-constexpr double kNoVetoKey = 1002, kUniformWeightsKey = 1003;
+constexpr double kNoVetoKey = 1002, kUniformWeightsKey = 1003, kCombinedKey = 1004,
+                 kCombinedSameScaleKey = 1005;
 
 /// How the zero-shot variants are named in quality.json and on stderr.
 std::string ZeroShotKey(double z) {
   if (z == kNoVetoKey) return "z2_no_nearest_loss_veto";
   if (z == kUniformWeightsKey) return "z2_uniform_feature_weights";
+  if (z == kCombinedKey) return "combined";
+  if (z == kCombinedSameScaleKey) return "combined_same_scale";
   char key[32];
   std::snprintf(key, sizeof key, "z%g", z);
   return key;
@@ -357,6 +361,85 @@ state::StudyState ReadStudyCache(const std::string& path, const config::StudyCon
   return st;
 }
 
+/// ScaledUnseen's deploy::ZeroShot part, fitted on the study's `state`: onboarding
+/// simulations, zero-shot's scores per safety_z (and variants) and, when the consensus
+/// recommender `rec` exists, the combined rule's.
+void ZeroShotUnseen(const Args& args, const config::StudyConfig& cfg, const space::WorkloadSet& ws,
+                    bench::BenchTestbed& tb, uint64_t seed, const state::StudyState& state,
+                    const std::vector<bench::UnseenWorkload>& unseen,
+                    const deploy::Recommender* rec,
+                    const std::function<size_t(const std::vector<double>&)>& nearest,
+                    std::map<double, bench::UnseenScores>& zero_shot,
+                    nlohmann::ordered_json& onboarding) {
+  core::Rng rng(seed, "zero_shot");
+  const deploy::ZeroShot zs(state, {}, rng);
+  if (args.onboard_runs > 0) {
+    onboarding = SimulateOnboarding(tb, unseen, zs, cfg.baseline, args.onboard_runs, seed);
+  }
+  for (const auto& spec : args.onboard_variants) {
+    SimulateOnboarding(tb, unseen, zs, cfg.baseline, std::max(10, args.onboard_runs), seed,
+                       OnboardParamsOf(spec, cfg.deploy.return_top_k), " variant " + spec);
+  }
+  auto score = [&](const deploy::ZeroShot& model, const deploy::ZeroShotRule& rule) {
+    return bench::ScoreUnseen(
+        tb, ws, unseen, cfg.baseline,
+        [&](const std::vector<double>& f) {
+          const auto r = model.Recommend(f, rule);
+          bench::Picks p;
+          for (const auto& c : r.configs) p.configs.push_back(c.config);
+          p.flagged = r.weak_evidence;
+          return p;
+        },
+        nearest);
+  };
+  if (args.zero_shot_levers) {
+    // Keyed as ZeroShotKey names them.
+    deploy::ZeroShotRule no_veto;
+    no_veto.veto_nearest_losses = false;
+    no_veto.top_k = cfg.deploy.return_top_k;
+    zero_shot[kNoVetoKey] = score(zs, no_veto);
+    core::Rng rng_uniform(seed, "zero_shot");
+    deploy::ZeroShotParams uniform;
+    uniform.learn_feature_weights = false;
+    deploy::ZeroShotRule rule;
+    rule.top_k = cfg.deploy.return_top_k;
+    zero_shot[kUniformWeightsKey] = score(deploy::ZeroShot(state, uniform, rng_uniform), rule);
+  }
+  for (const auto& spec : args.zero_shot_variants) {
+    const auto s = score(zs, RuleOf(spec, cfg.deploy.return_top_k));
+    std::fprintf(stderr, "[quality] seed %llu zero-shot variant %s: %s\n",
+                 static_cast<unsigned long long>(seed), spec.c_str(),
+                 bench::UnseenTable::Line(s).c_str());
+  }
+  for (double z : args.zero_shot_z) {
+    deploy::ZeroShotRule rule;
+    rule.safety_z = std::abs(z);
+    rule.baseline_when_weak = z >= 0.0;
+    rule.top_k = cfg.deploy.return_top_k;
+    zero_shot[z] = score(zs, rule);
+  }
+  if (rec) {
+    // The rule recommend deploys (deploy::NewWorkloadConfigs), beside zero-shot's own.
+    for (const double key : {kCombinedKey, kCombinedSameScaleKey}) {
+      const deploy::NewWorkloadRule nw{key == kCombinedSameScaleKey};
+      deploy::ZeroShotRule rule;
+      rule.top_k = cfg.deploy.return_top_k;
+      zero_shot[key] = bench::ScoreUnseen(
+          tb, ws, unseen, cfg.baseline,
+          [&](const std::vector<double>& f) {
+            const auto z = zs.Recommend(f, rule);
+            const auto consensus = rec->Recommend(f);
+            bench::Picks p;
+            p.configs = deploy::NewWorkloadConfigs(z, consensus, cfg.baseline, nw,
+                                                   static_cast<size_t>(rule.top_k));
+            p.flagged = z.weak_evidence && !deploy::ConsensusLeads(z, consensus, cfg.baseline, nw);
+            return p;
+          },
+          nearest);
+    }
+  }
+}
+
 /// Section 4: the study runs on every workload at `budget` runs each, then `recommend` is
 /// asked for workloads derived from them (perturbed features, nprocs x1/2 .. x8).
 /// `zero_shot` receives, per safety_z in args.zero_shot_z, the scores of deploy::ZeroShot
@@ -434,56 +517,32 @@ bench::UnseenScores ScaledUnseen(const Args& args, const config::StudyConfig& cf
     scores.diagnostics["matrix_warm_share"] = entries > 0.0 ? warm_entries / entries : 0.0;
   }
   if (!args.zero_shot_z.empty() || args.onboard_runs > 0) {
-    core::Rng rng(seed, "zero_shot");
-    const deploy::ZeroShot zs(state, {}, rng);
-    if (args.onboard_runs > 0) {
-      onboarding = SimulateOnboarding(tb, unseen, zs, cfg.baseline, args.onboard_runs, seed);
-    }
-    for (const auto& spec : args.onboard_variants) {
-      SimulateOnboarding(tb, unseen, zs, cfg.baseline, std::max(10, args.onboard_runs), seed,
-                         OnboardParamsOf(spec, cfg.deploy.return_top_k), " variant " + spec);
-    }
-    auto score = [&](const deploy::ZeroShot& model, const deploy::ZeroShotRule& rule) {
-      return bench::ScoreUnseen(
-          tb, ws, unseen, cfg.baseline,
-          [&](const std::vector<double>& f) {
-            const auto r = model.Recommend(f, rule);
-            bench::Picks p;
-            for (const auto& c : r.configs) p.configs.push_back(c.config);
-            p.flagged = r.weak_evidence;
-            return p;
-          },
-          nearest);
-    };
-    if (args.zero_shot_levers) {
-      // Keyed as ZeroShotKey names them.
-      deploy::ZeroShotRule no_veto;
-      no_veto.veto_nearest_losses = false;
-      no_veto.top_k = cfg.deploy.return_top_k;
-      zero_shot[kNoVetoKey] = score(zs, no_veto);
-      core::Rng rng_uniform(seed, "zero_shot");
-      deploy::ZeroShotParams uniform;
-      uniform.learn_feature_weights = false;
-      deploy::ZeroShotRule rule;
-      rule.top_k = cfg.deploy.return_top_k;
-      zero_shot[kUniformWeightsKey] = score(deploy::ZeroShot(state, uniform, rng_uniform), rule);
-    }
-    for (const auto& spec : args.zero_shot_variants) {
-      const auto s = score(zs, RuleOf(spec, cfg.deploy.return_top_k));
-      std::fprintf(stderr, "[quality] seed %llu zero-shot variant %s: %s\n",
-                   static_cast<unsigned long long>(seed), spec.c_str(),
-                   bench::UnseenTable::Line(s).c_str());
-    }
-    for (double z : args.zero_shot_z) {
-      deploy::ZeroShotRule rule;
-      rule.safety_z = std::abs(z);
-      rule.baseline_when_weak = z >= 0.0;
-      rule.top_k = cfg.deploy.return_top_k;
-      zero_shot[z] = score(zs, rule);
-    }
+    ZeroShotUnseen(args, cfg, ws, tb, seed, state, unseen, rec.get(), nearest, zero_shot,
+                   onboarding);
   }
   return scores;
 }
+
+/// Section 3's scores of one rule's picks over the held-out workloads.
+struct HeldOutPicks {
+  Stat top1, best3, worse, baseline_first;
+  void Add(const bench::BenchTestbed& tb, const space::Workload& wl,
+           const std::vector<space::Config>& configs, const space::Config& baseline, double best) {
+    double b3 = 1.0;
+    for (const auto& c : configs) b3 = std::min(b3, TrueRegret(tb, wl, c, best));
+    top1.Add(TrueRegret(tb, wl, configs.front(), best));
+    best3.Add(b3);
+    worse.Add(tb.TruePerf(wl.features, configs.front()) < tb.TruePerf(wl.features, baseline));
+    baseline_first.Add(configs.front() == baseline);
+  }
+  /// Per-seed means as quality.json keys, prefixed.
+  void Into(const std::string& prefix, std::map<std::string, double>& out) const {
+    out[prefix + "_top1_regret"] = top1.Mean();
+    out[prefix + "_best_of_3_regret"] = best3.Mean();
+    out[prefix + "_top1_worse_than_baseline_rate"] = worse.Mean();
+    out[prefix + "_baseline_first_rate"] = baseline_first.Mean();
+  }
+};
 
 /// Section 3's zero-shot scores for the held-out workloads: what `iorec recommend` deploys
 /// for a workload the study did not measure. deploy::ZeroShot is fitted as recommend fits it
@@ -514,28 +573,32 @@ std::map<std::string, double> HeldOutZeroShot(
   const deploy::ZeroShot zs(st, {}, rng);
   deploy::ZeroShotRule rule;
   rule.top_k = b.params.return_top_k;
-  Stat top1, best3, worse, flagged, baseline_first, exact;
+  HeldOutPicks zero_shot, combined, combined_same_scale;
+  Stat flagged, exact;
   for (uint32_t w : held) {
     const auto& wl = ws.workloads[w];
     const auto z = zs.Recommend(wl.features, rule);
     const auto consensus = rec.Recommend(wl.features);
-    const space::Config& first = z.configs.front().config;
-    double b3 = 1.0;
-    for (const auto& c : z.configs) b3 = std::min(b3, TrueRegret(tb, wl, c.config, best[w]));
-    top1.Add(TrueRegret(tb, wl, first, best[w]));
-    best3.Add(b3);
-    worse.Add(tb.TruePerf(wl.features, first) < tb.TruePerf(wl.features, cfg.baseline));
+    std::vector<space::Config> configs;
+    for (const auto& c : z.configs) configs.push_back(c.config);
+    zero_shot.Add(tb, wl, configs, cfg.baseline, best[w]);
+    const size_t k = static_cast<size_t>(rule.top_k);
+    combined.Add(tb, wl, deploy::NewWorkloadConfigs(z, consensus, cfg.baseline, {false}, k),
+                 cfg.baseline, best[w]);
+    combined_same_scale.Add(tb, wl,
+                            deploy::NewWorkloadConfigs(z, consensus, cfg.baseline, {true}, k),
+                            cfg.baseline, best[w]);
     flagged.Add(z.weak_evidence || (consensus.far && !consensus.neighbors.empty()));
-    baseline_first.Add(first == cfg.baseline);
     exact.Add(consensus.exact_match);  // recommend would return the measured configs
   }
-  return {{"zero_shot_top1_regret", top1.Mean()},
-          {"zero_shot_best_of_3_regret", best3.Mean()},
-          {"zero_shot_top1_worse_than_baseline_rate", worse.Mean()},
-          {"zero_shot_flagged_rate", flagged.Mean()},
-          {"zero_shot_baseline_first_rate", baseline_first.Mean()},
-          {"held_out_exact_match_rate", exact.Mean()},
-          {"zero_shot_fitted_workloads", static_cast<double>(st.num_workloads())}};
+  std::map<std::string, double> out = {
+      {"zero_shot_flagged_rate", flagged.Mean()},
+      {"held_out_exact_match_rate", exact.Mean()},
+      {"zero_shot_fitted_workloads", static_cast<double>(st.num_workloads())}};
+  zero_shot.Into("zero_shot", out);
+  combined.Into("combined", out);
+  combined_same_scale.Into("combined_same_scale", out);
+  return out;
 }
 
 struct TuningCell {
@@ -791,6 +854,16 @@ int main(int argc, char** argv) try {
                    zero_shot.at("zero_shot_top1_worse_than_baseline_rate"),
                    zero_shot.at("zero_shot_flagged_rate"),
                    zero_shot.at("zero_shot_baseline_first_rate"));
+      for (const char* rule : {"combined", "combined_same_scale"}) {
+        const std::string p = rule;
+        std::fprintf(stderr,
+                     "[quality] seed %llu deploy %s: top1 %.4f best3 %.4f worse-than-base %.2f "
+                     "baseline-first %.2f\n",
+                     static_cast<unsigned long long>(seed), rule, zero_shot.at(p + "_top1_regret"),
+                     zero_shot.at(p + "_best_of_3_regret"),
+                     zero_shot.at(p + "_top1_worse_than_baseline_rate"),
+                     zero_shot.at(p + "_baseline_first_rate"));
+      }
     }
 
     if (args.only.empty() || args.only == "unseen") {
