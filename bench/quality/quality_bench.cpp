@@ -8,10 +8,11 @@
 //     the config `recommend` would deploy (top-1 by robust score), for iorec's loop,
 //     random search and warm-start only;
 //  3. deployment to unseen workloads: 20% of workloads held out and never run; top-1 and
-//     best-of-3 regret of the consensus rule (deploy::Recommender) and of deploy::ZeroShot
-//     (what `recommend` uses for an unmeasured workload, fitted on the training study only)
-//     against the baseline config, one global best config, a copy of the nearest training
-//     workload's best measured config and of its true optimum;
+//     best-of-3 regret of the consensus rule (deploy::Recommender), of deploy::ZeroShot
+//     (fitted on the training study only) and of their combinations (deploy::NewWorkloadConfigs;
+//     the same-scale one is what `recommend` uses for an unmeasured workload) against the baseline
+//     config, one global best config, a copy of the nearest training workload's best measured
+//     config and of its true optimum;
 //  4. deployment to scaled unseen workloads (unseen.hpp): the study runs on every workload;
 //     `recommend` is asked for workloads derived from them with perturbed features and
 //     nprocs scaled by 1/2, 2, 4 or 8, split by the factor.
@@ -847,7 +848,7 @@ int main(int argc, char** argv) try {
           static_cast<unsigned long long>(seed), top1.Mean(), best3.Mean(), worse_than_base.Mean(),
           copy_true.Mean());
       std::fprintf(stderr,
-                   "[quality] seed %llu deploy zero-shot (what recommend uses): top1 %.4f best3 "
+                   "[quality] seed %llu deploy zero-shot alone: top1 %.4f best3 "
                    "%.4f worse-than-base %.2f flagged %.2f baseline-first %.2f\n",
                    static_cast<unsigned long long>(seed), zero_shot.at("zero_shot_top1_regret"),
                    zero_shot.at("zero_shot_best_of_3_regret"),

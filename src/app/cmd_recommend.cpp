@@ -19,6 +19,7 @@
 #include "iorec/core/units.hpp"
 #include "iorec/darshan/features.hpp"
 #include "iorec/deploy/model_bundle.hpp"
+#include "iorec/deploy/new_workload.hpp"
 #include "iorec/deploy/recommender.hpp"
 #include "iorec/deploy/zero_shot.hpp"
 #include "iorec/report/evaluation_outputs.hpp"
@@ -214,9 +215,10 @@ void PrintText(const deploy::ModelBundle& b, const space::Workload& w,
 }
 
 /// A new workload, with a bundle that carries every measured config: deploy::ZeroShot's picks
-/// (one GP over every measured workload and config; its safety rule, see ZeroShotRule), as a
-/// recommendation whose model scores are predicted log gains. The neighbours stay those of
-/// `consensus`.
+/// (one GP over every measured workload and config; its safety rule, see ZeroShotRule), or,
+/// when its evidence is weak and the unflagged consensus's nearest neighbour is at the same
+/// scale, the consensus top-1 first (deploy::NewWorkloadConfigs), as a recommendation whose
+/// model scores are the GP's predicted log gains. The neighbours stay those of `consensus`.
 deploy::Recommendation ZeroShotRecommendation(const deploy::ModelBundle& b,
                                               const space::Workload& w,
                                               const deploy::Recommendation& consensus) {
@@ -226,17 +228,30 @@ deploy::Recommendation ZeroShotRecommendation(const deploy::ModelBundle& b,
   deploy::ZeroShotRule rule;
   rule.top_k = b.params.return_top_k;
   const auto z = zs.Recommend(w.features, rule);
+  const deploy::NewWorkloadRule new_rule{.same_scale_only = true};
+  const bool consensus_leads = deploy::ConsensusLeads(z, consensus, b.baseline, new_rule);
+  const auto configs = deploy::NewWorkloadConfigs(z, consensus, b.baseline, new_rule,
+                                                  static_cast<size_t>(rule.top_k));
+  std::vector<double> mean, stddev;
+  zs.Predict(w.features, configs, mean, &stddev);
+  for (const auto& p : z.configs) {  // zero-shot's own picks keep its figures
+    const size_t i =
+        static_cast<size_t>(std::find(configs.begin(), configs.end(), p.config) - configs.begin());
+    if (i < configs.size()) mean[i] = p.mean.value, stddev[i] = p.stddev;
+  }
   deploy::Recommendation r;
   r.neighbors = consensus.neighbors;
-  for (const auto& p : z.configs) {
+  for (size_t i = 0; i < configs.size(); ++i) {
     deploy::RecommendedConfig c;
-    c.config = p.config;
-    c.model_score = p.mean.value;
-    c.model_std = p.stddev;
-    c.source = p.config == b.baseline ? "baseline" : "zero-shot";
+    c.config = configs[i];
+    c.model_score = mean[i];
+    c.model_std = stddev[i];
+    c.source = configs[i] == b.baseline                      ? "baseline"
+               : consensus_leads && configs[i] == configs[0] ? consensus.configs.front().source
+                                                             : "zero-shot";
     r.configs.push_back(std::move(c));
   }
-  if (z.weak_evidence) r.warnings.push_back("weak evidence: " + z.note);
+  if (z.weak_evidence && !consensus_leads) r.warnings.push_back("weak evidence: " + z.note);
   if (consensus.far && !consensus.neighbors.empty()) {
     r.warnings.push_back("the nearest measured workload (" +
                          consensus.neighbors.front().workload_id +
