@@ -251,7 +251,14 @@ deploy::Recommendation ZeroShotRecommendation(const deploy::ModelBundle& b,
                                                              : "zero-shot";
     r.configs.push_back(std::move(c));
   }
-  if (z.weak_evidence && !consensus_leads) r.warnings.push_back("weak evidence: " + z.note);
+  if (consensus_leads) {
+    r.warnings.push_back(
+        "weak evidence: no config is predicted to beat the baseline by 2 standard deviations at "
+        "this workload; #1 is the nearest workloads' consensus pick instead (they run at the "
+        "same rank count, and it beat the baseline wherever it was measured)");
+  } else if (z.weak_evidence) {
+    r.warnings.push_back("weak evidence: " + z.note);
+  }
   if (consensus.far && !consensus.neighbors.empty()) {
     r.warnings.push_back("the nearest measured workload (" +
                          consensus.neighbors.front().workload_id +
