@@ -414,8 +414,8 @@ TEST_F(OnboardCliTest, CommandRunnerRecordsFailuresAndResumesAfterKill9) {
   EXPECT_EQ(ref_j[1]["best"]["config"]["a"], 1) << ref_j[1].dump();
   const auto rec8 = Iorec("recommend -q --json -m " + Q(clean) + " -w " + Q(w8));
   ASSERT_EQ(rec8.code, 0) << rec8.out;
-  for (const auto& c : nlohmann::json::parse(rec8.out)["recommendations"])
-    EXPECT_EQ(c["config"]["a"], 1) << c.dump();
+  const auto rec8_j = nlohmann::json::parse(rec8.out);  // outlives the loop
+  for (const auto& c : rec8_j["recommendations"]) EXPECT_EQ(c["config"]["a"], 1) << c.dump();
   const auto ref_lines = TrialLines(ref.err);
   const auto failed_lines =
       std::count_if(ref_lines.begin(), ref_lines.end(),
